@@ -1,0 +1,426 @@
+use std::collections::{HashMap, HashSet};
+
+use super::*;
+use crate::{ClearSettings, GetSettings, Method, Pacer, SessionSettings, SetSettings, Tier, Token};
+
+fn endpoint() -> Endpoint {
+    Endpoint::new(Token::new("xoxp-test").unwrap())
+}
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("U{i:08}")).collect()
+}
+
+/// The users named in a form body, read with this test's own code.
+fn users_in(req: &Request<Vec<u8>>) -> Vec<String> {
+    let body = std::str::from_utf8(req.body()).unwrap();
+    let field = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("user_ids="))
+        .unwrap();
+    field.split("%2C").map(str::to_owned).collect()
+}
+
+type Outcome = Result<Response<Vec<u8>>, TransportFailure>;
+
+fn ok() -> Response<Vec<u8>> {
+    Response::new(br#"{"ok":true}"#.to_vec())
+}
+
+fn slack_error(code: &str) -> Response<Vec<u8>> {
+    Response::new(format!(r#"{{"ok":false,"error":"{code}"}}"#).into_bytes())
+}
+
+/// Answers like Slack: all or nothing, naming the first bad member's code.
+fn fake_slack(bad: &HashMap<String, &'static str>, req: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    match users_in(req).iter().find_map(|u| bad.get(u)) {
+        Some(code) => slack_error(code),
+        None => ok(),
+    }
+}
+
+/// Runs a plan to the end in virtual time with `answer` as the server.
+fn run<M: UsersMethod>(
+    mut plan: BulkPlan<M>,
+    mut answer: impl FnMut(Instant, &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportFailure>,
+) -> (BulkReport<M::Output>, Duration) {
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut pending: VecDeque<(ChunkId, Outcome)> = VecDeque::new();
+    loop {
+        match plan.poll(now) {
+            BulkAction::Send(id, req) => {
+                let a = answer(now, &req);
+                pending.push_back((id, a));
+            }
+            BulkAction::WaitUntil(t) => {
+                // Answers in flight arrive before the clock moves.
+                if let Some((id, a)) = pending.pop_front() {
+                    plan.handle(now, id, a);
+                } else {
+                    assert!(t > now);
+                    now = t;
+                }
+            }
+            BulkAction::Pending => {
+                let (id, a) = pending.pop_front().expect("pending with nothing in flight");
+                plan.handle(now, id, a);
+            }
+            BulkAction::Done => return (plan.finish(), now - t0),
+        }
+    }
+}
+
+fn assert_every_input_once<O>(report: &BulkReport<O>, inputs: &[String]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for u in &report.applied {
+        *seen.entry(u.to_string()).or_default() += 1;
+    }
+    for f in &report.failed {
+        *seen.entry(f.user_id.to_string()).or_default() += 1;
+    }
+    for u in &report.not_attempted {
+        *seen.entry(u.to_string()).or_default() += 1;
+    }
+    for i in &report.invalid {
+        *seen.entry(i.input.clone()).or_default() += 1;
+    }
+    let distinct: HashSet<&String> = inputs.iter().collect();
+    assert_eq!(
+        seen.len(),
+        distinct.len(),
+        "buckets hold other users than the inputs"
+    );
+    for i in distinct {
+        assert_eq!(seen.get(i), Some(&1), "{i} is in {:?} buckets", seen.get(i));
+    }
+    assert_eq!(report.requested, seen.len());
+}
+
+fn set_plan(users: &[String], options: BulkOptions) -> BulkPlan<SetSettings> {
+    let settings = SessionSettings::new().desktop_app_browser_quit(true);
+    BulkPlan::new(&endpoint(), settings, users, options).unwrap()
+}
+
+#[test]
+fn isolates_unknown_users_and_bots_within_the_call_bound() {
+    let mut users = ids(2_495);
+    let bad: HashMap<String, &'static str> = [
+        ("U77700001", "user_not_found"),
+        ("U77700002", "user_not_found"),
+        ("W77700003", "user_not_found"),
+        ("U90000001", "bots_not_allowed"),
+        ("U90000002", "bots_not_allowed"),
+    ]
+    .into_iter()
+    .map(|(u, c)| (u.to_owned(), c))
+    .collect();
+    // Spread the bad ones across chunks.
+    for (i, b) in bad.keys().enumerate() {
+        users.insert(i * 500 + 17, b.clone());
+    }
+    let (report, _) = run(set_plan(&users, BulkOptions::default()), |_, r| {
+        Ok(fake_slack(&bad, r))
+    });
+    assert_eq!(report.applied.len(), 2_495);
+    assert_eq!(report.failed.len(), 5);
+    for f in &report.failed {
+        assert_eq!(f.code(), bad[f.user_id.as_str()], "{}", f.user_id);
+    }
+    let bound = 2_500usize.div_ceil(1000) + 2 * 5 * 10;
+    assert!(
+        report.requests as usize <= bound,
+        "{} requests > {bound}",
+        report.requests
+    );
+    assert_every_input_once(&report, &users);
+}
+
+#[test]
+fn an_auth_error_stops_the_run() {
+    let users = ids(3_500);
+    let mut n = 0;
+    let (report, _) = run(set_plan(&users, BulkOptions::default()), |_, _| {
+        n += 1;
+        Ok(if n == 2 {
+            slack_error("invalid_auth")
+        } else {
+            ok()
+        })
+    });
+    assert_eq!(report.applied.len(), 1000);
+    assert_eq!(report.applied[0].as_str(), "U00000000");
+    assert_eq!(report.not_attempted.len(), 2_500);
+    assert!(report.failed.is_empty());
+    assert_eq!(report.requests, 2);
+    assert_eq!(
+        report.stopped_by.as_ref().and_then(Error::code),
+        Some(ErrorCode::InvalidAuth)
+    );
+    assert_every_input_once(&report, &users);
+}
+
+#[test]
+fn duplicates_and_invalid_ids() {
+    let users: Vec<String> = ["U1", "U1", "bad", "u2", "", "W3", "bad", "U1", "W3"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let (report, _) = run(set_plan(&users, BulkOptions::default()), |_, r| {
+        assert_eq!(users_in(r), ["U1", "W3"]);
+        Ok(ok())
+    });
+    assert_eq!(report.applied.len(), 2);
+    let invalid: Vec<_> = report.invalid.iter().map(|i| i.input.as_str()).collect();
+    assert_eq!(invalid, ["bad", "u2", ""]);
+    assert_eq!(report.invalid[1].reason, InvalidUserId::BadPrefix);
+    assert_eq!(report.requested, 5);
+    assert_eq!(report.requests, 1);
+    assert_every_input_once(&report, &users);
+}
+
+#[test]
+fn no_valid_users_sends_nothing() {
+    let users = vec!["nope".to_owned()];
+    let (report, _) = run(set_plan(&users, BulkOptions::default()), |_, _| {
+        panic!("sent")
+    });
+    assert_eq!(report.invalid.len(), 1);
+    assert_eq!(report.requests, 0);
+}
+
+#[test]
+fn bad_params_are_refused_up_front() {
+    let err = BulkPlan::<SetSettings>::new(
+        &endpoint(),
+        SessionSettings::new(),
+        ["U1"],
+        BulkOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err, InvalidInput::NoSetting);
+    let opts = BulkOptions {
+        chunk_size: 1001,
+        ..BulkOptions::default()
+    };
+    assert!(BulkPlan::<ClearSettings>::new(&endpoint(), (), ["U1"], opts).is_err());
+}
+
+/// A Slack-like limiter: a bucket of `per_minute` that refills continuously.
+struct ServerBucket {
+    tokens: f64,
+    last: Option<Instant>,
+    per_minute: f64,
+}
+
+impl ServerBucket {
+    fn admit(&mut self, now: Instant) -> bool {
+        if let Some(last) = self.last {
+            let refill = (now - last).as_secs_f64() * self.per_minute / 60.0;
+            self.tokens = (self.tokens + refill).min(self.per_minute);
+        }
+        self.last = Some(now);
+        if self.tokens >= 1.0 - 1e-9 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[test]
+fn pacing_holds_100_a_minute_over_150_chunks_with_no_429() {
+    let users = ids(150_000);
+    let pacer = SharedPacer::new(Pacer::new());
+    let mut server = ServerBucket {
+        tokens: 100.0,
+        last: None,
+        per_minute: 100.0,
+    };
+    let mut times = Vec::new();
+    let plan = set_plan(
+        &users,
+        BulkOptions {
+            max_in_flight: 4,
+            ..BulkOptions::default()
+        },
+    )
+    .with_pacer(pacer);
+    let (report, elapsed) = run(plan, |now, _| {
+        times.push(now);
+        Ok(if server.admit(now) {
+            ok()
+        } else {
+            Response::builder()
+                .status(429)
+                .header("retry-after", "1")
+                .body(Vec::new())
+                .unwrap()
+        })
+    });
+    assert_eq!(report.rate_limited, 0);
+    assert_eq!(report.applied.len(), 150_000);
+    assert_eq!(report.requests, 150);
+    // 10 at once, then one every 600 ms.
+    assert_eq!(elapsed, Duration::from_millis(600) * 140);
+    let t0 = times[0];
+    for (i, t) in times.iter().enumerate() {
+        let in_minute = times[i..]
+            .iter()
+            .take_while(|u| **u - *t < Duration::from_secs(60))
+            .count();
+        assert!(
+            in_minute <= 110,
+            "{in_minute} calls in the minute from {:?}",
+            *t - t0
+        );
+    }
+}
+
+#[test]
+fn transient_faults_are_retried_with_many_in_flight() {
+    let users = ids(10_000);
+    let mut attempts: HashMap<String, u32> = HashMap::new();
+    let opts = BulkOptions {
+        max_in_flight: 4,
+        ..BulkOptions::default()
+    };
+    let (report, _) = run(set_plan(&users, opts), |_, r| {
+        let n = attempts.entry(users_in(r)[0].clone()).or_default();
+        *n += 1;
+        Ok(match *n {
+            1 => slack_error("internal_error"),
+            2 => Response::builder()
+                .status(503)
+                .body(b"<html>".to_vec())
+                .unwrap(),
+            3 => Err(TransportFailure::new(crate::TransportKind::Io, "reset"))?,
+            _ => ok(),
+        })
+    });
+    assert_eq!(report.applied.len(), 10_000);
+    assert_eq!(report.retries, 30);
+    assert_eq!(report.requests, 40);
+    assert_every_input_once(&report, &users);
+}
+
+#[test]
+fn exhausted_retries_fail_the_chunk_with_the_last_error() {
+    let users = ids(1_500);
+    let opts = BulkOptions {
+        policy: RetryPolicy {
+            max_retries: 2,
+            ..RetryPolicy::default()
+        },
+        ..BulkOptions::default()
+    };
+    let mut n = 0;
+    let (report, _) = run(set_plan(&users, opts), |_, _| {
+        n += 1;
+        Ok(if n == 1 {
+            ok()
+        } else {
+            Response::builder().status(502).body(Vec::new()).unwrap()
+        })
+    });
+    assert_eq!(report.applied.len(), 1000);
+    assert_eq!(report.failed.len(), 500);
+    assert_eq!(report.failed[0].code(), "http_502");
+    assert_eq!(report.requests, 4);
+    assert_every_input_once(&report, &users);
+}
+
+#[test]
+fn get_settings_merges_outputs_across_chunks() {
+    let users = ids(2_001);
+    let plan =
+        BulkPlan::<GetSettings>::new(&endpoint(), (), &users, BulkOptions::default()).unwrap();
+    let (report, _) = run(plan, |_, r| {
+        let us = users_in(r);
+        let (with, without) = us.split_at(us.len() / 2);
+        let settings: Vec<String> = with
+            .iter()
+            .map(|u| {
+                format!(r#"{{"user_id":"{u}","desktop_app_browser_quit":true,"duration":28800}}"#)
+            })
+            .collect();
+        let none: Vec<String> = without.iter().map(|u| format!("\"{u}\"")).collect();
+        Ok(Response::new(
+            format!(
+                r#"{{"ok":true,"session_settings":[{}],"no_settings_applied":[{}]}}"#,
+                settings.join(","),
+                none.join(",")
+            )
+            .into_bytes(),
+        ))
+    });
+    let out = &report.output;
+    assert_eq!(
+        out.session_settings.len() + out.no_settings_applied.len(),
+        2_001
+    );
+    assert_eq!(out.session_settings.len(), 500 + 500);
+    assert_eq!(report.applied.len(), 2_001);
+}
+
+#[test]
+fn a_driver_that_quits_early_loses_no_one() {
+    let users = ids(5_000);
+    let mut plan = set_plan(
+        &users,
+        BulkOptions {
+            max_in_flight: 2,
+            ..BulkOptions::default()
+        },
+    );
+    let now = Instant::now();
+    let BulkAction::Send(id, _) = plan.poll(now) else {
+        panic!()
+    };
+    let BulkAction::Send(_, _) = plan.poll(now) else {
+        panic!()
+    };
+    assert!(matches!(plan.poll(now), BulkAction::Pending));
+    plan.handle(now, id, Ok(ok()));
+    let report = plan.finish();
+    assert_eq!(report.applied.len(), 1000);
+    assert_eq!(report.not_attempted.len(), 4000);
+    assert_every_input_once(&report, &users);
+}
+
+#[test]
+fn tier_of_the_session_methods_is_4() {
+    assert_eq!(SetSettings::TIER, Tier::Tier4);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #[test]
+        fn every_input_in_one_bucket_within_the_bound(
+            n in 1usize..4_000,
+            bad_at in proptest::collection::vec(any::<proptest::sample::Index>(), 0..12),
+            junk in proptest::collection::vec("[a-z ]{0,4}", 0..5),
+        ) {
+            let mut users = ids(n);
+            let mut bad = HashMap::new();
+            for (k, at) in bad_at.iter().enumerate() {
+                let id = format!("U9{k:07}");
+                let code = if k % 2 == 0 { "user_not_found" } else { "bots_not_allowed" };
+                bad.insert(id.clone(), code);
+                users.insert(at.index(users.len() + 1), id);
+            }
+            users.extend(junk);
+            let (report, _) = run(set_plan(&users, BulkOptions::default()), |_, r| Ok(fake_slack(&bad, r)));
+            assert_every_input_once(&report, &users);
+            prop_assert_eq!(report.failed.len(), bad.len());
+            let valid = n + bad.len();
+            let bound = valid.div_ceil(1000) + 2 * bad.len() * 10;
+            prop_assert!(report.requests as usize <= bound, "{} > {}", report.requests, bound);
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! [`decode`]: an `http::Response` in, a typed [`Reply`] or a [`CallError`] out.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use http::header::RETRY_AFTER;
+use http::{HeaderMap, Response, StatusCode};
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{excerpt, ApiError, CallError, DecodeError};
+use crate::error_code::ErrorCode;
+use crate::method::{Method, Output};
+
+/// The wait assumed when a 429 carries no usable `Retry-After` (Slack always sends one;
+/// a proxy might not).
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The longest `Retry-After` honoured; larger values are cut to this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// How many characters of a body an error quotes.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// A successful answer: the method's payload plus Slack's warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply<T> {
+    /// The typed payload.
+    pub output: T,
+    /// `warning` (split at commas) then `response_metadata.warnings`.
+    pub warnings: Vec<String>,
+}
+
+/// Decodes Slack's answer to method `M`.
+///
+/// ```
+/// use slack_sessions_core::{decode, CallError, ErrorCode, SetSettings};
+/// let ok = http::Response::new(br#"{"ok":true}"#.to_vec());
+/// assert!(decode::<SetSettings, _>(ok).is_ok());
+/// let err = http::Response::new(br#"{"ok":false,"error":"user_not_found"}"#.to_vec());
+/// match decode::<SetSettings, _>(err) {
+///     Err(CallError::Api(e)) => assert_eq!(e.code, ErrorCode::UserNotFound),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn decode<M: Method, B: AsRef<[u8]>>(
+    response: Response<B>,
+) -> Result<Reply<M::Output>, CallError> {
+    decode_parts::<M::Output>(
+        response.status(),
+        response.headers(),
+        response.body().as_ref(),
+    )
+}
+
+/// Decodes an answer given as its parts, for any [`Output`].
+pub fn decode_parts<O: Output>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Reply<O>, CallError> {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let retry_after = parse_retry_after(headers).unwrap_or(DEFAULT_RETRY_AFTER);
+        return Err(CallError::RateLimited { retry_after });
+    }
+    if !status.is_success() {
+        return Err(CallError::Http {
+            status,
+            excerpt: excerpt(body, EXCERPT_CHARS),
+            retry_after: parse_retry_after(headers),
+        });
+    }
+    let decode_error = |reason: String| {
+        CallError::Decode(DecodeError {
+            status,
+            reason,
+            excerpt: excerpt(body, EXCERPT_CHARS),
+        })
+    };
+    let env: Envelope<O> = serde_json::from_slice(body).map_err(|e| decode_error(e.to_string()))?;
+    let mut warnings = Vec::new();
+    if let Some(w) = env.warning {
+        warnings.extend(w.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
+    }
+    warnings.extend(env.meta.warnings);
+    match env.ok {
+        Some(true) => Ok(Reply {
+            output: env.output,
+            warnings,
+        }),
+        Some(false) => Err(CallError::Api(ApiError {
+            code: ErrorCode::from_wire(env.error.as_deref().unwrap_or("")),
+            needed: env.needed,
+            provided: env.provided,
+            messages: env.meta.messages,
+            warnings,
+        })),
+        None => Err(decode_error("the answer has no \"ok\" field".into())),
+    }
+}
+
+/// Reads `Retry-After` as whole seconds, capped at [`MAX_RETRY_AFTER`]; `None` if absent or garbled.
+pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let secs: u64 = v.parse().ok()?;
+    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
+struct Envelope<O> {
+    ok: Option<bool>,
+    error: Option<String>,
+    warning: Option<String>,
+    needed: Option<String>,
+    provided: Option<String>,
+    meta: Meta,
+    output: O,
+}
+
+#[derive(Default, Deserialize)]
+struct Meta {
+    #[serde(default, deserialize_with = "null_as_empty")]
+    warnings: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    messages: Vec<String>,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A map key, borrowed when the input allows.
+struct Key<'de>(KeyInner<'de>);
+enum KeyInner<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match &self.0 {
+            KeyInner::Borrowed(s) => s,
+            KeyInner::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(KeyInner::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(KeyInner::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de, O: Output> Deserialize<'de> for Envelope<O> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<O>(PhantomData<O>);
+        impl<'de, O: Output> Visitor<'de> for V<O> {
+            type Value = Envelope<O>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a slack answer object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<O>, A::Error> {
+                let mut env = Envelope {
+                    ok: None,
+                    error: None,
+                    warning: None,
+                    needed: None,
+                    provided: None,
+                    meta: Meta::default(),
+                    output: O::default(),
+                };
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match key.as_str() {
+                        "ok" => env.ok = Some(map.next_value()?),
+                        "error" => env.error = map.next_value()?,
+                        "warning" => env.warning = map.next_value()?,
+                        "needed" => env.needed = map.next_value()?,
+                        "provided" => env.provided = map.next_value()?,
+                        "response_metadata" => {
+                            env.meta = map.next_value::<Option<Meta>>()?.unwrap_or_default()
+                        }
+                        other => {
+                            if !env.output.visit_field(other, &mut map)? {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                }
+                Ok(env)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{GetSettings, SetSettings};
+
+    fn resp(status: u16, body: &str) -> Response<Vec<u8>> {
+        Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    fn set(r: Response<Vec<u8>>) -> Result<Reply<crate::Empty>, CallError> {
+        decode::<SetSettings, _>(r)
+    }
+
+    #[test]
+    fn ok_true_with_warnings() {
+        let r = set(resp(
+            200,
+            r#"{"ok":true,"warning":"superfluous_charset,other","response_metadata":{"warnings":["superfluous_charset"]}}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            r.warnings,
+            ["superfluous_charset", "other", "superfluous_charset"]
+        );
+        assert!(set(resp(200, r#"{"ok":true}"#))
+            .unwrap()
+            .warnings
+            .is_empty());
+    }
+
+    #[test]
+    fn ok_false_carries_everything() {
+        let e = set(resp(
+            200,
+            r#"{"ok":false,"error":"missing_scope","needed":"admin.users:write","provided":"admin.users:read","response_metadata":{"messages":["[ERROR] nope"]}}"#,
+        ))
+        .unwrap_err();
+        let CallError::Api(api) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(api.code, ErrorCode::MissingScope);
+        assert_eq!(api.needed.as_deref(), Some("admin.users:write"));
+        assert_eq!(api.provided.as_deref(), Some("admin.users:read"));
+        assert_eq!(api.messages, ["[ERROR] nope"]);
+        assert_eq!(
+            api.to_string(),
+            "slack error missing_scope (needed admin.users:write, provided admin.users:read): [ERROR] nope"
+        );
+    }
+
+    #[test]
+    fn every_documented_code_decodes() {
+        for code in ErrorCode::KNOWN {
+            let body = format!(r#"{{"ok":false,"error":"{}"}}"#, code.as_str());
+            match set(resp(200, &body)) {
+                Err(CallError::Api(api)) => assert_eq!(&api.code, code),
+                other => panic!("{code}: {other:?}"),
+            }
+        }
+        match set(resp(200, r#"{"ok":false,"error":"shiny_new_code"}"#)) {
+            Err(CallError::Api(api)) => {
+                assert_eq!(api.code, ErrorCode::Other("shiny_new_code".into()))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn rate_limited_with_and_without_header() {
+        let mut r = resp(429, r#"{"ok":false,"error":"ratelimited"}"#);
+        r.headers_mut().insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(
+            set(r),
+            Err(CallError::RateLimited {
+                retry_after: Duration::from_secs(7)
+            })
+        );
+        assert_eq!(
+            set(resp(429, "")),
+            Err(CallError::RateLimited {
+                retry_after: DEFAULT_RETRY_AFTER
+            })
+        );
+        let mut r = resp(429, "");
+        r.headers_mut().insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(
+            set(r),
+            Err(CallError::RateLimited {
+                retry_after: DEFAULT_RETRY_AFTER
+            })
+        );
+        let mut r = resp(429, "");
+        r.headers_mut()
+            .insert(RETRY_AFTER, "99999999".parse().unwrap());
+        assert_eq!(
+            set(r),
+            Err(CallError::RateLimited {
+                retry_after: MAX_RETRY_AFTER
+            })
+        );
+    }
+
+    #[test]
+    fn other_statuses_are_http_errors_with_a_bounded_excerpt() {
+        let html = format!("<html><body>{}</body></html>", "x".repeat(5000));
+        match set(resp(503, &html)) {
+            Err(CallError::Http {
+                status,
+                excerpt,
+                retry_after,
+            }) => {
+                assert_eq!(status, 503);
+                assert!(excerpt.starts_with("<html>"));
+                assert!(excerpt.chars().count() <= EXCERPT_CHARS + 1);
+                assert_eq!(retry_after, None);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbled_bodies_are_decode_errors() {
+        for body in [
+            "<html>oops</html>",
+            r#"{"ok":tr"#,
+            r#"{"error":"x"}"#,
+            "",
+            "[1,2]",
+            r#"{"ok":"yes"}"#,
+        ] {
+            match set(resp(200, body)) {
+                Err(CallError::Decode(d)) => {
+                    assert_eq!(d.status, 200);
+                    assert!(body.starts_with(d.excerpt.as_str()), "{d:?}");
+                }
+                other => panic!("{body:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn get_settings_payload() {
+        let r = decode::<GetSettings, _>(resp(
+            200,
+            r#"{"ok":true,"session_settings":[{"user_id":"U1","desktop_app_browser_quit":true,"duration":86400},{"user_id":"W2","duration":28800}],"no_settings_applied":["U3"]}"#,
+        ))
+        .unwrap();
+        let out = r.output;
+        assert_eq!(out.session_settings.len(), 2);
+        assert_eq!(out.session_settings[0].user_id.as_str(), "U1");
+        assert_eq!(out.session_settings[0].desktop_app_browser_quit, Some(true));
+        assert_eq!(
+            out.session_settings[0].duration.map(|d| d.as_secs()),
+            Some(86_400)
+        );
+        assert_eq!(out.session_settings[1].desktop_app_browser_quit, None);
+        assert_eq!(out.no_settings_applied[0].as_str(), "U3");
+        // Key order does not matter, and escaped keys still match.
+        let r = decode::<GetSettings, _>(resp(
+            200,
+            r#"{"no_settings_applied":["U3"],"ok":true,"sess\u0069on_settings":null}"#,
+        ))
+        .unwrap();
+        assert_eq!(r.output.no_settings_applied.len(), 1);
+        assert!(r.output.session_settings.is_empty());
+    }
+}

@@ -1,0 +1,537 @@
+//! [`Endpoint`]: where and how calls are sent, and [`Endpoint::encode`], which turns a
+//! [`Method`] into an `http::Request<Vec<u8>>`.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv6Addr};
+
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{Method as HttpMethod, Request, Uri};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::error::InvalidInput;
+use crate::method::{Arg, ArgValue, Method};
+use crate::token::Token;
+
+/// Slack's Web API base URL.
+pub const DEFAULT_BASE_URL: &str = "https://slack.com/api/";
+
+/// The `User-Agent` this crate sends: its name and version.
+pub const USER_AGENT_PREFIX: &str = concat!("slack-sessions/", env!("CARGO_PKG_VERSION"));
+
+/// How the arguments travel in the body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// `application/x-www-form-urlencoded`; lists comma-joined, booleans `true`/`false`.
+    #[default]
+    Form,
+    /// `application/json; charset=utf-8`; lists as arrays.
+    Json,
+}
+
+/// Where the token travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenPlacement {
+    /// `Authorization: Bearer <token>`, as Slack prefers.
+    #[default]
+    Header,
+    /// A `token` field in a form body. Not allowed with JSON, which Slack ignores.
+    Body,
+}
+
+/// Where calls go, with which token and in which encoding.
+///
+/// ```
+/// use slack_sessions_core::{Encoding, Endpoint, Token};
+/// let ep = Endpoint::builder(Token::new("xoxp-1").unwrap())
+///     .base_url("http://127.0.0.1:8787/api")
+///     .encoding(Encoding::Json)
+///     .build()
+///     .unwrap();
+/// assert_eq!(ep.base_url(), "http://127.0.0.1:8787/api/");
+/// // Plain http to anything but loopback is refused unless asked for.
+/// assert!(Endpoint::builder(Token::new("xoxp-1").unwrap())
+///     .base_url("http://example.com/api/")
+///     .build()
+///     .is_err());
+/// ```
+#[derive(Clone)]
+pub struct Endpoint {
+    base_url: String,
+    token: Token,
+    auth_header: HeaderValue,
+    encoding: Encoding,
+    token_placement: TokenPlacement,
+    user_agent: HeaderValue,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token)
+            .field("encoding", &self.encoding)
+            .field("token_placement", &self.token_placement)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// Builds an [`Endpoint`], checking every setting in [`EndpointBuilder::build`].
+#[derive(Debug, Clone)]
+pub struct EndpointBuilder {
+    base_url: String,
+    token: Token,
+    encoding: Encoding,
+    token_placement: TokenPlacement,
+    allow_insecure_http: bool,
+    user_agent_suffix: Option<String>,
+}
+
+impl EndpointBuilder {
+    /// The API base URL; default `https://slack.com/api/`. A trailing slash is optional.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The body encoding; default [`Encoding::Form`].
+    pub fn encoding(mut self, e: Encoding) -> Self {
+        self.encoding = e;
+        self
+    }
+
+    /// Where the token goes; default [`TokenPlacement::Header`].
+    pub fn token_placement(mut self, p: TokenPlacement) -> Self {
+        self.token_placement = p;
+        self
+    }
+
+    /// Allows plain `http` to hosts that are not loopback (for a proxy you trust).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Text appended to the `User-Agent`, e.g. `my-tool/1.2`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Checks the settings and builds the endpoint.
+    pub fn build(self) -> Result<Endpoint, InvalidInput> {
+        if self.encoding == Encoding::Json && self.token_placement == TokenPlacement::Body {
+            return Err(InvalidInput::JsonBodyToken);
+        }
+        let base_url = check_base_url(&self.base_url, self.allow_insecure_http)?;
+        let ua = match &self.user_agent_suffix {
+            Some(s) => format!("{USER_AGENT_PREFIX} {s}"),
+            None => USER_AGENT_PREFIX.to_owned(),
+        };
+        let user_agent = HeaderValue::try_from(ua).map_err(|_| InvalidInput::UserAgent)?;
+        let mut auth_header =
+            HeaderValue::try_from(format!("Bearer {}", self.token.expose_secret()))
+                .map_err(|_| InvalidInput::Token(crate::token::InvalidToken::BadChar))?;
+        auth_header.set_sensitive(true);
+        Ok(Endpoint {
+            base_url,
+            token: self.token,
+            auth_header,
+            encoding: self.encoding,
+            token_placement: self.token_placement,
+            user_agent,
+        })
+    }
+}
+
+fn check_base_url(url: &str, allow_insecure: bool) -> Result<String, InvalidInput> {
+    let bad = |reason| InvalidInput::BaseUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let uri: Uri = url.parse().map_err(|_| bad("not a url"))?;
+    let host = uri.host().ok_or_else(|| bad("no host"))?;
+    if uri.query().is_some() {
+        return Err(bad("a base url takes no query"));
+    }
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if allow_insecure || is_loopback(host) => {}
+        Some("http") => return Err(bad("plain http is only allowed for loopback hosts")),
+        _ => return Err(bad("the scheme must be https (or http for loopback)")),
+    }
+    let mut base = url.trim_end_matches('/').to_owned();
+    base.push('/');
+    Ok(base)
+}
+
+/// True for `localhost`, 127.0.0.0/8 and `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match h.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.is_loopback(),
+        Ok(IpAddr::V6(v6)) => v6 == Ipv6Addr::LOCALHOST,
+        Err(_) => false,
+    }
+}
+
+impl Endpoint {
+    /// Slack's public API with `token` in the header and form bodies.
+    pub fn new(token: Token) -> Endpoint {
+        // The defaults are known to be valid; fall back field by field rather than unwrap.
+        let auth = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+            .map(|mut h| {
+                h.set_sensitive(true);
+                h
+            })
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        Endpoint {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            token,
+            auth_header: auth,
+            encoding: Encoding::Form,
+            token_placement: TokenPlacement::Header,
+            user_agent: HeaderValue::from_static(USER_AGENT_PREFIX),
+        }
+    }
+
+    /// Starts building an endpoint for `token`.
+    pub fn builder(token: Token) -> EndpointBuilder {
+        EndpointBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            token,
+            encoding: Encoding::Form,
+            token_placement: TokenPlacement::Header,
+            allow_insecure_http: false,
+            user_agent_suffix: None,
+        }
+    }
+
+    /// The base URL, always ending in `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The body encoding.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Where the token goes.
+    pub fn token_placement(&self) -> TokenPlacement {
+        self.token_placement
+    }
+
+    /// The full URL of method `name`.
+    pub fn url_for(&self, name: &str) -> String {
+        let mut u = String::with_capacity(self.base_url.len() + name.len());
+        u.push_str(&self.base_url);
+        u.push_str(name);
+        u
+    }
+
+    /// Validates `method` and builds its request. Nothing here can reach the network.
+    pub fn encode<M: Method>(&self, method: &M) -> Result<Request<Vec<u8>>, InvalidInput> {
+        method.validate()?;
+        let args = method.args();
+        let (content_type, body) = match self.encoding {
+            Encoding::Form => (
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+                self.form_body(&args),
+            ),
+            Encoding::Json => (
+                HeaderValue::from_static("application/json; charset=utf-8"),
+                json_body(&args),
+            ),
+        };
+        let mut builder = Request::builder()
+            .method(HttpMethod::POST)
+            .uri(self.url_for(M::NAME))
+            .header(CONTENT_TYPE, content_type)
+            .header(USER_AGENT, self.user_agent.clone());
+        if self.token_placement == TokenPlacement::Header {
+            builder = builder.header(AUTHORIZATION, self.auth_header.clone());
+        }
+        builder.body(body).map_err(|_| InvalidInput::BaseUrl {
+            url: self.base_url.clone(),
+            reason: "cannot form a request uri",
+        })
+    }
+
+    fn form_body(&self, args: &[Arg<'_>]) -> Vec<u8> {
+        let mut out = String::with_capacity(64 + args.len() * 16);
+        if self.token_placement == TokenPlacement::Body {
+            push_field(&mut out, "token", self.token.expose_secret());
+        }
+        let mut num = String::new();
+        for arg in args {
+            match arg.value {
+                ArgValue::Users(users) => {
+                    start_field(&mut out, arg.name);
+                    // IDs are [A-Z0-9] only, so only the comma needs escaping.
+                    for (i, id) in users.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str("%2C");
+                        }
+                        out.push_str(id.as_str());
+                    }
+                }
+                ArgValue::Str(s) => push_field(&mut out, arg.name, s),
+                ArgValue::Int(n) => {
+                    num.clear();
+                    let _ = write!(num, "{n}");
+                    push_field(&mut out, arg.name, &num);
+                }
+                ArgValue::Bool(b) => {
+                    push_field(&mut out, arg.name, if b { "true" } else { "false" })
+                }
+            }
+        }
+        out.into_bytes()
+    }
+}
+
+/// Writes `&name=` (no `&` for the first field).
+fn start_field(out: &mut String, name: &str) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    push_form_escaped(out, name);
+    out.push('=');
+}
+
+fn push_field(out: &mut String, name: &str, value: &str) {
+    start_field(out, name);
+    push_form_escaped(out, value);
+}
+
+/// Appends `s` form-urlencoded (`application/x-www-form-urlencoded` byte serializer rules).
+fn push_form_escaped(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
+        }
+    }
+}
+
+struct JsonArgs<'a, 'b>(&'b [Arg<'a>]);
+struct JsonValue<'a>(ArgValue<'a>);
+
+impl Serialize for JsonArgs<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for arg in self.0 {
+            map.serialize_entry(arg.name, &JsonValue(arg.value))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for JsonValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            ArgValue::Users(users) => {
+                let mut seq = s.serialize_seq(Some(users.len()))?;
+                for id in users {
+                    seq.serialize_element(id.as_str())?;
+                }
+                seq.end()
+            }
+            ArgValue::Str(v) => s.serialize_str(v),
+            ArgValue::Int(n) => s.serialize_u64(n),
+            ArgValue::Bool(b) => s.serialize_bool(b),
+        }
+    }
+}
+
+fn json_body(args: &[Arg<'_>]) -> Vec<u8> {
+    // Serialising strings, numbers and booleans into a Vec cannot fail; an empty object
+    // is the harmless fallback were it ever to.
+    serde_json::to_vec(&JsonArgs(args)).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClearSettings, GetSettings, SessionDuration, SetSettings, UserIds};
+
+    fn token() -> Token {
+        Token::new("xoxp-test-secret").unwrap()
+    }
+
+    fn users() -> UserIds {
+        UserIds::parse(["U012AB3CD", "W0123"]).unwrap()
+    }
+
+    fn header<'a>(r: &'a Request<Vec<u8>>, name: &str) -> Option<&'a str> {
+        r.headers().get(name).map(|v| v.to_str().unwrap())
+    }
+
+    #[test]
+    fn golden_form_request() {
+        let call = SetSettings::new(users())
+            .duration(SessionDuration::from_secs(86_400).unwrap())
+            .desktop_app_browser_quit(true);
+        let req = Endpoint::new(token()).encode(&call).unwrap();
+        assert_eq!(req.method(), "POST");
+        assert_eq!(
+            req.uri(),
+            "https://slack.com/api/admin.users.session.setSettings"
+        );
+        assert_eq!(
+            req.body().as_slice(),
+            b"user_ids=U012AB3CD%2CW0123&duration=86400&desktop_app_browser_quit=true"
+        );
+        assert_eq!(
+            header(&req, "content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(
+            header(&req, "authorization"),
+            Some("Bearer xoxp-test-secret")
+        );
+        assert!(req.headers()["authorization"].is_sensitive());
+        assert_eq!(
+            header(&req, "user-agent"),
+            Some(concat!("slack-sessions/", env!("CARGO_PKG_VERSION")))
+        );
+        assert_eq!(req.headers().len(), 3);
+    }
+
+    #[test]
+    fn golden_json_request() {
+        let ep = Endpoint::builder(token())
+            .encoding(Encoding::Json)
+            .user_agent_suffix("ops-bot/2")
+            .build()
+            .unwrap();
+        let call = SetSettings::new(users()).desktop_app_browser_quit(false);
+        let req = ep.encode(&call).unwrap();
+        assert_eq!(
+            std::str::from_utf8(req.body()).unwrap(),
+            r#"{"user_ids":["U012AB3CD","W0123"],"desktop_app_browser_quit":false}"#
+        );
+        assert_eq!(
+            header(&req, "content-type"),
+            Some("application/json; charset=utf-8")
+        );
+        assert!(header(&req, "user-agent").unwrap().ends_with(" ops-bot/2"));
+    }
+
+    #[test]
+    fn token_in_form_body() {
+        let ep = Endpoint::builder(token())
+            .token_placement(TokenPlacement::Body)
+            .build()
+            .unwrap();
+        let req = ep.encode(&GetSettings::new(users())).unwrap();
+        assert_eq!(
+            req.body().as_slice(),
+            b"token=xoxp-test-secret&user_ids=U012AB3CD%2CW0123"
+        );
+        assert!(req.headers().get("authorization").is_none());
+        assert!(!format!("{ep:?}").contains("secret"));
+    }
+
+    #[test]
+    fn absent_options_are_left_out() {
+        let req = Endpoint::new(token())
+            .encode(&ClearSettings::new(users()))
+            .unwrap();
+        assert_eq!(req.body().as_slice(), b"user_ids=U012AB3CD%2CW0123");
+        let req = Endpoint::new(token())
+            .encode(&SetSettings::new(users()).duration(SessionDuration::MIN))
+            .unwrap();
+        assert_eq!(
+            req.body().as_slice(),
+            b"user_ids=U012AB3CD%2CW0123&duration=28800"
+        );
+    }
+
+    #[test]
+    fn no_setting_is_refused_before_a_request_exists() {
+        let err = Endpoint::new(token())
+            .encode(&SetSettings::new(users()))
+            .unwrap_err();
+        assert_eq!(err, InvalidInput::NoSetting);
+    }
+
+    #[test]
+    fn json_with_body_token_is_refused() {
+        let err = Endpoint::builder(token())
+            .encoding(Encoding::Json)
+            .token_placement(TokenPlacement::Body)
+            .build()
+            .unwrap_err();
+        assert_eq!(err, InvalidInput::JsonBodyToken);
+    }
+
+    #[test]
+    fn base_url_rules() {
+        let build = |u: &str| Endpoint::builder(token()).base_url(u).build();
+        assert_eq!(
+            build("https://slack-gov.com/api").unwrap().base_url(),
+            "https://slack-gov.com/api/"
+        );
+        assert_eq!(
+            build("https://slack.com/api/").unwrap().base_url(),
+            "https://slack.com/api/"
+        );
+        for ok in [
+            "http://127.0.0.1:9/api",
+            "http://127.9.9.9/api/",
+            "http://localhost:8080/api",
+            "http://[::1]:8080/api/",
+        ] {
+            assert!(build(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com/api/",
+            "http://10.0.0.1/api/",
+            "ftp://slack.com/api/",
+            "slack.com/api",
+            "https://slack.com/api/?x=1",
+            "",
+        ] {
+            assert!(
+                matches!(build(bad), Err(InvalidInput::BaseUrl { .. })),
+                "{bad}"
+            );
+        }
+        assert!(Endpoint::builder(token())
+            .base_url("http://proxy.internal/api")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok());
+        let req = build("http://127.0.0.1:9/api")
+            .unwrap()
+            .encode(&GetSettings::new(users()))
+            .unwrap();
+        assert_eq!(
+            req.uri(),
+            "http://127.0.0.1:9/api/admin.users.session.getSettings"
+        );
+    }
+
+    #[test]
+    fn form_escaping_matches_the_standard() {
+        let mut s = String::new();
+        push_form_escaped(&mut s, "a b&c=d/é*-._");
+        assert_eq!(s, "a+b%26c%3Dd%2F%C3%A9*-._");
+    }
+}

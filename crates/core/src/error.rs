@@ -1,0 +1,317 @@
+//! The errors of a call: bad input ([`InvalidInput`]), Slack's answer ([`CallError`]),
+//! the transport ([`TransportFailure`]), and the sum of them ([`Error`]).
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::duration::InvalidDuration;
+use crate::error_code::{ErrorClass, ErrorCode};
+use crate::token::InvalidToken;
+use crate::user::{InvalidUserId, InvalidUserIds};
+
+/// Input refused before any request exists. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidInput {
+    /// A user ID is malformed.
+    #[error(transparent)]
+    UserId(#[from] InvalidUserId),
+    /// The list of users is empty, too long or holds a malformed ID.
+    #[error(transparent)]
+    UserIds(#[from] InvalidUserIds),
+    /// The duration is out of range or unparsable.
+    #[error(transparent)]
+    Duration(#[from] InvalidDuration),
+    /// The token cannot be sent.
+    #[error(transparent)]
+    Token(#[from] InvalidToken),
+    /// `setSettings` with neither `duration` nor `desktop_app_browser_quit`.
+    #[error("no session setting given: set a duration and/or desktop_app_browser_quit")]
+    NoSetting,
+    /// The base URL is not usable.
+    #[error("invalid base url {url:?}: {reason}")]
+    BaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A JSON body was asked to carry the token, which Slack ignores.
+    #[error("a json body cannot carry the token (slack ignores it); send it in the authorization header")]
+    JsonBodyToken,
+    /// The user agent suffix cannot go in a header.
+    #[error("user agent suffix contains characters not allowed in a header")]
+    UserAgent,
+    /// A client setting is out of range.
+    #[error("invalid setting {name}: {reason}")]
+    Setting {
+        /// The setting's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Slack's `ok:false` answer, with everything it said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The `error` code.
+    pub code: ErrorCode,
+    /// For `missing_scope`: the scope the method needs.
+    pub needed: Option<String>,
+    /// For `missing_scope`: the scopes the token has.
+    pub provided: Option<String>,
+    /// `response_metadata.messages`, e.g. `[ERROR] missing required field: user_ids`.
+    pub messages: Vec<String>,
+    /// `warning` and `response_metadata.warnings`.
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "slack error {}", self.code)?;
+        if let Some(needed) = &self.needed {
+            write!(f, " (needed {needed}")?;
+            if let Some(p) = &self.provided {
+                write!(f, ", provided {p}")?;
+            }
+            f.write_str(")")?;
+        }
+        if let Some(m) = self.messages.first() {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// An answer that could not be read as Slack's JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode answer (http {status}): {reason}; body starts {excerpt:?}")]
+pub struct DecodeError {
+    /// The HTTP status of the answer.
+    pub status: StatusCode,
+    /// What was wrong.
+    pub reason: String,
+    /// A short, lossy, bounded excerpt of the body.
+    pub excerpt: String,
+}
+
+/// What Slack's answer to one request says went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// `ok:false` with an error code.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// HTTP 429.
+    #[error("rate limited by slack; retry after {}s", retry_after.as_secs())]
+    RateLimited {
+        /// From `Retry-After`, or a default when it was missing or garbled.
+        retry_after: Duration,
+    },
+    /// Another non-2xx status.
+    #[error("http {status} from slack: {excerpt:?}")]
+    Http {
+        /// The status.
+        status: StatusCode,
+        /// A short, lossy, bounded excerpt of the body.
+        excerpt: String,
+        /// `Retry-After`, if the answer carried a valid one.
+        retry_after: Option<Duration>,
+    },
+    /// The body is not Slack's JSON.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+/// How an adapter failed to get an answer at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The connection could not be made (refused, DNS, unreachable). Nothing was sent.
+    Connect,
+    /// A timeout ran out.
+    Timeout,
+    /// The connection failed while the request or answer was moving.
+    Io,
+    /// The answer was larger than the body cap; it was not read past the cap.
+    BodyTooLarge,
+    /// TLS could not be set up.
+    Tls,
+    /// Anything else the adapter could not classify.
+    Other,
+}
+
+impl TransportKind {
+    /// A short lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Connect => "connect",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Io => "io",
+            TransportKind::BodyTooLarge => "body too large",
+            TransportKind::Tls => "tls",
+            TransportKind::Other => "transport",
+        }
+    }
+}
+
+/// A transport failure, as an adapter reports it to the core.
+///
+/// Adapters must keep the token out of `message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} error: {message}", kind.as_str())]
+pub struct TransportFailure {
+    /// What kind of failure.
+    pub kind: TransportKind,
+    /// A one-line description.
+    pub message: String,
+}
+
+impl TransportFailure {
+    /// A failure of `kind` described by `message`.
+    pub fn new(kind: TransportKind, message: impl Into<String>) -> Self {
+        TransportFailure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything a call can end with instead of a reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input refused before anything was sent.
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    /// Slack answered, with a failure.
+    #[error(transparent)]
+    Call(#[from] CallError),
+    /// No answer came.
+    #[error(transparent)]
+    Transport(#[from] TransportFailure),
+}
+
+impl Error {
+    /// Slack's error code, when Slack gave one (HTTP 429 counts as `ratelimited`).
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::Call(CallError::Api(e)) => Some(e.code.clone()),
+            Error::Call(CallError::RateLimited { .. }) => Some(ErrorCode::Ratelimited),
+            _ => None,
+        }
+    }
+
+    /// The class of Slack's error code, when there is one.
+    pub fn class(&self) -> Option<ErrorClass> {
+        self.code().map(|c| c.class())
+    }
+
+    /// How long Slack asked to wait, when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Call(CallError::RateLimited { retry_after }) => Some(*retry_after),
+            Error::Call(CallError::Http { retry_after, .. }) => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is of a kind a later try of an idempotent call may fix
+    /// (rate limits, transient codes, 5xx, dropped connections, timeouts, garbled answers).
+    /// The call that returned it has already used up its retries.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Invalid(_) => false,
+            Error::Call(CallError::Api(e)) => {
+                matches!(
+                    e.code.class(),
+                    ErrorClass::Transient | ErrorClass::RateLimit
+                )
+            }
+            Error::Call(CallError::RateLimited { .. }) => true,
+            Error::Call(CallError::Http { status, .. }) => {
+                status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT
+            }
+            Error::Call(CallError::Decode(_)) => true,
+            Error::Transport(t) => matches!(
+                t.kind,
+                TransportKind::Connect | TransportKind::Timeout | TransportKind::Io
+            ),
+        }
+    }
+
+    /// Whether this is an auth or permission failure that should stop all work.
+    pub fn is_auth(&self) -> bool {
+        self.class() == Some(ErrorClass::Auth)
+    }
+
+    /// The transport failure's kind, when no answer came.
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        match self {
+            Error::Transport(t) => Some(t.kind),
+            _ => None,
+        }
+    }
+}
+
+/// Cuts `body` to a one-line, lossy excerpt of at most `max` characters.
+pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
+    let cut = &body[..body.len().min(max * 4)];
+    let text = String::from_utf8_lossy(cut);
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if out.chars().count() == max && body.len() > out.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_bounded_single_line_and_lossy() {
+        let body = b"<html>\n<body>\xff\xfe oops</body></html>";
+        let e = excerpt(body, 200);
+        assert!(!e.contains('\n'));
+        assert!(e.contains('\u{fffd}'));
+        let big = vec![b'a'; 1 << 20];
+        let e = excerpt(&big, 100);
+        assert_eq!(e.chars().count(), 101);
+        assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn helpers_are_one_step_away() {
+        let e = Error::Call(CallError::RateLimited {
+            retry_after: Duration::from_secs(3),
+        });
+        assert_eq!(e.code(), Some(ErrorCode::Ratelimited));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert!(e.is_retryable());
+        let auth = Error::Call(CallError::Api(ApiError {
+            code: ErrorCode::InvalidAuth,
+            needed: None,
+            provided: None,
+            messages: vec![],
+            warnings: vec![],
+        }));
+        assert!(auth.is_auth() && !auth.is_retryable());
+        assert_eq!(auth.to_string(), "slack error invalid_auth");
+        let t = Error::Transport(TransportFailure::new(
+            TransportKind::BodyTooLarge,
+            "over 4 MiB",
+        ));
+        assert!(!t.is_retryable());
+        assert_eq!(t.to_string(), "body too large error: over 4 MiB");
+    }
+}

@@ -1,0 +1,282 @@
+//! [`ErrorCode`]: every `error` string Slack documents for the session methods, classified.
+
+use std::fmt;
+
+/// What kind of failure a code means, which decides what a client does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// Slack had a passing problem; safe to retry an idempotent call.
+    Transient,
+    /// Too many calls; wait and retry.
+    RateLimit,
+    /// The token cannot do this; stop everything.
+    Auth,
+    /// One member of the list spoils the whole call (unknown user, bot, …).
+    PerUser,
+    /// The request itself is malformed; retrying will not help.
+    Request,
+    /// The method is gone or unknown.
+    Gone,
+    /// Anything else, including codes this crate does not know.
+    Other,
+}
+
+impl ErrorClass {
+    /// A short lower-case name for the class.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Transient => "transient",
+            ErrorClass::RateLimit => "rate limit",
+            ErrorClass::Auth => "auth",
+            ErrorClass::PerUser => "per user",
+            ErrorClass::Request => "request",
+            ErrorClass::Gone => "gone",
+            ErrorClass::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! error_codes {
+    ($( $(#[$meta:meta])* $variant:ident = $wire:literal, $class:ident, $desc:literal; )*) => {
+        /// An `error` code from a Slack `ok:false` answer.
+        ///
+        /// Every code on the `admin.users.session.setSettings` page is here once, with the
+        /// reset-family codes; anything else decodes to [`ErrorCode::Other`], so a new code
+        /// never breaks decoding.
+        ///
+        /// ```
+        /// use slack_sessions_core::{ErrorClass, ErrorCode};
+        /// let code = ErrorCode::from_wire("user_not_found");
+        /// assert_eq!(code, ErrorCode::UserNotFound);
+        /// assert_eq!(code.class(), ErrorClass::PerUser);
+        /// assert_eq!(ErrorCode::from_wire("brand_new").as_str(), "brand_new");
+        /// ```
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$meta])* #[doc = $desc] $variant, )*
+            /// A code this crate does not know, as Slack sent it.
+            Other(String),
+        }
+
+        impl ErrorCode {
+            /// Every known code, in wire-string order.
+            pub const KNOWN: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            /// The code for a wire string; unknown strings give [`ErrorCode::Other`].
+            pub fn from_wire(s: &str) -> ErrorCode {
+                match s {
+                    $( $wire => ErrorCode::$variant, )*
+                    other => ErrorCode::Other(other.to_owned()),
+                }
+            }
+
+            /// The string Slack sends.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( ErrorCode::$variant => $wire, )*
+                    ErrorCode::Other(s) => s,
+                }
+            }
+
+            /// What the code means, in one line.
+            pub fn description(&self) -> &'static str {
+                match self {
+                    $( ErrorCode::$variant => $desc, )*
+                    ErrorCode::Other(_) => "An error code this client does not know.",
+                }
+            }
+
+            /// Which kind of failure the code is.
+            pub fn class(&self) -> ErrorClass {
+                match self {
+                    $( ErrorCode::$variant => ErrorClass::$class, )*
+                    ErrorCode::Other(_) => ErrorClass::Other,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    AccessDenied = "access_denied", Auth, "Access to a resource specified in the request is denied.";
+    AccessLimited = "accesslimited", Auth, "Access to this method is limited on the current network.";
+    AccountInactive = "account_inactive", Auth, "Authentication token is for a deleted user or workspace when using a bot token.";
+    AdminUnauthorized = "admin_unauthorized", Auth, "The token provided doesn't have permission to revoke a session.";
+    AtLeastOneSessionSettingRequired = "at_least_one_session_setting_required", Request, "At least one session setting is required.";
+    BotsNotAllowed = "bots_not_allowed", PerUser, "Bot sessions are not listed by this method.";
+    CannotResetBot = "cannot_reset_bot", PerUser, "A bot user's sessions cannot be reset.";
+    CannotResetPrimaryOwner = "cannot_reset_primary_owner", PerUser, "The primary owner's sessions cannot be reset.";
+    DeprecatedEndpoint = "deprecated_endpoint", Gone, "The endpoint has been deprecated.";
+    EkmAccessDenied = "ekm_access_denied", Auth, "Administrators have suspended the ability to post a message.";
+    EnterpriseIsRestricted = "enterprise_is_restricted", Auth, "The method cannot be called from an Enterprise.";
+    FailedForSomeUsers = "failed_for_some_users", PerUser, "The job failed for some users; see response_metadata.";
+    FatalError = "fatal_error", Transient, "The server hit a catastrophic error; part of the operation may have succeeded.";
+    FeatureNotEnabled = "feature_not_enabled", Auth, "This method is only available for Enterprise organizations.";
+    InternalError = "internal_error", Transient, "The server hit a transient error; part of the operation may have succeeded.";
+    InvalidArgName = "invalid_arg_name", Request, "The method was passed an argument whose name is not accepted.";
+    InvalidArguments = "invalid_arguments", Request, "Required arguments either were not provided or contain invalid values.";
+    InvalidArrayArg = "invalid_array_arg", Request, "The method was passed an array as an argument where a string was expected.";
+    InvalidAuth = "invalid_auth", Auth, "Authentication cannot be validated: the token is invalid or the request's IP address is not allowed.";
+    InvalidCharset = "invalid_charset", Request, "The charset in the Content-Type header is invalid; valid ones are utf-8 and iso-8859-1.";
+    InvalidFormData = "invalid_form_data", Request, "The form data was missing or syntactically invalid.";
+    InvalidJson = "invalid_json", Request, "The JSON body was missing or syntactically invalid.";
+    InvalidPostType = "invalid_post_type", Request, "The Content-Type of the POST is not one Slack accepts.";
+    MethodDeprecated = "method_deprecated", Gone, "The method has been deprecated.";
+    MissingPostType = "missing_post_type", Request, "The POST carried a body but no Content-Type header.";
+    MissingScope = "missing_scope", Auth, "The token is not granted the scope this method requires.";
+    NoPermission = "no_permission", Auth, "The token does not have the permissions needed to complete the request.";
+    NotAllowedTokenType = "not_allowed_token_type", Auth, "The token type used in this request is not allowed.";
+    NotAnAdmin = "not_an_admin", Auth, "This method is only accessible by Org Owners and Admins.";
+    NotAuthed = "not_authed", Auth, "No authentication token provided.";
+    OrgLoginRequired = "org_login_required", Auth, "The workspace is undergoing an enterprise migration.";
+    Ratelimited = "ratelimited", RateLimit, "The rate limit for this method has been reached.";
+    RequestTimeout = "request_timeout", Transient, "The POST data was missing or truncated.";
+    ServiceUnavailable = "service_unavailable", Transient, "The service is temporarily unavailable.";
+    SessionResetNotAllowed = "session_reset_not_allowed", PerUser, "This user's sessions may not be reset.";
+    TeamAccessNotGranted = "team_access_not_granted", Auth, "The token is not granted access to the workspace this request needs.";
+    TeamAddedToOrg = "team_added_to_org", Auth, "The workspace is being migrated to an Enterprise organization.";
+    TokenExpired = "token_expired", Auth, "Authentication token has expired.";
+    TokenRevoked = "token_revoked", Auth, "Authentication token is for a deleted user or workspace, or the app was removed.";
+    TwoFactorSetupRequired = "two_factor_setup_required", Auth, "Two factor setup is required.";
+    UnableToUpdateExistingSessions = "unable_to_update_existing_sessions", Other, "The session settings could not be applied to users' existing sessions.";
+    UnknownMethod = "unknown_method", Gone, "This method is currently not available.";
+    UserNotFound = "user_not_found", PerUser, "At least one of the requested users doesn't exist.";
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// The codes on the setSettings reference page, in its order, as the spec lists them.
+    const SET_SETTINGS_PAGE: &[&str] = &[
+        "access_denied",
+        "accesslimited",
+        "account_inactive",
+        "admin_unauthorized",
+        "at_least_one_session_setting_required",
+        "bots_not_allowed",
+        "deprecated_endpoint",
+        "ekm_access_denied",
+        "enterprise_is_restricted",
+        "fatal_error",
+        "feature_not_enabled",
+        "internal_error",
+        "invalid_arg_name",
+        "invalid_arguments",
+        "invalid_array_arg",
+        "invalid_auth",
+        "invalid_charset",
+        "invalid_form_data",
+        "invalid_post_type",
+        "method_deprecated",
+        "missing_post_type",
+        "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+        "not_an_admin",
+        "not_authed",
+        "org_login_required",
+        "ratelimited",
+        "request_timeout",
+        "service_unavailable",
+        "team_access_not_granted",
+        "team_added_to_org",
+        "token_expired",
+        "token_revoked",
+        "two_factor_setup_required",
+        "unable_to_update_existing_sessions",
+        "unknown_method",
+        "user_not_found",
+    ];
+
+    #[test]
+    fn every_documented_code_is_known_and_round_trips() {
+        for wire in SET_SETTINGS_PAGE {
+            let code = ErrorCode::from_wire(wire);
+            assert!(!matches!(code, ErrorCode::Other(_)), "{wire} unknown");
+            assert_eq!(code.as_str(), *wire);
+            assert!(!code.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn each_known_code_is_listed_once() {
+        let wires: HashSet<&str> = ErrorCode::KNOWN.iter().map(|c| c.as_str()).collect();
+        assert_eq!(wires.len(), ErrorCode::KNOWN.len());
+        for c in ErrorCode::KNOWN {
+            assert_eq!(&ErrorCode::from_wire(c.as_str()), c);
+        }
+    }
+
+    #[test]
+    fn classes_follow_the_spec() {
+        use ErrorClass::*;
+        let table = [
+            ("internal_error", Transient),
+            ("service_unavailable", Transient),
+            ("request_timeout", Transient),
+            ("fatal_error", Transient),
+            ("ratelimited", RateLimit),
+            ("not_authed", Auth),
+            ("invalid_auth", Auth),
+            ("account_inactive", Auth),
+            ("token_revoked", Auth),
+            ("token_expired", Auth),
+            ("no_permission", Auth),
+            ("missing_scope", Auth),
+            ("not_an_admin", Auth),
+            ("admin_unauthorized", Auth),
+            ("not_allowed_token_type", Auth),
+            ("feature_not_enabled", Auth),
+            ("team_access_not_granted", Auth),
+            ("access_denied", Auth),
+            ("ekm_access_denied", Auth),
+            ("two_factor_setup_required", Auth),
+            ("enterprise_is_restricted", Auth),
+            ("org_login_required", Auth),
+            ("team_added_to_org", Auth),
+            ("accesslimited", Auth),
+            ("user_not_found", PerUser),
+            ("bots_not_allowed", PerUser),
+            ("cannot_reset_bot", PerUser),
+            ("cannot_reset_primary_owner", PerUser),
+            ("session_reset_not_allowed", PerUser),
+            ("invalid_arguments", Request),
+            ("invalid_arg_name", Request),
+            ("invalid_array_arg", Request),
+            ("invalid_charset", Request),
+            ("invalid_form_data", Request),
+            ("invalid_post_type", Request),
+            ("missing_post_type", Request),
+            ("at_least_one_session_setting_required", Request),
+            ("unknown_method", Gone),
+            ("method_deprecated", Gone),
+            ("deprecated_endpoint", Gone),
+            ("something_new", Other),
+        ];
+        for (wire, class) in table {
+            assert_eq!(ErrorCode::from_wire(wire).class(), class, "{wire}");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The [`Method`] trait every Slack method implements, its [`Tier`], and how its
+//! arguments and output are described to the encoder and decoder.
+
+use serde::de::MapAccess;
+
+use crate::error::InvalidInput;
+use crate::user::UserIds;
+
+/// Slack's rate-limit tier of a method: how many calls a minute it allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Tier {
+    /// 1+ call a minute.
+    Tier1,
+    /// 20+ calls a minute.
+    Tier2,
+    /// 50+ calls a minute.
+    Tier3,
+    /// 100+ calls a minute.
+    Tier4,
+}
+
+impl Tier {
+    /// The calls a minute Slack documents for the tier.
+    pub fn per_minute(self) -> u32 {
+        match self {
+            Tier::Tier1 => 1,
+            Tier::Tier2 => 20,
+            Tier::Tier3 => 50,
+            Tier::Tier4 => 100,
+        }
+    }
+}
+
+/// One argument's value, as the encoder sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArgValue<'a> {
+    /// A list of users: comma-joined in a form, an array in JSON.
+    Users(&'a UserIds),
+    /// A string.
+    Str(&'a str),
+    /// A whole number.
+    Int(u64),
+    /// A boolean: `true`/`false` in both encodings.
+    Bool(bool),
+}
+
+/// A named argument of a call. Absent optional arguments are simply not listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arg<'a> {
+    /// The name Slack expects.
+    pub name: &'static str,
+    /// Its value.
+    pub value: ArgValue<'a>,
+}
+
+/// The typed payload of a successful (`ok:true`) answer.
+///
+/// The decoder reads the answer in one pass and offers each field that is not part of
+/// Slack's envelope (`ok`, `error`, `warning`, `needed`, `provided`, `response_metadata`)
+/// to [`Output::visit_field`].
+pub trait Output: Default + Send + 'static {
+    /// Takes the value of `key` from `map` if this output knows the field, and says so.
+    /// Returning `Ok(false)` leaves the value to be skipped.
+    fn visit_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+}
+
+/// The payload of methods that answer only `{"ok": true}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Empty;
+
+impl Output for Empty {
+    fn visit_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+}
+
+/// A Slack Web API method: its name, limits, arguments and typed output.
+pub trait Method {
+    /// The dotted name, e.g. `admin.users.session.setSettings`.
+    const NAME: &'static str;
+    /// The rate-limit tier.
+    const TIER: Tier;
+    /// The OAuth scope the token needs.
+    const SCOPE: &'static str;
+    /// Whether sending the call twice has the same effect as once, so that an answer
+    /// lost after Slack acted on it (`fatal_error`, a dropped connection) may be retried.
+    const IDEMPOTENT: bool;
+    /// The typed payload of a success.
+    type Output: Output;
+
+    /// Checks rules the types alone cannot hold; called before any request is built.
+    fn validate(&self) -> Result<(), InvalidInput> {
+        Ok(())
+    }
+
+    /// The arguments to send, in order, with absent optional ones left out.
+    fn args(&self) -> Vec<Arg<'_>>;
+}
+
+/// A method whose single list of users can be split across many calls (see
+/// [`BulkPlan`](crate::BulkPlan)).
+pub trait UsersMethod: Method + Sized {
+    /// Everything but the users, shared by every chunk (e.g. the settings to apply).
+    type Params: Clone + Send + Sync + 'static;
+
+    /// Checks `params` before any chunk exists.
+    fn validate_params(_params: &Self::Params) -> Result<(), InvalidInput> {
+        Ok(())
+    }
+
+    /// The call for `users` with `params`.
+    fn for_users(users: UserIds, params: &Self::Params) -> Self;
+
+    /// The users this call names.
+    fn users(&self) -> &UserIds;
+
+    /// Folds one chunk's output into the running total.
+    fn merge_output(total: &mut Self::Output, part: Self::Output);
+}

@@ -1,0 +1,3 @@
+//! `admin.*` methods.
+
+pub mod users;

@@ -1,0 +1,3 @@
+//! `admin.users.*` methods.
+
+pub mod session;

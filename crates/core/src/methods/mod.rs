@@ -1,0 +1,3 @@
+//! One module per Slack method, its path following the dotted name.
+
+pub mod admin;

@@ -1,0 +1,316 @@
+//! [`RetryPolicy`]: from a failure and the attempts so far, "retry after this long" or
+//! "give up".
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::error::{CallError, Error, TransportKind};
+use crate::error_code::{ErrorClass, ErrorCode};
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Send again once this long has passed.
+    RetryAfter(Duration),
+    /// Stop and return the error.
+    GiveUp,
+}
+
+/// When and how often to retry.
+///
+/// - HTTP 429: wait exactly `Retry-After`.
+/// - `ratelimited` in the body, transient codes, 5xx, timeouts, dropped connections and
+///   garbled answers: exponential backoff with "equal jitter" (half the step fixed, half
+///   random) drawn from `seed`, so that every wait is at least as long as the one before.
+/// - `fatal_error`, timeouts, dropped connections and garbled answers only for idempotent
+///   methods (the work may have happened); a failed connect is always safe to retry.
+/// - Auth, per-user, request-shape and gone errors: never.
+/// - At most `max_retries` retries, and never past `max_total_wait` of waiting in all.
+///
+/// ```
+/// use std::time::Duration;
+/// use slack_sessions_core::{CallError, Error, RetryDecision, RetryPolicy};
+/// let policy = RetryPolicy::default();
+/// let e = Error::Call(CallError::RateLimited { retry_after: Duration::from_secs(2) });
+/// assert_eq!(policy.decide(&e, 0, Duration::ZERO, true), RetryDecision::RetryAfter(Duration::from_secs(2)));
+/// assert_eq!(policy.decide(&e, 5, Duration::ZERO, true), RetryDecision::GiveUp);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 disables retrying.
+    pub max_retries: u32,
+    /// The first backoff step.
+    pub base_delay: Duration,
+    /// The largest backoff step.
+    pub max_delay: Duration,
+    /// The most time one call may spend waiting between attempts.
+    pub max_total_wait: Duration,
+    /// Seeds the jitter; equal seeds give equal waits.
+    pub seed: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_total_wait: Duration::from_secs(300),
+            seed: 0x5eed,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// The same policy with another jitter seed (bulk work gives each chunk its own).
+    pub fn with_seed(self, seed: u64) -> Self {
+        RetryPolicy { seed, ..self }
+    }
+
+    /// Decides after a failure, given the retries already made and the time already waited.
+    pub fn decide(
+        &self,
+        error: &Error,
+        retries_so_far: u32,
+        waited_so_far: Duration,
+        idempotent: bool,
+    ) -> RetryDecision {
+        if retries_so_far >= self.max_retries {
+            return RetryDecision::GiveUp;
+        }
+        let wait = match classify(error, idempotent) {
+            Kind::Never => return RetryDecision::GiveUp,
+            Kind::After(d) => d,
+            Kind::Backoff => self.backoff(retries_so_far),
+        };
+        if waited_so_far.saturating_add(wait) > self.max_total_wait {
+            return RetryDecision::GiveUp;
+        }
+        RetryDecision::RetryAfter(wait)
+    }
+
+    /// The backoff before retry number `n` (0-based): a step of `base·2ⁿ` capped at
+    /// `max_delay`, of which the upper half is jittered.
+    pub fn backoff(&self, n: u32) -> Duration {
+        let step = self
+            .base_delay
+            .saturating_mul(1u32.checked_shl(n.min(31)).unwrap_or(u32::MAX))
+            .min(self.max_delay);
+        let half = step / 2;
+        let r = splitmix64(self.seed ^ u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // Scale the upper half by r / 2^64.
+        let nanos = half.as_nanos() as u64;
+        let jitter = ((u128::from(nanos) * u128::from(r)) >> 64) as u64;
+        half + Duration::from_nanos(jitter)
+    }
+}
+
+enum Kind {
+    Never,
+    After(Duration),
+    Backoff,
+}
+
+fn classify(error: &Error, idempotent: bool) -> Kind {
+    let if_idempotent = |k: Kind| if idempotent { k } else { Kind::Never };
+    match error {
+        Error::Invalid(_) => Kind::Never,
+        Error::Call(CallError::RateLimited { retry_after }) => Kind::After(*retry_after),
+        Error::Call(CallError::Api(api)) => match api.code.class() {
+            ErrorClass::RateLimit => Kind::Backoff,
+            ErrorClass::Transient if api.code == ErrorCode::FatalError => {
+                if_idempotent(Kind::Backoff)
+            }
+            ErrorClass::Transient => Kind::Backoff,
+            _ => Kind::Never,
+        },
+        Error::Call(CallError::Http {
+            status,
+            retry_after,
+            ..
+        }) => {
+            let retryable = matches!(
+                *status,
+                StatusCode::INTERNAL_SERVER_ERROR
+                    | StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+                    | StatusCode::REQUEST_TIMEOUT
+            );
+            match (retryable, retry_after) {
+                (false, _) => Kind::Never,
+                (true, Some(d)) => if_idempotent(Kind::After(*d)),
+                (true, None) => if_idempotent(Kind::Backoff),
+            }
+        }
+        Error::Call(CallError::Decode(_)) => if_idempotent(Kind::Backoff),
+        Error::Transport(t) => match t.kind {
+            TransportKind::Connect => Kind::Backoff,
+            TransportKind::Timeout | TransportKind::Io => if_idempotent(Kind::Backoff),
+            _ => Kind::Never,
+        },
+    }
+}
+
+/// A well-mixed 64-bit hash; enough for jitter, and deterministic.
+pub(crate) fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApiError, DecodeError, InvalidInput, TransportFailure};
+
+    fn api(code: &str) -> Error {
+        Error::Call(CallError::Api(ApiError {
+            code: ErrorCode::from_wire(code),
+            needed: None,
+            provided: None,
+            messages: vec![],
+            warnings: vec![],
+        }))
+    }
+
+    fn http(status: u16) -> Error {
+        Error::Call(CallError::Http {
+            status: StatusCode::from_u16(status).unwrap(),
+            excerpt: String::new(),
+            retry_after: None,
+        })
+    }
+
+    fn transport(kind: TransportKind) -> Error {
+        Error::Transport(TransportFailure::new(kind, "x"))
+    }
+
+    fn retries(p: &RetryPolicy, e: &Error, idempotent: bool) -> bool {
+        matches!(
+            p.decide(e, 0, Duration::ZERO, idempotent),
+            RetryDecision::RetryAfter(_)
+        )
+    }
+
+    #[test]
+    fn what_is_retried() {
+        let p = RetryPolicy::default();
+        for e in [
+            api("internal_error"),
+            api("service_unavailable"),
+            api("request_timeout"),
+            api("ratelimited"),
+            http(500),
+            http(502),
+            http(503),
+            transport(TransportKind::Connect),
+        ] {
+            assert!(retries(&p, &e, true), "{e:?}");
+            assert!(
+                retries(&p, &e, false) || matches!(e, Error::Call(CallError::Http { .. })),
+                "{e:?}"
+            );
+        }
+        // fatal_error and lost answers only when idempotent.
+        for e in [
+            api("fatal_error"),
+            transport(TransportKind::Timeout),
+            transport(TransportKind::Io),
+            Error::Call(CallError::Decode(DecodeError {
+                status: StatusCode::OK,
+                reason: "eof".into(),
+                excerpt: String::new(),
+            })),
+        ] {
+            assert!(retries(&p, &e, true), "{e:?}");
+            assert!(!retries(&p, &e, false), "{e:?}");
+        }
+        for e in [
+            api("invalid_auth"),
+            api("missing_scope"),
+            api("not_an_admin"),
+            api("user_not_found"),
+            api("bots_not_allowed"),
+            api("invalid_arguments"),
+            api("at_least_one_session_setting_required"),
+            api("unknown_method"),
+            api("something_new"),
+            http(400),
+            http(404),
+            transport(TransportKind::BodyTooLarge),
+            transport(TransportKind::Tls),
+            Error::Invalid(InvalidInput::NoSetting),
+        ] {
+            assert!(!retries(&p, &e, true), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_is_exact_and_backoff_grows() {
+        let p = RetryPolicy::default();
+        let e = Error::Call(CallError::RateLimited {
+            retry_after: Duration::from_secs(9),
+        });
+        assert_eq!(
+            p.decide(&e, 2, Duration::ZERO, true),
+            RetryDecision::RetryAfter(Duration::from_secs(9))
+        );
+        let mut last = Duration::ZERO;
+        for n in 0..12 {
+            let d = p.backoff(n);
+            let step = (p.base_delay * 2u32.pow(n.min(20))).min(p.max_delay);
+            // Each uncapped step starts where the last one ended.
+            if step < p.max_delay {
+                assert!(d >= last, "retry {n}: {d:?} < {last:?}");
+            }
+            assert!(
+                d >= step / 2 && d <= step,
+                "retry {n}: {d:?} outside {step:?}"
+            );
+            last = d;
+        }
+        assert_eq!(p.backoff(40), p.backoff(40));
+        assert_ne!(p.backoff(3), p.with_seed(99).backoff(3));
+    }
+
+    #[test]
+    fn caps_on_attempts_and_total_wait() {
+        let p = RetryPolicy {
+            max_retries: 3,
+            max_total_wait: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        };
+        let e = api("internal_error");
+        assert!(matches!(
+            p.decide(&e, 2, Duration::ZERO, true),
+            RetryDecision::RetryAfter(_)
+        ));
+        assert_eq!(p.decide(&e, 3, Duration::ZERO, true), RetryDecision::GiveUp);
+        assert_eq!(
+            p.decide(&e, 0, Duration::from_secs(10), true),
+            RetryDecision::GiveUp
+        );
+        let long = Error::Call(CallError::RateLimited {
+            retry_after: Duration::from_secs(11),
+        });
+        assert_eq!(
+            p.decide(&long, 0, Duration::ZERO, true),
+            RetryDecision::GiveUp
+        );
+        assert_eq!(
+            RetryPolicy::never().decide(&e, 0, Duration::ZERO, true),
+            RetryDecision::GiveUp
+        );
+    }
+}
