@@ -1,0 +1,111 @@
+//! Who is who: the fixed tokens and user ID ranges the emulator knows.
+
+/// An org admin with `admin.users:read` and `admin.users:write`: everything works.
+pub const ADMIN_TOKEN: &str = "xoxp-emulator-admin";
+/// A member who is not an admin: `not_an_admin`.
+pub const MEMBER_TOKEN: &str = "xoxp-emulator-member";
+/// An admin with only `admin.users:read`: `missing_scope` on writes.
+pub const READONLY_TOKEN: &str = "xoxp-emulator-readonly";
+/// A bot token: `not_allowed_token_type`.
+pub const BOT_TOKEN: &str = "xoxb-emulator-bot";
+/// A revoked token: `token_revoked`.
+pub const REVOKED_TOKEN: &str = "xoxp-emulator-revoked";
+/// A workspace without Enterprise: `feature_not_enabled`.
+pub const FREE_TOKEN: &str = "xoxp-emulator-free";
+
+/// Every fixed token with what it stands for, for printing.
+pub const TOKENS: &[(&str, &str)] = &[
+    (
+        ADMIN_TOKEN,
+        "org admin, admin.users:read + admin.users:write: works",
+    ),
+    (MEMBER_TOKEN, "not an admin: not_an_admin"),
+    (
+        READONLY_TOKEN,
+        "admin with admin.users:read only: missing_scope on writes",
+    ),
+    (BOT_TOKEN, "bot token: not_allowed_token_type"),
+    (REVOKED_TOKEN, "revoked: token_revoked"),
+    (
+        FREE_TOKEN,
+        "workspace without Enterprise: feature_not_enabled",
+    ),
+];
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grant {
+    /// Read and write.
+    Admin,
+    /// Read only.
+    ReadOnly,
+    /// Refused with this code.
+    Refused(&'static str),
+}
+
+pub(crate) fn grant(token: Option<&str>) -> Grant {
+    match token {
+        None | Some("") => Grant::Refused("not_authed"),
+        Some(ADMIN_TOKEN) => Grant::Admin,
+        Some(READONLY_TOKEN) => Grant::ReadOnly,
+        Some(MEMBER_TOKEN) => Grant::Refused("not_an_admin"),
+        Some(BOT_TOKEN) => Grant::Refused("not_allowed_token_type"),
+        Some(REVOKED_TOKEN) => Grant::Refused("token_revoked"),
+        Some(FREE_TOKEN) => Grant::Refused("feature_not_enabled"),
+        Some(_) => Grant::Refused("invalid_auth"),
+    }
+}
+
+/// What the emulator knows of a user ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKind {
+    /// `U00000000`–`U00099999` or `W00000000`–`W00009999`.
+    Person,
+    /// `U90000000`–`U90000099`.
+    Bot,
+    /// Anything else.
+    Unknown,
+}
+
+/// Classifies a user ID by the fixed ranges.
+pub fn user_kind(id: &str) -> UserKind {
+    let (prefix, digits) = id.split_at(id.len().min(1));
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return UserKind::Unknown;
+    }
+    let n: u32 = digits.parse().unwrap_or(u32::MAX);
+    match prefix {
+        "U" if n <= 99_999 => UserKind::Person,
+        "U" if (90_000_000..=90_000_099).contains(&n) => UserKind::Bot,
+        "W" if n <= 9_999 => UserKind::Person,
+        _ => UserKind::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(user_kind("U00000000"), UserKind::Person);
+        assert_eq!(user_kind("U00099999"), UserKind::Person);
+        assert_eq!(user_kind("U00100000"), UserKind::Unknown);
+        assert_eq!(user_kind("W00009999"), UserKind::Person);
+        assert_eq!(user_kind("W00010000"), UserKind::Unknown);
+        assert_eq!(user_kind("U90000000"), UserKind::Bot);
+        assert_eq!(user_kind("U90000099"), UserKind::Bot);
+        assert_eq!(user_kind("U90000100"), UserKind::Unknown);
+        for odd in ["", "U", "U0000000", "U000000000", "u00000000", "U0000000A"] {
+            assert_eq!(user_kind(odd), UserKind::Unknown, "{odd}");
+        }
+    }
+
+    #[test]
+    fn tokens() {
+        assert_eq!(grant(Some(ADMIN_TOKEN)), Grant::Admin);
+        assert_eq!(grant(Some(READONLY_TOKEN)), Grant::ReadOnly);
+        assert_eq!(grant(None), Grant::Refused("not_authed"));
+        assert_eq!(grant(Some("xoxp-other")), Grant::Refused("invalid_auth"));
+    }
+}

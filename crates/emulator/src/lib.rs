@@ -1,0 +1,260 @@
+//! A Slack-compatible `admin.users.session.*` server on loopback, with faults on demand.
+//!
+//! It plays Slack's side of `setSettings`, `getSettings` and `clearSettings` over real
+//! HTTP/1.1, so clients, tests, benches and demos run with no Slack account. It reads
+//! requests with its own code — never the client's — so a bug in one cannot hide behind
+//! the same bug in the other. It never listens on anything but 127.0.0.1.
+//!
+//! ```
+//! use slack_sessions_emulator::{Emulator, ADMIN_TOKEN};
+//!
+//! let emu = Emulator::builder().start()?;
+//! let url = format!("{}admin.users.session.setSettings", emu.base_url());
+//! let mut resp = ureq::post(&url)
+//!     .header("Authorization", &format!("Bearer {ADMIN_TOKEN}"))
+//!     .send_form([("user_ids", "U00000001,W00000002"), ("duration", "28800")])?;
+//! assert_eq!(resp.body_mut().read_to_string()?, r#"{"ok":true}"#);
+//! assert_eq!(emu.settings("U00000001").and_then(|s| s.duration), Some(28_800));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Fixed tokens ([`TOKENS`]) and user ranges ([`user_kind`]) are documented in the crate
+//! README; faults are described by [`FaultPlan`].
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod directory;
+mod faults;
+mod log;
+mod ratelimit;
+mod server;
+mod slack;
+mod wire;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+pub use directory::{
+    user_kind, UserKind, ADMIN_TOKEN, BOT_TOKEN, FREE_TOKEN, MEMBER_TOKEN, READONLY_TOKEN,
+    REVOKED_TOKEN, TOKENS,
+};
+pub use faults::{Fault, FaultPlan, FaultSpecError};
+pub use log::{LogEntry, TokenSource};
+pub use server::{MAX_HEAD, MAX_REQUEST_BODY};
+pub use slack::{Settings, MAX_DURATION, MAX_USERS, MIN_DURATION};
+
+/// Slack's Tier 4 limit, the emulator's default: calls a minute per token and method.
+pub const DEFAULT_RATE_LIMIT: u32 = 100;
+
+/// Configures and starts an [`Emulator`].
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    port: u16,
+    rate_limit: Option<u32>,
+    faults: FaultPlan,
+    log_capacity: usize,
+    workers: usize,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            port: 0,
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
+            faults: FaultPlan::none(),
+            log_capacity: 10_000,
+            workers: 2,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The port on 127.0.0.1; 0 (the default) lets the OS choose.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Calls a minute per (token, method); `None` or 0 turns limiting off. Default 100.
+    pub fn rate_limit(mut self, per_minute: Option<u32>) -> Self {
+        self.rate_limit = per_minute;
+        self
+    }
+
+    /// The faults to inject (none by default).
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = plan;
+        self
+    }
+
+    /// How many log entries to keep (the newest); 0 keeps only counters. Default 10,000.
+    pub fn log_capacity(mut self, n: usize) -> Self {
+        self.log_capacity = n;
+        self
+    }
+
+    /// Runtime worker threads (default 2).
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving on the emulator's own runtime threads.
+    pub fn start(self) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(server::Shared {
+            store: slack::Store::default(),
+            limiter: ratelimit::RateLimiter::new(self.rate_limit),
+            log: log::Log::new(self.log_capacity),
+            faults: Mutex::new(self.faults),
+            calls: AtomicU64::new(0),
+            storm_left: AtomicU64::new(0),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.workers)
+            .thread_name("slack-emulator")
+            .enable_all()
+            .build()?;
+        let (tx, rx) = oneshot::channel();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let sh = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("slack-emulator-main".into())
+            .spawn(move || {
+                let result = runtime.block_on(async move {
+                    let fut = server::accept_loop(listener, sh, rx);
+                    let _ = ready_tx.send(());
+                    fut.await
+                });
+                runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+                result
+            })?;
+        let _ = ready_rx.recv();
+        Ok(Emulator {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A running emulator. It stops when dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Emulator {
+    /// Starts configuring an emulator.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The API base URL, e.g. `http://127.0.0.1:8787/api/`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/api/", self.addr)
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The token that can do everything.
+    pub fn admin_token(&self) -> &'static str {
+        ADMIN_TOKEN
+    }
+
+    /// Every fixed token and what it stands for.
+    pub fn tokens(&self) -> &'static [(&'static str, &'static str)] {
+        TOKENS
+    }
+
+    /// The newest log entries, oldest first.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.shared.log.entries()
+    }
+
+    /// How many requests ended with `outcome` (`ok`, a Slack code, `fault:…`, `storm`,
+    /// `ratelimited`), or `requests` for all of them.
+    pub fn count(&self, outcome: &str) -> u64 {
+        self.shared.log.count(outcome)
+    }
+
+    /// Every counter.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.shared.log.counts()
+    }
+
+    /// Forgets the log and counters.
+    pub fn clear_log(&self) {
+        self.shared.log.clear()
+    }
+
+    /// One user's settings, if any.
+    pub fn settings(&self, user: &str) -> Option<Settings> {
+        self.shared.store.get(user)
+    }
+
+    /// Every user's settings.
+    pub fn state(&self) -> HashMap<String, Settings> {
+        self.shared.store.snapshot()
+    }
+
+    /// Forgets every user's settings.
+    pub fn clear_state(&self) {
+        self.shared.store.clear_all()
+    }
+
+    /// Replaces the fault plan; calls are counted from 1 again.
+    pub fn set_faults(&self, plan: FaultPlan) {
+        let mut f = self.shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        *f = plan;
+        self.shared.calls.store(0, Ordering::Relaxed);
+        self.shared.storm_left.store(0, Ordering::Relaxed);
+    }
+
+    /// A text block with the base URL and tokens, as the program prints it.
+    pub fn banner(&self) -> String {
+        let mut s = format!(
+            "slack-sessions emulator listening\nbase url: {}\ntokens:\n",
+            self.base_url()
+        );
+        for (t, what) in TOKENS {
+            s.push_str(&format!("  {t:<24} {what}\n"));
+        }
+        s.push_str("users: U00000000-U00099999 and W00000000-W00009999 exist; U90000000-U90000099 are bots\n");
+        s
+    }
+
+    /// Blocks until Ctrl-C, then stops.
+    pub fn serve_until_ctrl_c(self) -> std::io::Result<()> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(tokio::signal::ctrl_c())?;
+        drop(self);
+        Ok(())
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The HTTP/1.1 server: routing, body limits, faults, and writing answers.
+
+use std::net::TcpListener as StdListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::directory::grant;
+use crate::faults::{Fault, FaultPlan};
+use crate::log::{Log, LogEntry, TokenSource};
+use crate::ratelimit::RateLimiter;
+use crate::slack::{self, Store, METHODS};
+use crate::wire;
+
+/// The largest request body read; larger ones get HTTP 413 without being read.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+/// The largest request head (request line and headers) accepted.
+pub const MAX_HEAD: usize = 64 << 10;
+
+/// Everything the connections share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub store: Store,
+    pub limiter: RateLimiter,
+    pub log: Log,
+    pub faults: Mutex<FaultPlan>,
+    pub calls: AtomicU64,
+    pub storm_left: AtomicU64,
+}
+
+/// The connection is closed with no answer.
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+pub(crate) async fn accept_loop(
+    listener: StdListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let listener = TcpListener::from_std(listener)?;
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            r = listener.accept() => match r {
+                Ok(s) => s,
+                // Out of file descriptors and the like: back off, keep serving.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| serve(Arc::clone(&shared), req));
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .max_buf_size(MAX_HEAD)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+fn json_response(status: StatusCode, body: &Value) -> Resp {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    raw(status, "application/json; charset=utf-8", bytes)
+}
+
+fn raw(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    r
+}
+
+fn rate_limited(retry_after: u64) -> Resp {
+    let mut r = json_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        &serde_json::json!({"ok": false, "error": "ratelimited"}),
+    );
+    r.headers_mut()
+        .insert(http::header::RETRY_AFTER, HeaderValue::from(retry_after));
+    r
+}
+
+fn html(status: u16) -> Resp {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>{status}</title></head><body><h1>{status}</h1><p>The server is having a moment.</p></body></html>\n"
+    );
+    raw(status, "text/html; charset=utf-8", body.into_bytes())
+}
+
+fn huge(bytes: usize) -> Resp {
+    let mut body = Vec::with_capacity(bytes);
+    body.extend_from_slice(br#"{"ok":true,"padding":""#);
+    body.resize(bytes.saturating_sub(2).max(body.len()), b'x');
+    body.extend_from_slice(br#""}"#);
+    raw(StatusCode::OK, "application/json; charset=utf-8", body)
+}
+
+struct Record {
+    call: u64,
+    method: String,
+    headers: Vec<(String, String)>,
+    token_source: TokenSource,
+    args: Value,
+}
+
+impl Record {
+    fn finish(self, shared: &Shared, status: u16, outcome: &str) {
+        shared.log.record(LogEntry {
+            call: self.call,
+            method: self.method,
+            headers: self.headers,
+            token_source: self.token_source,
+            args: self.args,
+            status,
+            outcome: outcome.to_owned(),
+        });
+    }
+}
+
+fn redacted_headers(req: &http::HeaderMap) -> Vec<(String, String)> {
+    req.iter()
+        .map(|(k, v)| {
+            let v = if k == http::header::AUTHORIZATION {
+                "[redacted]".to_owned()
+            } else {
+                String::from_utf8_lossy(v.as_bytes()).into_owned()
+            };
+            (k.as_str().to_owned(), v)
+        })
+        .collect()
+}
+
+async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dropped> {
+    let path = req.uri().path().to_owned();
+    let Some(name) = path.strip_prefix("/api/") else {
+        return Ok(raw(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            b"not found\n".to_vec(),
+        ));
+    };
+    if req.method() != Method::POST {
+        return Ok(raw(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            b"use POST\n".to_vec(),
+        ));
+    }
+    let mut rec = Record {
+        call: 0,
+        method: name.to_owned(),
+        headers: if shared.log.wants_entries() {
+            redacted_headers(req.headers())
+        } else {
+            Vec::new()
+        },
+        token_source: TokenSource::None,
+        args: Value::Null,
+    };
+    let Some(&(method, writes)) = METHODS.iter().find(|(m, _)| *m == name) else {
+        rec.finish(&shared, 200, "unknown_method");
+        return Ok(json_response(
+            StatusCode::OK,
+            &slack::error("unknown_method").body,
+        ));
+    };
+    rec.call = shared.calls.fetch_add(1, Ordering::Relaxed) + 1;
+    let fault = shared
+        .faults
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .fault_for(rec.call);
+    let too_large = || {
+        json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &serde_json::json!({"ok": false, "error": "request_too_large"}),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
+        rec.finish(&shared, 413, "request_too_large");
+        return Ok(too_large());
+    }
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            rec.finish(&shared, 413, "request_too_large");
+            return Ok(too_large());
+        }
+        Err(_) => return Err(Dropped),
+    };
+
+    if let Some(Fault::Delay(d)) = fault {
+        tokio::time::sleep(d).await;
+    }
+    // Faults of the infrastructure come before Slack looks at the request.
+    let storming = shared
+        .storm_left
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+        .is_ok();
+    if storming {
+        rec.finish(&shared, 429, "storm");
+        return Ok(rate_limited(1));
+    }
+    match fault {
+        Some(Fault::Storm(n)) => {
+            shared
+                .storm_left
+                .store(u64::from(n.saturating_sub(1)), Ordering::Relaxed);
+            rec.finish(&shared, 429, "storm");
+            return Ok(rate_limited(1));
+        }
+        Some(Fault::SlackError(code)) => {
+            rec.finish(&shared, 200, &format!("fault:{code}"));
+            return Ok(json_response(StatusCode::OK, &slack::error(code).body));
+        }
+        Some(Fault::Http(s)) => {
+            rec.finish(&shared, s, &format!("fault:http{s}"));
+            return Ok(html(s));
+        }
+        Some(Fault::Drop) => {
+            rec.finish(&shared, 0, "fault:drop");
+            return Err(Dropped);
+        }
+        Some(Fault::Truncate) => {
+            rec.finish(&shared, 200, "fault:truncate");
+            return Ok(raw(
+                StatusCode::OK,
+                "application/json; charset=utf-8",
+                br#"{"ok":tr"#.to_vec(),
+            ));
+        }
+        Some(Fault::Huge(n)) => {
+            rec.finish(&shared, 200, "fault:huge");
+            return Ok(huge(n));
+        }
+        _ => {}
+    }
+
+    let parsed = match wire::parse(&parts.headers, &body) {
+        Ok(p) => p,
+        Err(code) => {
+            rec.finish(&shared, 200, code);
+            return Ok(json_response(StatusCode::OK, &slack::error(code).body));
+        }
+    };
+    rec.token_source = match (
+        &parsed.token,
+        parts.headers.contains_key(http::header::AUTHORIZATION),
+    ) {
+        (None, _) => TokenSource::None,
+        (Some(_), true) => TokenSource::Header,
+        (Some(_), false) => TokenSource::Body,
+    };
+    if shared.log.wants_entries() {
+        rec.args = Value::Object(parsed.args.clone());
+    }
+    let token = parsed.token.as_deref();
+    let granted = grant(token);
+    if let (Some(t), crate::directory::Grant::Admin | crate::directory::Grant::ReadOnly) =
+        (token, granted)
+    {
+        if let Some(secs) = shared.limiter.check(t, method, Instant::now()) {
+            rec.finish(&shared, 429, "ratelimited");
+            return Ok(rate_limited(secs));
+        }
+    }
+    let answer = match slack::check(method, writes, granted, &parsed.args) {
+        Err(a) => a,
+        Ok(work) => {
+            let a = slack::apply(&shared.store, work);
+            match fault {
+                Some(Fault::FatalAfterApply) => {
+                    rec.finish(&shared, 200, "fault:fatal_error_after_apply");
+                    return Ok(json_response(
+                        StatusCode::OK,
+                        &slack::error("fatal_error").body,
+                    ));
+                }
+                Some(Fault::DropAfterApply) => {
+                    rec.finish(&shared, 0, "fault:drop_after_apply");
+                    return Err(Dropped);
+                }
+                _ => a,
+            }
+        }
+    };
+    rec.finish(&shared, 200, &answer.outcome);
+    Ok(json_response(StatusCode::OK, &answer.body))
+}

@@ -1,0 +1,229 @@
+//! Slack's side of the session-settings methods: validation, all-or-nothing updates and
+//! the answers, over an in-memory store.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::directory::{user_kind, Grant, UserKind};
+use crate::wire::{self, Args};
+
+/// The shortest session Slack allows (8 hours).
+pub const MIN_DURATION: u64 = 28_800;
+/// The longest session Slack allows (10 years).
+pub const MAX_DURATION: u64 = 315_569_520;
+/// The most users in one call.
+pub const MAX_USERS: usize = 1000;
+
+/// The methods the emulator serves, with whether they write.
+pub(crate) const METHODS: &[(&str, bool)] = &[
+    ("admin.users.session.setSettings", true),
+    ("admin.users.session.getSettings", false),
+    ("admin.users.session.clearSettings", true),
+];
+
+/// One user's stored settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Session length in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u64>,
+    /// Whether closing the app or browser ends the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desktop_app_browser_quit: Option<bool>,
+}
+
+/// Settings per user, safe under concurrent requests.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    users: Mutex<HashMap<String, Settings>>,
+}
+
+impl Store {
+    pub fn snapshot(&self) -> HashMap<String, Settings> {
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn get(&self, user: &str) -> Option<Settings> {
+        self.users
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(user)
+            .copied()
+    }
+
+    pub fn clear_all(&self) {
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// An answer before it is written: HTTP 200 with this JSON.
+pub(crate) struct Answer {
+    pub body: Value,
+    pub outcome: String,
+}
+
+pub(crate) fn error(code: &str) -> Answer {
+    Answer {
+        body: json!({"ok": false, "error": code}),
+        outcome: code.to_owned(),
+    }
+}
+
+fn invalid_arguments(message: String) -> Answer {
+    Answer {
+        body: json!({
+            "ok": false,
+            "error": "invalid_arguments",
+            "response_metadata": {"messages": [message]},
+        }),
+        outcome: "invalid_arguments".into(),
+    }
+}
+
+/// The checked work of a call, ready to apply.
+pub(crate) enum Work {
+    Set(Vec<String>, Settings),
+    Get(Vec<String>),
+    Clear(Vec<String>),
+}
+
+/// Checks scope and arguments; all errors come before any change.
+pub(crate) fn check(method: &str, writes: bool, grant: Grant, args: &Args) -> Result<Work, Answer> {
+    match grant {
+        Grant::Refused(code) => return Err(error(code)),
+        Grant::ReadOnly if writes => {
+            return Err(Answer {
+                body: json!({
+                    "ok": false,
+                    "error": "missing_scope",
+                    "needed": "admin.users:write",
+                    "provided": "admin.users:read",
+                }),
+                outcome: "missing_scope".into(),
+            })
+        }
+        _ => {}
+    }
+    let users = match args.get("user_ids") {
+        None => {
+            return Err(invalid_arguments(
+                "[ERROR] missing required field: user_ids".into(),
+            ))
+        }
+        Some(v) => wire::user_ids(v).map_err(invalid_arguments)?,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let users: Vec<String> = users
+        .into_iter()
+        .filter(|u| seen.insert(u.clone()))
+        .collect();
+    if users.is_empty() {
+        return Err(invalid_arguments(
+            "[ERROR] user_ids must not be empty".into(),
+        ));
+    }
+    if users.len() > MAX_USERS {
+        return Err(invalid_arguments(format!(
+            "[ERROR] too many user_ids: {} given, at most {MAX_USERS} allowed",
+            users.len()
+        )));
+    }
+    let work = match method {
+        "admin.users.session.setSettings" => {
+            let duration = match args.get("duration") {
+                None => None,
+                Some(v) => match wire::integer(v) {
+                    Some(d) if (MIN_DURATION..=MAX_DURATION).contains(&d) => Some(d),
+                    _ => {
+                        return Err(invalid_arguments(format!(
+                            "[ERROR] duration must be a whole number from {MIN_DURATION} to {MAX_DURATION}"
+                        )))
+                    }
+                },
+            };
+            let quit = match args.get("desktop_app_browser_quit") {
+                None => None,
+                Some(v) => Some(wire::boolean(v).ok_or_else(|| {
+                    invalid_arguments("[ERROR] desktop_app_browser_quit must be a boolean".into())
+                })?),
+            };
+            if duration.is_none() && quit.is_none() {
+                return Err(error("at_least_one_session_setting_required"));
+            }
+            Work::Set(
+                users,
+                Settings {
+                    duration,
+                    desktop_app_browser_quit: quit,
+                },
+            )
+        }
+        "admin.users.session.getSettings" => Work::Get(users),
+        _ => Work::Clear(users),
+    };
+    let users = match &work {
+        Work::Set(u, _) | Work::Get(u) | Work::Clear(u) => u,
+    };
+    let kinds: Vec<UserKind> = users.iter().map(|u| user_kind(u)).collect();
+    if kinds.contains(&UserKind::Unknown) {
+        return Err(error("user_not_found"));
+    }
+    if kinds.contains(&UserKind::Bot) {
+        return Err(error("bots_not_allowed"));
+    }
+    Ok(work)
+}
+
+/// Applies checked work at once, under one lock, and answers.
+pub(crate) fn apply(store: &Store, work: Work) -> Answer {
+    let mut users = store.users.lock().unwrap_or_else(|p| p.into_inner());
+    let body = match work {
+        Work::Set(ids, s) => {
+            for id in ids {
+                let e = users.entry(id).or_default();
+                // Assumption: a setting not given keeps its earlier value.
+                if s.duration.is_some() {
+                    e.duration = s.duration;
+                }
+                if s.desktop_app_browser_quit.is_some() {
+                    e.desktop_app_browser_quit = s.desktop_app_browser_quit;
+                }
+            }
+            json!({"ok": true})
+        }
+        Work::Clear(ids) => {
+            for id in ids {
+                users.remove(&id);
+            }
+            json!({"ok": true})
+        }
+        Work::Get(ids) => {
+            let mut with = Vec::new();
+            let mut without = Vec::new();
+            for id in ids {
+                match users.get(&id) {
+                    Some(s) => {
+                        let mut entry = serde_json::Map::new();
+                        entry.insert("user_id".into(), Value::String(id));
+                        if let Some(q) = s.desktop_app_browser_quit {
+                            entry.insert("desktop_app_browser_quit".into(), Value::Bool(q));
+                        }
+                        if let Some(d) = s.duration {
+                            entry.insert("duration".into(), Value::from(d));
+                        }
+                        with.push(Value::Object(entry));
+                    }
+                    None => without.push(Value::String(id)),
+                }
+            }
+            json!({"ok": true, "session_settings": with, "no_settings_applied": without})
+        }
+    };
+    Answer {
+        body,
+        outcome: "ok".into(),
+    }
+}
