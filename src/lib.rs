@@ -17,3 +17,15 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub use slack_sessions_core::*;
+
+/// The blocking client over ureq (feature `ureq`, on by default).
+#[cfg(feature = "ureq")]
+pub mod blocking {
+    pub use slack_sessions_ureq::*;
+}
+
+/// The async client over hyper (feature `hyper`): runtime-agnostic, tokio + rustls by default.
+#[cfg(feature = "hyper")]
+pub mod r#async {
+    pub use slack_sessions_hyper::*;
+}

@@ -197,6 +197,17 @@ pub enum Error {
     Transport(#[from] TransportFailure),
 }
 
+macro_rules! input_into_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Error {
+                Error::Invalid(InvalidInput::from(e))
+            }
+        }
+    )*};
+}
+input_into_error!(InvalidUserId, InvalidUserIds, InvalidDuration, InvalidToken);
+
 impl Error {
     /// Slack's error code, when Slack gave one (HTTP 429 counts as `ratelimited`).
     pub fn code(&self) -> Option<ErrorCode> {

@@ -50,6 +50,7 @@
 
 mod bulk;
 mod call;
+mod config;
 mod decode;
 mod duration;
 mod endpoint;
@@ -62,8 +63,13 @@ mod retry;
 mod token;
 mod user;
 
-pub use bulk::{BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, Failed, Invalid, Progress};
+pub use bulk::{
+    short_code, BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, Failed, Invalid, Progress,
+};
 pub use call::{clone_request, Action, Call, CallStats};
+pub use config::{
+    ClientConfig, ValidConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT,
+};
 pub use decode::{
     decode, decode_parts, parse_retry_after, Reply, DEFAULT_RETRY_AFTER, EXCERPT_CHARS,
     MAX_RETRY_AFTER,

@@ -191,6 +191,12 @@ impl Emulator {
         self.shared.log.count(outcome)
     }
 
+    /// Calls to known methods received since the fault plan was last set, counted on
+    /// arrival (before any delay).
+    pub fn calls(&self) -> u64 {
+        self.shared.calls.load(Ordering::Relaxed)
+    }
+
     /// Every counter.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.shared.log.counts()

@@ -1,0 +1,143 @@
+//! Bulk work over the async client: up to `concurrency` chunks in flight, on any runtime.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Instant;
+
+use hyper::rt::Timer;
+use hyper_util::client::legacy::connect::Connect;
+use slack_sessions_core::{
+    BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, ClearSettings, Empty, GetSettings,
+    GetSettingsOutput, Progress, SessionSettings, SetSettings, TransportFailure, UsersMethod,
+};
+
+use crate::{Client, Error};
+
+/// Options of an async bulk run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkRun {
+    /// Requests in flight at once (default 4). The pacer still holds the tier rate.
+    pub concurrency: usize,
+    /// Users per request (default 1,000).
+    pub chunk_size: usize,
+}
+
+impl Default for BulkRun {
+    fn default() -> Self {
+        BulkRun {
+            concurrency: 4,
+            chunk_size: slack_sessions_core::MAX_USERS_PER_CALL,
+        }
+    }
+}
+
+type Outcome = Result<http::Response<Vec<u8>>, TransportFailure>;
+type InFlight<'a> = Vec<(ChunkId, Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>)>;
+
+impl<C, T> Client<C, T>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+    T: Timer + Send + Sync + 'static,
+{
+    /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
+    /// `progress` after each settled chunk. Fails only on bad params or options: every
+    /// user ends in the report.
+    pub async fn apply_bulk<M, I, S>(
+        &self,
+        params: M::Params,
+        users: I,
+        run: BulkRun,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<BulkReport<M::Output>, Error>
+    where
+        M: UsersMethod,
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let s = &self.inner.settings;
+        let options = BulkOptions {
+            chunk_size: run.chunk_size,
+            max_in_flight: run.concurrency.clamp(1, 256),
+            policy: s.retry,
+        };
+        let mut plan =
+            BulkPlan::<M>::new(&s.endpoint, params, users, options)?.with_pacer(s.pacer.clone());
+        let mut in_flight: InFlight<'_> = Vec::new();
+        loop {
+            // Hand out all the work the plan allows now.
+            let wake_at = loop {
+                match plan.poll(Instant::now()) {
+                    BulkAction::Send(id, req) => in_flight.push((id, Box::pin(self.send(req)))),
+                    BulkAction::WaitUntil(t) => break Some(t),
+                    BulkAction::Pending => break None,
+                    BulkAction::Done => return Ok(plan.finish()),
+                }
+            };
+            let mut sleep = wake_at.map(|t| {
+                self.inner
+                    .timer
+                    .sleep(t.saturating_duration_since(Instant::now()))
+            });
+            // Wait for the first request to finish, or for the deadline.
+            let finished = std::future::poll_fn(|cx| {
+                for (i, (_, fut)) in in_flight.iter_mut().enumerate() {
+                    if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                        return Poll::Ready(Some((i, out)));
+                    }
+                }
+                if let Some(s) = sleep.as_mut() {
+                    if s.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(None);
+                    }
+                }
+                if in_flight.is_empty() && sleep.is_none() {
+                    // Nothing to wait for: poll the plan again.
+                    return Poll::Ready(None);
+                }
+                Poll::Pending
+            })
+            .await;
+            if let Some((i, outcome)) = finished {
+                let (id, _) = in_flight.swap_remove(i);
+                if let Some(p) = plan.handle(Instant::now(), id, outcome) {
+                    progress(p);
+                }
+            }
+        }
+    }
+
+    /// `setSettings` for any number of users.
+    pub async fn set_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &self,
+        users: I,
+        settings: SessionSettings,
+        run: BulkRun,
+        progress: impl FnMut(Progress),
+    ) -> Result<BulkReport<Empty>, Error> {
+        self.apply_bulk::<SetSettings, _, _>(settings, users, run, progress)
+            .await
+    }
+
+    /// `getSettings` for any number of users, merged.
+    pub async fn get_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &self,
+        users: I,
+        run: BulkRun,
+        progress: impl FnMut(Progress),
+    ) -> Result<BulkReport<GetSettingsOutput>, Error> {
+        self.apply_bulk::<GetSettings, _, _>((), users, run, progress)
+            .await
+    }
+
+    /// `clearSettings` for any number of users.
+    pub async fn clear_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &self,
+        users: I,
+        run: BulkRun,
+        progress: impl FnMut(Progress),
+    ) -> Result<BulkReport<Empty>, Error> {
+        self.apply_bulk::<ClearSettings, _, _>((), users, run, progress)
+            .await
+    }
+}

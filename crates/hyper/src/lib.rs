@@ -1,0 +1,255 @@
+//! Async transport for `slack-sessions`, over hyper 1 and hyper-util's client.
+//!
+//! Generic over the connector and over [`hyper::rt::Timer`], so it runs on any runtime;
+//! with the default `tokio` feature, [`Client::builder`] sets up a tokio executor and
+//! timer and a rustls HTTPS connector (which also speaks plain HTTP, for loopback).
+//! Every retry and wait is decided by the core; the driver sleeps through the `Timer`.
+//!
+//! ```
+//! use slack_sessions_core::{ClearSettings, Token, UserIds};
+//! use slack_sessions_hyper::Client;
+//! # let emu = slack_sessions_emulator::Emulator::builder().start()?;
+//! # let base_url = emu.base_url();
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let client = Client::builder(Token::new("xoxp-emulator-admin")?)
+//!     .base_url(base_url) // omit for https://slack.com/api/
+//!     .build()?;
+//! client.clear_settings(&ClearSettings::new(UserIds::parse(["U00000001"])?)).await?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod bulk;
+mod transport;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::rt::Timer;
+use hyper_util::client::legacy::connect::Connect;
+use slack_sessions_core::{
+    Action, Call, ClearSettings, ClientConfig, Empty, Endpoint, GetSettings, GetSettingsOutput,
+    Method, Reply, RetryPolicy, SetSettings, SharedPacer, Token, TransportFailure, TransportKind,
+};
+
+pub use bulk::BulkRun;
+/// hyper-util's pooled client, which this crate drives.
+pub use hyper_util::client::legacy::Client as HttpClient;
+/// Every way a call can fail: bad input, Slack's answer, or the transport.
+pub use slack_sessions_core::Error;
+
+/// The default connector: rustls over hyper-util's `HttpConnector`.
+#[cfg(feature = "tokio")]
+pub type DefaultConnector =
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
+/// The default timer: tokio's, through hyper-util.
+#[cfg(feature = "tokio")]
+pub use hyper_util::rt::TokioTimer;
+
+/// The client [`Client::builder`] builds: tokio, rustls.
+#[cfg(feature = "tokio")]
+pub type DefaultClient = Client<DefaultConnector, TokioTimer>;
+
+/// Configures a [`Client`]; `build()` checks every setting.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+}
+
+impl ClientBuilder {
+    slack_sessions_core::config_setters!();
+
+    /// Builds a client on tokio with the default rustls connector.
+    #[cfg(feature = "tokio")]
+    pub fn build(self) -> Result<DefaultClient, Error> {
+        let valid = self.config.validate()?;
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(valid.connect_timeout));
+        let builder = hyper_rustls::HttpsConnectorBuilder::new();
+        #[cfg(feature = "webpki-roots")]
+        let builder = builder.with_webpki_roots();
+        #[cfg(not(feature = "webpki-roots"))]
+        let builder = builder.with_native_roots().map_err(|e| {
+            Error::Transport(TransportFailure::new(TransportKind::Tls, e.to_string()))
+        })?;
+        let connector = builder.https_or_http().enable_http1().wrap_connector(http);
+        let client = HttpClient::builder(hyper_util::rt::TokioExecutor::new())
+            .timer(hyper_util::rt::TokioTimer::new())
+            .pool_timer(hyper_util::rt::TokioTimer::new())
+            .build(connector);
+        Ok(Client::from_parts(
+            client,
+            hyper_util::rt::TokioTimer::new(),
+            self.config_checked(valid),
+        ))
+    }
+
+    /// Builds a client on any runtime: your pooled `HttpClient` (with your connector and
+    /// executor) and your `Timer`. The connect timeout is then your connector's business.
+    pub fn build_with<C, T>(
+        self,
+        http: HttpClient<C, Full<Bytes>>,
+        timer: T,
+    ) -> Result<Client<C, T>, Error>
+    where
+        C: Connect + Clone + Send + Sync + 'static,
+        T: Timer + Send + Sync + 'static,
+    {
+        let valid = self.config.validate()?;
+        Ok(Client::from_parts(http, timer, self.config_checked(valid)))
+    }
+
+    fn config_checked(&self, valid: slack_sessions_core::ValidConfig) -> Settings {
+        Settings {
+            endpoint: valid.endpoint,
+            retry: valid.retry,
+            pacer: SharedPacer::new(valid.pacer),
+            max_body: valid.max_body,
+            timeout: valid.timeout,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Settings {
+    endpoint: Endpoint,
+    retry: RetryPolicy,
+    pacer: SharedPacer,
+    max_body: usize,
+    timeout: Duration,
+}
+
+struct Inner<C, T> {
+    http: HttpClient<C, Full<Bytes>>,
+    timer: T,
+    settings: Settings,
+}
+
+/// An async Slack session-settings client. Cheap to clone; clones share one connection
+/// pool and one pacer, across tasks.
+pub struct Client<C, T> {
+    inner: Arc<Inner<C, T>>,
+}
+
+impl<C, T> Clone for Client<C, T> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<C, T> std::fmt::Debug for Client<C, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.settings.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl DefaultClient {
+    /// Starts configuring a client for `token`.
+    pub fn builder(token: Token) -> ClientBuilder {
+        ClientBuilder {
+            config: ClientConfig::new(token),
+        }
+    }
+}
+
+/// Starts configuring a client for `token`, to be finished with
+/// [`ClientBuilder::build_with`] on any runtime.
+pub fn builder(token: Token) -> ClientBuilder {
+    ClientBuilder {
+        config: ClientConfig::new(token),
+    }
+}
+
+impl<C, T> Client<C, T>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+    T: Timer + Send + Sync + 'static,
+{
+    fn from_parts(http: HttpClient<C, Full<Bytes>>, timer: T, settings: Settings) -> Self {
+        Client {
+            inner: Arc::new(Inner {
+                http,
+                timer,
+                settings,
+            }),
+        }
+    }
+
+    /// The endpoint requests are encoded for.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.settings.endpoint
+    }
+
+    /// Calls any method: validated, paced, retried as the core decides.
+    pub async fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
+        let s = &self.inner.settings;
+        let mut call = Call::new(&s.endpoint, method, s.retry)?.with_pacer(s.pacer.clone());
+        loop {
+            match call.poll(Instant::now()) {
+                Action::Send(request) => {
+                    let outcome = self.send(request).await;
+                    call.handle(Instant::now(), outcome);
+                }
+                Action::WaitUntil(t) => self.sleep_until(t).await,
+                Action::Done(result) => return result,
+                Action::Pending => {
+                    return Err(Error::Transport(TransportFailure::new(
+                        TransportKind::Other,
+                        "call stalled with a request in flight",
+                    )))
+                }
+            }
+        }
+    }
+
+    /// `admin.users.session.setSettings`.
+    pub async fn set_settings(&self, m: &SetSettings) -> Result<Reply<Empty>, Error> {
+        self.call(m).await
+    }
+
+    /// `admin.users.session.getSettings`.
+    pub async fn get_settings(&self, m: &GetSettings) -> Result<Reply<GetSettingsOutput>, Error> {
+        self.call(m).await
+    }
+
+    /// `admin.users.session.clearSettings`.
+    pub async fn clear_settings(&self, m: &ClearSettings) -> Result<Reply<Empty>, Error> {
+        self.call(m).await
+    }
+
+    /// Sends one request within the timeout, reading at most `max_body` bytes.
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+        let s = &self.inner.settings;
+        let work = transport::send(&self.inner.http, request, s.max_body);
+        match transport::with_timeout(work, self.inner.timer.sleep(s.timeout)).await {
+            Some(r) => r,
+            None => Err(TransportFailure::new(
+                TransportKind::Timeout,
+                format!("no complete answer within {:?}", s.timeout),
+            )),
+        }
+    }
+
+    async fn sleep_until(&self, t: Instant) {
+        let now = Instant::now();
+        if t > now {
+            self.inner.timer.sleep(t - now).await;
+        }
+    }
+}

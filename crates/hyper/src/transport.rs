@@ -1,0 +1,118 @@
+//! Moving one request over hyper-util's client, with a body cap and a timer-driven timeout.
+
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::task::Poll;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::connect::Connect;
+use hyper_util::client::legacy::Client;
+use slack_sessions_core::{TransportFailure, TransportKind};
+
+pub(crate) async fn send<C>(
+    client: &Client<C, Full<Bytes>>,
+    request: http::Request<Vec<u8>>,
+    max_body: usize,
+) -> Result<http::Response<Vec<u8>>, TransportFailure>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
+    let (parts, body) = request.into_parts();
+    let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| client_failure(&e))?;
+    let (parts, body) = response.into_parts();
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_body as u64) {
+        // Dropping the body unread closes the connection.
+        return Err(too_large(max_body));
+    }
+    let bytes = Limited::new(body, max_body)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                too_large(max_body)
+            } else {
+                let kind = e
+                    .downcast_ref::<hyper::Error>()
+                    .map_or(TransportKind::Io, hyper_kind);
+                TransportFailure::new(kind, chain(&*e))
+            }
+        })?
+        .to_bytes();
+    Ok(http::Response::from_parts(parts, bytes.to_vec()))
+}
+
+fn too_large(max: usize) -> TransportFailure {
+    TransportFailure::new(
+        TransportKind::BodyTooLarge,
+        format!("answer body is larger than the {max}-byte cap"),
+    )
+}
+
+fn hyper_kind(e: &hyper::Error) -> TransportKind {
+    if e.is_timeout() {
+        TransportKind::Timeout
+    } else {
+        TransportKind::Io
+    }
+}
+
+fn client_failure(e: &hyper_util::client::legacy::Error) -> TransportFailure {
+    let kind = if e.is_connect() {
+        TransportKind::Connect
+    } else {
+        let mut source = std::error::Error::source(e);
+        let mut kind = TransportKind::Io;
+        while let Some(s) = source {
+            if let Some(h) = s.downcast_ref::<hyper::Error>() {
+                kind = hyper_kind(h);
+                break;
+            }
+            source = s.source();
+        }
+        kind
+    };
+    TransportFailure::new(kind, chain(e))
+}
+
+/// An error and its sources on one line. Hyper's messages never include headers.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+/// Runs `work` unless `sleep` finishes first; `None` on timeout.
+pub(crate) async fn with_timeout<F: Future>(
+    work: F,
+    sleep: Pin<Box<dyn hyper::rt::Sleep>>,
+) -> Option<F::Output> {
+    let mut work = pin!(work);
+    let mut sleep = sleep;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}

@@ -1,0 +1,165 @@
+//! Bulk work over the blocking client: one chunk at a time, or a small pool of threads.
+
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
+
+use slack_sessions_core::{
+    BulkAction, BulkOptions, BulkPlan, BulkReport, ClearSettings, Empty, GetSettings,
+    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
+};
+
+use crate::{sleep_until, Client, Error};
+
+/// Options of a blocking bulk run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkRun {
+    /// Threads sending chunks at once (default 1: one after another).
+    pub threads: usize,
+    /// Users per request (default 1,000).
+    pub chunk_size: usize,
+}
+
+impl Default for BulkRun {
+    fn default() -> Self {
+        BulkRun {
+            threads: 1,
+            chunk_size: slack_sessions_core::MAX_USERS_PER_CALL,
+        }
+    }
+}
+
+impl Client {
+    /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
+    /// `progress` after each settled chunk. Fails only on bad params or options: every
+    /// user ends in the report.
+    pub fn apply_bulk<M, I, S>(
+        &self,
+        params: M::Params,
+        users: I,
+        run: BulkRun,
+        progress: impl FnMut(Progress) + Send,
+    ) -> Result<BulkReport<M::Output>, Error>
+    where
+        M: UsersMethod,
+        M::Output: Send,
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let threads = run.threads.clamp(1, 64);
+        let options = BulkOptions {
+            chunk_size: run.chunk_size,
+            max_in_flight: threads,
+            policy: self.retry(),
+        };
+        let plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
+            .with_pacer(self.pacer().clone());
+        if threads == 1 {
+            return Ok(self.run_sequential(plan, progress));
+        }
+        Ok(self.run_threads(plan, threads, progress))
+    }
+
+    /// `setSettings` for any number of users.
+    pub fn set_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &self,
+        users: I,
+        settings: SessionSettings,
+        run: BulkRun,
+        progress: impl FnMut(Progress) + Send,
+    ) -> Result<BulkReport<Empty>, Error> {
+        self.apply_bulk::<SetSettings, _, _>(settings, users, run, progress)
+    }
+
+    /// `getSettings` for any number of users, merged.
+    pub fn get_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &self,
+        users: I,
+        run: BulkRun,
+        progress: impl FnMut(Progress) + Send,
+    ) -> Result<BulkReport<GetSettingsOutput>, Error> {
+        self.apply_bulk::<GetSettings, _, _>((), users, run, progress)
+    }
+
+    /// `clearSettings` for any number of users.
+    pub fn clear_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &self,
+        users: I,
+        run: BulkRun,
+        progress: impl FnMut(Progress) + Send,
+    ) -> Result<BulkReport<Empty>, Error> {
+        self.apply_bulk::<ClearSettings, _, _>((), users, run, progress)
+    }
+
+    fn run_sequential<M: UsersMethod>(
+        &self,
+        mut plan: BulkPlan<M>,
+        mut progress: impl FnMut(Progress),
+    ) -> BulkReport<M::Output> {
+        loop {
+            match plan.poll(Instant::now()) {
+                BulkAction::Send(id, req) => {
+                    let outcome = self.send(req);
+                    if let Some(p) = plan.handle(Instant::now(), id, outcome) {
+                        progress(p);
+                    }
+                }
+                BulkAction::WaitUntil(t) => sleep_until(t),
+                // Nothing can be pending with one request at a time; finish() accounts
+                // for anyone left.
+                BulkAction::Pending | BulkAction::Done => return plan.finish(),
+            }
+        }
+    }
+
+    fn run_threads<M>(
+        &self,
+        plan: BulkPlan<M>,
+        threads: usize,
+        progress: impl FnMut(Progress) + Send,
+    ) -> BulkReport<M::Output>
+    where
+        M: UsersMethod,
+        M::Output: Send,
+    {
+        let shared = Mutex::new(plan);
+        let changed = Condvar::new();
+        let progress = Mutex::new(progress);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| loop {
+                    let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
+                    match guard.poll(Instant::now()) {
+                        BulkAction::Send(id, req) => {
+                            drop(guard);
+                            let outcome = self.send(req);
+                            let p = shared.lock().unwrap_or_else(|p| p.into_inner()).handle(
+                                Instant::now(),
+                                id,
+                                outcome,
+                            );
+                            changed.notify_all();
+                            if let Some(p) = p {
+                                (progress.lock().unwrap_or_else(|p| p.into_inner()))(p);
+                            }
+                        }
+                        BulkAction::WaitUntil(t) => {
+                            let wait = t.saturating_duration_since(Instant::now());
+                            drop(changed.wait_timeout(guard, wait));
+                        }
+                        BulkAction::Pending => {
+                            drop(changed.wait(guard));
+                        }
+                        BulkAction::Done => {
+                            changed.notify_all();
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        shared
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .finish()
+    }
+}

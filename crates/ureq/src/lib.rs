@@ -1,0 +1,178 @@
+//! Blocking transport for `slack-sessions`, over ureq 3.
+//!
+//! A thin driver of the core's [`Call`] and [`BulkPlan`] state machines: the core decides
+//! every retry and wait; this crate moves bytes and sleeps when told to.
+//!
+//! ```
+//! use slack_sessions_core::{SessionDuration, SetSettings, GetSettings, Token, UserIds};
+//! use slack_sessions_ureq::Client;
+//! # let emu = slack_sessions_emulator::Emulator::builder().start()?;
+//! # let base_url = emu.base_url();
+//!
+//! let client = Client::builder(Token::new("xoxp-emulator-admin")?)
+//!     .base_url(base_url) // omit for https://slack.com/api/
+//!     .build()?;
+//! let users = UserIds::parse(["U00000001"])?;
+//! client.set_settings(&SetSettings::new(users.clone()).duration("12h".parse::<SessionDuration>()?))?;
+//! let got = client.get_settings(&GetSettings::new(users))?;
+//! assert_eq!(got.output.session_settings[0].duration.map(|d| d.as_secs()), Some(43_200));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod bulk;
+mod transport;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use slack_sessions_core::{
+    Action, Call, ClearSettings, ClientConfig, Empty, Endpoint, GetSettings, GetSettingsOutput,
+    Method, Reply, RetryPolicy, SetSettings, SharedPacer, Token, TransportFailure, TransportKind,
+};
+
+pub use bulk::BulkRun;
+/// Every way a call can fail: bad input, Slack's answer, or the transport.
+pub use slack_sessions_core::Error;
+
+/// Configures a [`Client`]; `build()` checks every setting.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+    proxy_from_env: bool,
+}
+
+impl ClientBuilder {
+    slack_sessions_core::config_setters!();
+
+    /// Uses a proxy from `HTTPS_PROXY` / `ALL_PROXY` (off by default).
+    pub fn proxy_from_env(mut self, on: bool) -> Self {
+        self.proxy_from_env = on;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let valid = self.config.validate()?;
+        let proxy = if self.proxy_from_env {
+            ureq::Proxy::try_from_env()
+        } else {
+            None
+        };
+        let whole = Some(valid.timeout);
+        // Per-phase timeouts only: a global or resolve timeout makes ureq resolve the host
+        // on a new thread for every request.
+        let config = ureq::config::Config::builder()
+            .http_status_as_error(false)
+            .proxy(proxy)
+            .max_redirects(0)
+            .user_agent(ureq::config::AutoHeaderValue::None)
+            .timeout_connect(Some(valid.connect_timeout))
+            .timeout_send_request(whole)
+            .timeout_send_body(whole)
+            .timeout_recv_response(whole)
+            .timeout_recv_body(whole)
+            .build();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                agent: ureq::Agent::new_with_config(config),
+                endpoint: valid.endpoint,
+                retry: valid.retry,
+                pacer: SharedPacer::new(valid.pacer),
+                max_body: valid.max_body,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    agent: ureq::Agent,
+    endpoint: Endpoint,
+    retry: RetryPolicy,
+    pacer: SharedPacer,
+    max_body: usize,
+}
+
+/// A blocking Slack session-settings client. Cheap to clone; clones share one connection
+/// pool and one pacer, across threads.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl Client {
+    /// Starts configuring a client for `token`.
+    pub fn builder(token: Token) -> ClientBuilder {
+        ClientBuilder {
+            config: ClientConfig::new(token),
+            proxy_from_env: false,
+        }
+    }
+
+    /// The endpoint requests are encoded for.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    /// Calls any method: validated, paced, retried as the core decides.
+    pub fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
+        let mut call = Call::new(&self.inner.endpoint, method, self.inner.retry)?
+            .with_pacer(self.inner.pacer.clone());
+        loop {
+            match call.poll(Instant::now()) {
+                Action::Send(request) => {
+                    let outcome = self.send(request);
+                    call.handle(Instant::now(), outcome);
+                }
+                Action::WaitUntil(t) => sleep_until(t),
+                Action::Done(result) => return result,
+                Action::Pending => {
+                    return Err(Error::Transport(TransportFailure::new(
+                        TransportKind::Other,
+                        "call stalled with a request in flight",
+                    )))
+                }
+            }
+        }
+    }
+
+    /// `admin.users.session.setSettings`.
+    pub fn set_settings(&self, m: &SetSettings) -> Result<Reply<Empty>, Error> {
+        self.call(m)
+    }
+
+    /// `admin.users.session.getSettings`.
+    pub fn get_settings(&self, m: &GetSettings) -> Result<Reply<GetSettingsOutput>, Error> {
+        self.call(m)
+    }
+
+    /// `admin.users.session.clearSettings`.
+    pub fn clear_settings(&self, m: &ClearSettings) -> Result<Reply<Empty>, Error> {
+        self.call(m)
+    }
+
+    /// Sends one request, reading at most `max_body` bytes of the answer.
+    pub fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+        transport::send(&self.inner.agent, request, self.inner.max_body)
+    }
+
+    pub(crate) fn pacer(&self) -> &SharedPacer {
+        &self.inner.pacer
+    }
+
+    pub(crate) fn retry(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+}
+
+pub(crate) fn sleep_until(t: Instant) {
+    let now = Instant::now();
+    if t > now {
+        std::thread::sleep(t - now);
+    }
+}

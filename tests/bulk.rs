@@ -1,0 +1,188 @@
+//! Bulk runs over real TCP with both clients: faults injected, bad IDs mixed in, and the
+//! emulator's own state must equal the `applied` bucket exactly.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+use slack_sessions::{BulkReport, Empty, SessionDuration, SessionSettings};
+use slack_sessions_emulator::{Emulator, FaultPlan};
+
+const BAD: [(&str, &str); 5] = [
+    ("U00500000", "user_not_found"),
+    ("W00090000", "user_not_found"),
+    ("U12345678", "user_not_found"),
+    ("U90000001", "bots_not_allowed"),
+    ("U90000042", "bots_not_allowed"),
+];
+
+fn inputs() -> Vec<String> {
+    let mut v: Vec<String> = (0..20_000).map(|i| format!("U{i:08}")).collect();
+    for (k, (id, _)) in BAD.iter().enumerate() {
+        v.insert(k * 3_777 + 11, (*id).to_owned());
+    }
+    v.push("not-a-user".into());
+    v.push("U00000007".into()); // a duplicate
+    v
+}
+
+fn faulty_emulator() -> Emulator {
+    let emu = emulator();
+    let plan: FaultPlan =
+        "rate=0.1,seed=11,kinds=internal_error+service_unavailable+http503+drop+drop_after_apply+fatal_error_after_apply"
+            .parse()
+            .expect("faults");
+    emu.set_faults(plan);
+    emu
+}
+
+fn settings() -> SessionSettings {
+    SessionSettings::new()
+        .duration(SessionDuration::from_secs(43_200).expect("duration"))
+        .desktop_app_browser_quit(true)
+}
+
+fn check(report: &BulkReport<Empty>, emu: &Emulator, label: &str) {
+    let inputs = inputs();
+    // Exactly one bucket each.
+    let mut seen = HashSet::new();
+    for u in &report.applied {
+        assert!(seen.insert(u.to_string()), "{label}: {u} twice");
+    }
+    for f in &report.failed {
+        assert!(
+            seen.insert(f.user_id.to_string()),
+            "{label}: {} twice",
+            f.user_id
+        );
+    }
+    for i in &report.invalid {
+        assert!(seen.insert(i.input.clone()), "{label}: {} twice", i.input);
+    }
+    for u in &report.not_attempted {
+        assert!(seen.insert(u.to_string()), "{label}: {u} twice");
+    }
+    let distinct: HashSet<String> = inputs.into_iter().collect();
+    assert_eq!(seen, distinct, "{label}: buckets differ from the inputs");
+    assert_eq!(report.applied.len(), 20_000, "{label}");
+    assert_eq!(report.invalid.len(), 1, "{label}");
+    let mut failed: Vec<(String, String)> = report
+        .failed
+        .iter()
+        .map(|f| (f.user_id.to_string(), f.code()))
+        .collect();
+    failed.sort();
+    let mut want: Vec<(String, String)> = BAD
+        .iter()
+        .map(|(u, c)| ((*u).into(), (*c).into()))
+        .collect();
+    want.sort();
+    assert_eq!(failed, want, "{label}");
+    // The server's state is exactly the applied bucket.
+    let state: HashSet<String> = emu.state().into_keys().collect();
+    let applied: HashSet<String> = report.applied.iter().map(|u| u.to_string()).collect();
+    assert_eq!(state, applied, "{label}: server state differs from applied");
+    assert!(emu
+        .state()
+        .values()
+        .all(|s| s.duration == Some(43_200) && s.desktop_app_browser_quit == Some(true)));
+    assert!(report.retries > 0, "{label}: no fault was retried");
+    assert!(
+        emu.counts().keys().any(|k| k.starts_with("fault:")),
+        "{label}: no fault injected"
+    );
+}
+
+fn setup() -> Setup {
+    Setup {
+        max_retries: 8,
+        ..Setup::default()
+    }
+}
+
+#[test]
+fn blocking_bulk_loses_no_one() {
+    let emu = faulty_emulator();
+    let client = blocking(&emu, &setup());
+    let settled = AtomicUsize::new(0);
+    let run = slack_sessions::blocking::BulkRun {
+        threads: 2,
+        ..Default::default()
+    };
+    let report = client
+        .set_settings_bulk(inputs(), settings(), run, |p| {
+            settled.store(p.done, Ordering::Relaxed);
+            assert!(p.done <= p.total);
+        })
+        .expect("bulk");
+    assert_eq!(settled.load(Ordering::Relaxed), 20_005);
+    check(&report, &emu, "blocking");
+}
+
+#[test]
+fn async_bulk_loses_no_one() {
+    let emu = faulty_emulator();
+    let rt = runtime();
+    let report = rt.block_on(async {
+        let client = asynchronous(&emu, &setup());
+        let mut calls = 0;
+        let r = client
+            .set_settings_bulk(
+                inputs(),
+                settings(),
+                slack_sessions::r#async::BulkRun::default(),
+                |_| calls += 1,
+            )
+            .await
+            .expect("bulk");
+        assert!(calls >= 20);
+        r
+    });
+    check(&report, &emu, "async");
+}
+
+#[test]
+fn bulk_get_and_clear_over_tcp() {
+    let emu = emulator();
+    let client = blocking(&emu, &Setup::default());
+    let users: Vec<String> = (0..2_500).map(|i| format!("U{i:08}")).collect();
+    let run = slack_sessions::blocking::BulkRun::default();
+    client
+        .set_settings_bulk(&users[..1_000], settings(), run, |_| {})
+        .expect("set");
+    let got = client.get_settings_bulk(&users, run, |_| {}).expect("get");
+    assert_eq!(got.output.session_settings.len(), 1_000);
+    assert_eq!(got.output.no_settings_applied.len(), 1_500);
+    let cleared = client
+        .clear_settings_bulk(&users, run, |_| {})
+        .expect("clear");
+    assert_eq!(cleared.applied.len(), 2_500);
+    assert!(emu.state().is_empty());
+}
+
+#[test]
+fn an_auth_error_stops_a_bulk_run() {
+    let emu = emulator();
+    let client = blocking(
+        &emu,
+        &Setup {
+            token: slack_sessions_emulator::REVOKED_TOKEN.into(),
+            ..Setup::default()
+        },
+    );
+    let users: Vec<String> = (0..3_000).map(|i| format!("U{i:08}")).collect();
+    let report = client
+        .set_settings_bulk(
+            &users,
+            settings(),
+            slack_sessions::blocking::BulkRun::default(),
+            |_| {},
+        )
+        .expect("bulk");
+    assert_eq!(report.not_attempted.len(), 3_000);
+    assert_eq!(report.requests, 1);
+    assert_eq!(emu.calls(), 1);
+    assert!(report.stopped_by.as_ref().is_some_and(|e| e.is_auth()));
+}

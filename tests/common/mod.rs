@@ -1,0 +1,91 @@
+//! One harness over both transports, so that every scenario runs on each.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use slack_sessions::blocking as bl;
+use slack_sessions::r#async as hy;
+use slack_sessions::{Encoding, RetryPolicy, Token, TokenPlacement};
+use slack_sessions_emulator::Emulator;
+
+/// Which client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Blocking,
+    Async,
+}
+
+pub const BOTH: [Transport; 2] = [Transport::Blocking, Transport::Async];
+
+/// Client settings a scenario may change.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub token: String,
+    pub encoding: Encoding,
+    pub placement: TokenPlacement,
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub pacing: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            token: slack_sessions_emulator::ADMIN_TOKEN.into(),
+            encoding: Encoding::Form,
+            placement: TokenPlacement::Header,
+            timeout: Duration::from_secs(10),
+            max_retries: 5,
+            pacing: false,
+        }
+    }
+}
+
+/// Fast retries so tests never wait on backoff.
+pub fn fast_retries(max_retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    }
+}
+
+pub fn emulator() -> Emulator {
+    Emulator::builder()
+        .rate_limit(None)
+        .start()
+        .expect("emulator")
+}
+
+pub fn blocking(emu: &Emulator, s: &Setup) -> bl::Client {
+    bl::Client::builder(Token::new(&s.token).expect("token"))
+        .base_url(emu.base_url())
+        .encoding(s.encoding)
+        .token_placement(s.placement)
+        .timeout(s.timeout)
+        .retry_policy(fast_retries(s.max_retries))
+        .pacing(s.pacing)
+        .build()
+        .expect("blocking client")
+}
+
+pub fn asynchronous(emu: &Emulator, s: &Setup) -> hy::DefaultClient {
+    hy::Client::builder(Token::new(&s.token).expect("token"))
+        .base_url(emu.base_url())
+        .encoding(s.encoding)
+        .token_placement(s.placement)
+        .timeout(s.timeout)
+        .retry_policy(fast_retries(s.max_retries))
+        .pacing(s.pacing)
+        .build()
+        .expect("async client")
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}

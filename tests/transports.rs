@@ -1,0 +1,351 @@
+//! The same scenarios over the blocking and the async client, against the emulator on
+//! 127.0.0.1; both must give equal results.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use slack_sessions::{
+    short_code, ClearSettings, Encoding, Error, ErrorCode, GetSettings, SessionDuration,
+    SetSettings, TokenPlacement, TransportKind, UserIds,
+};
+use slack_sessions_emulator::{Emulator, FaultPlan, TokenSource};
+
+/// What a scenario ends with, in a form both transports can be compared on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Ok(String),
+    Err(String),
+}
+
+fn summary(e: &Error) -> Outcome {
+    Outcome::Err(short_code(e))
+}
+
+fn users(ids: &[&str]) -> UserIds {
+    UserIds::parse(ids).expect("ids")
+}
+
+fn set_call() -> SetSettings {
+    SetSettings::new(users(&["U00000001", "W00000002"]))
+        .duration(SessionDuration::from_secs(43_200).expect("duration"))
+        .desktop_app_browser_quit(true)
+}
+
+/// Runs a set → get → clear → get sequence, or just one set, on `transport`.
+fn run(transport: Transport, emu: &Emulator, setup: &Setup, full: bool) -> Outcome {
+    let get = GetSettings::new(users(&["U00000001", "W00000002", "U00000003"]));
+    let clear = ClearSettings::new(users(&["U00000001", "W00000002"]));
+    match transport {
+        Transport::Blocking => {
+            let c = blocking(emu, setup);
+            let r = (|| -> Result<String, Error> {
+                let set = c.set_settings(&set_call())?;
+                if !full {
+                    return Ok(format!("{set:?}"));
+                }
+                let before = c.get_settings(&get)?;
+                c.clear_settings(&clear)?;
+                let after = c.get_settings(&get)?;
+                Ok(format!("{before:?} / {after:?}"))
+            })();
+            r.map_or_else(|e| summary(&e), Outcome::Ok)
+        }
+        Transport::Async => {
+            let rt = runtime();
+            let c = rt.block_on(async { asynchronous(emu, setup) });
+            let r = rt.block_on(async {
+                let set = c.set_settings(&set_call()).await?;
+                if !full {
+                    return Ok(format!("{set:?}"));
+                }
+                let before = c.get_settings(&get).await?;
+                c.clear_settings(&clear).await?;
+                let after = c.get_settings(&get).await?;
+                Ok::<_, Error>(format!("{before:?} / {after:?}"))
+            });
+            r.map_or_else(|e| summary(&e), Outcome::Ok)
+        }
+    }
+}
+
+struct Scenario {
+    name: &'static str,
+    setup: Setup,
+    faults: &'static str,
+    full: bool,
+    /// The expected outcome: `ok` (any reply) or an error's short code.
+    expect: &'static str,
+    /// Requests the emulator must have seen.
+    requests: u64,
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let s = Setup::default;
+    let token = |t: &str| Setup {
+        token: t.into(),
+        ..Setup::default()
+    };
+    use slack_sessions_emulator::*;
+    vec![
+        Scenario {
+            name: "form, header token",
+            setup: s(),
+            faults: "",
+            full: true,
+            expect: "ok",
+            requests: 4,
+        },
+        Scenario {
+            name: "json, header token",
+            setup: Setup {
+                encoding: Encoding::Json,
+                ..s()
+            },
+            faults: "",
+            full: true,
+            expect: "ok",
+            requests: 4,
+        },
+        Scenario {
+            name: "form, body token",
+            setup: Setup {
+                placement: TokenPlacement::Body,
+                ..s()
+            },
+            faults: "",
+            full: true,
+            expect: "ok",
+            requests: 4,
+        },
+        Scenario {
+            name: "member",
+            setup: token(MEMBER_TOKEN),
+            faults: "",
+            full: false,
+            expect: "not_an_admin",
+            requests: 1,
+        },
+        Scenario {
+            name: "read-only",
+            setup: token(READONLY_TOKEN),
+            faults: "",
+            full: false,
+            expect: "missing_scope",
+            requests: 1,
+        },
+        Scenario {
+            name: "bot",
+            setup: token(BOT_TOKEN),
+            faults: "",
+            full: false,
+            expect: "not_allowed_token_type",
+            requests: 1,
+        },
+        Scenario {
+            name: "revoked",
+            setup: token(REVOKED_TOKEN),
+            faults: "",
+            full: false,
+            expect: "token_revoked",
+            requests: 1,
+        },
+        Scenario {
+            name: "free",
+            setup: token(FREE_TOKEN),
+            faults: "",
+            full: false,
+            expect: "feature_not_enabled",
+            requests: 1,
+        },
+        Scenario {
+            name: "bogus",
+            setup: token("xoxp-nobody"),
+            faults: "",
+            full: false,
+            expect: "invalid_auth",
+            requests: 1,
+        },
+        Scenario {
+            name: "three transient faults",
+            setup: s(),
+            faults: "1=internal_error,2=service_unavailable,3=http503",
+            full: false,
+            expect: "ok",
+            requests: 4,
+        },
+        Scenario {
+            name: "dropped connection",
+            setup: s(),
+            faults: "1=drop",
+            full: false,
+            expect: "ok",
+            requests: 2,
+        },
+        Scenario {
+            name: "truncated answer",
+            setup: s(),
+            faults: "1=truncate",
+            full: false,
+            expect: "ok",
+            requests: 2,
+        },
+        Scenario {
+            name: "hang past the timeout",
+            setup: Setup {
+                timeout: Duration::from_millis(300),
+                max_retries: 0,
+                ..s()
+            },
+            faults: "1=delay:2000",
+            full: false,
+            expect: "timeout",
+            requests: 1,
+        },
+        Scenario {
+            name: "10 MiB answer",
+            setup: s(),
+            faults: "1=huge:10",
+            full: false,
+            expect: "body_too_large",
+            requests: 1,
+        },
+        Scenario {
+            name: "html 503 until retries run out",
+            setup: Setup {
+                max_retries: 2,
+                ..s()
+            },
+            faults: "rate=1,kinds=http503",
+            full: false,
+            expect: "http_503",
+            requests: 3,
+        },
+    ]
+}
+
+#[test]
+fn both_transports_agree_on_every_scenario() {
+    for sc in scenarios() {
+        let mut outcomes = Vec::new();
+        for t in BOTH {
+            let emu = emulator();
+            if !sc.faults.is_empty() {
+                emu.set_faults(sc.faults.parse::<FaultPlan>().expect("faults"));
+            }
+            let started = Instant::now();
+            let out = run(t, &emu, &sc.setup, sc.full);
+            let elapsed = started.elapsed();
+            match (&out, sc.expect) {
+                (Outcome::Ok(_), "ok") => {}
+                (Outcome::Err(code), want) => assert_eq!(code, want, "{} over {t:?}", sc.name),
+                (other, want) => panic!("{} over {t:?}: {other:?}, wanted {want}", sc.name),
+            }
+            assert_eq!(emu.calls(), sc.requests, "{} over {t:?}: requests", sc.name);
+            if sc.expect == "timeout" {
+                assert!(
+                    elapsed < sc.setup.timeout * 2,
+                    "{} over {t:?}: took {elapsed:?}",
+                    sc.name
+                );
+            }
+            if sc.setup.placement == TokenPlacement::Body {
+                assert!(emu
+                    .log()
+                    .iter()
+                    .all(|e| e.token_source == TokenSource::Body));
+            }
+            outcomes.push(out);
+        }
+        assert_eq!(outcomes[0], outcomes[1], "{}: transports disagree", sc.name);
+    }
+}
+
+#[test]
+fn set_get_clear_shows_the_settings_then_none() {
+    let emu = emulator();
+    let out = run(Transport::Blocking, &emu, &Setup::default(), true);
+    let Outcome::Ok(text) = out else {
+        panic!("{out:?}")
+    };
+    let (before, after) = text.split_once(" / ").expect("two replies");
+    assert!(
+        before.contains("U00000001") && before.contains("12h"),
+        "{before}"
+    );
+    assert!(
+        before.contains("no_settings_applied: [\"U00000003\"]"),
+        "{before}"
+    );
+    assert!(after.contains("session_settings: []"), "{after}");
+    assert!(emu.state().is_empty());
+}
+
+#[test]
+fn a_429_waits_for_retry_after_then_succeeds() {
+    for t in BOTH {
+        let emu = emulator();
+        emu.set_faults("1=storm:1".parse().expect("faults"));
+        let started = Instant::now();
+        let out = run(t, &emu, &Setup::default(), false);
+        let elapsed = started.elapsed();
+        assert!(matches!(out, Outcome::Ok(_)), "{t:?}: {out:?}");
+        assert!(
+            elapsed >= Duration::from_secs(1),
+            "{t:?}: waited only {elapsed:?}"
+        );
+        assert_eq!(emu.count("storm"), 1);
+        assert_eq!(emu.count("ok"), 1);
+    }
+}
+
+#[test]
+fn errors_are_one_step_from_their_code() {
+    let emu = emulator();
+    let c = blocking(
+        &emu,
+        &Setup {
+            token: slack_sessions_emulator::READONLY_TOKEN.into(),
+            ..Setup::default()
+        },
+    );
+    let e = c.set_settings(&set_call()).expect_err("read-only token");
+    assert_eq!(e.code(), Some(ErrorCode::MissingScope));
+    assert!(e.is_auth() && !e.is_retryable());
+    assert!(!e.to_string().contains("xoxp-emulator"), "{e}");
+    let emu2 = emulator();
+    emu2.set_faults("1=huge:10".parse().expect("faults"));
+    let c = blocking(&emu2, &Setup::default());
+    let e = c.set_settings(&set_call()).expect_err("huge");
+    assert_eq!(e.transport_kind(), Some(TransportKind::BodyTooLarge));
+}
+
+#[test]
+fn clones_share_one_pacer_across_threads() {
+    let emu = Emulator::builder()
+        .rate_limit(Some(6))
+        .start()
+        .expect("emulator");
+    let c = slack_sessions::blocking::Client::builder(
+        slack_sessions::Token::new(slack_sessions_emulator::ADMIN_TOKEN).expect("token"),
+    )
+    .base_url(emu.base_url())
+    .rate(slack_sessions::Rate::new(600, 6))
+    .build()
+    .expect("client");
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            let c = c.clone();
+            s.spawn(move || {
+                for _ in 0..2 {
+                    c.get_settings(&GetSettings::new(users(&["U00000001"])))
+                        .expect("get");
+                }
+            });
+        }
+    });
+    // Six calls fit the burst: the shared pacer let them through without a 429.
+    assert_eq!(emu.count("ok"), 6);
+    assert_eq!(emu.count("ratelimited"), 0);
+}
