@@ -148,11 +148,24 @@ fn bulk_get_and_clear_over_tcp() {
     let emu = emulator();
     let client = blocking(&emu, &Setup::default());
     let users: Vec<String> = (0..2_500).map(|i| format!("U{i:08}")).collect();
-    let run = slack_sessions::blocking::BulkRun::default();
+    let events = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = events.clone();
+    let run = slack_sessions::blocking::BulkRun {
+        on_request: Some(std::sync::Arc::new(
+            move |e: &slack_sessions::RequestEvent| {
+                assert_eq!((e.status, e.code.as_str()), (Some(200), "ok"));
+                seen.fetch_add(1, Ordering::Relaxed);
+            },
+        )),
+        ..Default::default()
+    };
     client
-        .set_settings_bulk(&users[..1_000], settings(), run, |_| {})
+        .set_settings_bulk(&users[..1_000], settings(), run.clone(), |_| {})
         .expect("set");
-    let got = client.get_settings_bulk(&users, run, |_| {}).expect("get");
+    let got = client
+        .get_settings_bulk(&users, run.clone(), |_| {})
+        .expect("get");
+    assert_eq!(events.load(Ordering::Relaxed), 4);
     assert_eq!(got.output.session_settings.len(), 1_000);
     assert_eq!(got.output.no_settings_applied.len(), 1_500);
     let cleared = client

@@ -64,7 +64,8 @@ mod token;
 mod user;
 
 pub use bulk::{
-    short_code, BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, Failed, Invalid, Progress,
+    short_code, BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, Disposition, Failed,
+    Invalid, Progress, RequestEvent, RequestObserver,
 };
 pub use call::{clone_request, Action, Call, CallStats};
 pub use config::{

@@ -9,18 +9,31 @@ use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
 use slack_sessions_core::{
     BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, SessionSettings, SetSettings, TransportFailure, UsersMethod,
+    GetSettingsOutput, Progress, RequestObserver, SessionSettings, SetSettings, TransportFailure,
+    UsersMethod,
 };
 
 use crate::{Client, Error};
 
 /// Options of an async bulk run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct BulkRun {
     /// Requests in flight at once (default 4). The pacer still holds the tier rate.
     pub concurrency: usize,
     /// Users per request (default 1,000).
     pub chunk_size: usize,
+    /// Called after every answer (retries and splits included), e.g. for a verbose log.
+    pub on_request: Option<RequestObserver>,
+}
+
+impl std::fmt::Debug for BulkRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkRun")
+            .field("concurrency", &self.concurrency)
+            .field("chunk_size", &self.chunk_size)
+            .field("on_request", &self.on_request.is_some())
+            .finish()
+    }
 }
 
 impl Default for BulkRun {
@@ -28,6 +41,7 @@ impl Default for BulkRun {
         BulkRun {
             concurrency: 4,
             chunk_size: slack_sessions_core::MAX_USERS_PER_CALL,
+            on_request: None,
         }
     }
 }
@@ -60,6 +74,7 @@ where
             chunk_size: run.chunk_size,
             max_in_flight: run.concurrency.clamp(1, 256),
             policy: s.retry,
+            record_events: run.on_request.is_some(),
         };
         let mut plan =
             BulkPlan::<M>::new(&s.endpoint, params, users, options)?.with_pacer(s.pacer.clone());
@@ -100,7 +115,13 @@ where
             .await;
             if let Some((i, outcome)) = finished {
                 let (id, _) = in_flight.swap_remove(i);
-                if let Some(p) = plan.handle(Instant::now(), id, outcome) {
+                let settled = plan.handle(Instant::now(), id, outcome);
+                if let Some(f) = &run.on_request {
+                    for e in plan.drain_events() {
+                        f(&e);
+                    }
+                }
+                if let Some(p) = settled {
                     progress(p);
                 }
             }

@@ -5,18 +5,30 @@ use std::time::Instant;
 
 use slack_sessions_core::{
     BulkAction, BulkOptions, BulkPlan, BulkReport, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
+    GetSettingsOutput, Progress, RequestObserver, SessionSettings, SetSettings, UsersMethod,
 };
 
 use crate::{sleep_until, Client, Error};
 
 /// Options of a blocking bulk run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct BulkRun {
     /// Threads sending chunks at once (default 1: one after another).
     pub threads: usize,
     /// Users per request (default 1,000).
     pub chunk_size: usize,
+    /// Called after every answer (retries and splits included), e.g. for a verbose log.
+    pub on_request: Option<RequestObserver>,
+}
+
+impl std::fmt::Debug for BulkRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkRun")
+            .field("threads", &self.threads)
+            .field("chunk_size", &self.chunk_size)
+            .field("on_request", &self.on_request.is_some())
+            .finish()
+    }
 }
 
 impl Default for BulkRun {
@@ -24,6 +36,7 @@ impl Default for BulkRun {
         BulkRun {
             threads: 1,
             chunk_size: slack_sessions_core::MAX_USERS_PER_CALL,
+            on_request: None,
         }
     }
 }
@@ -50,13 +63,21 @@ impl Client {
             chunk_size: run.chunk_size,
             max_in_flight: threads,
             policy: self.retry(),
+            record_events: run.on_request.is_some(),
         };
         let plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
             .with_pacer(self.pacer().clone());
+        let observe = |plan: &mut BulkPlan<M>| {
+            if let Some(f) = &run.on_request {
+                for e in plan.drain_events() {
+                    f(&e);
+                }
+            }
+        };
         if threads == 1 {
-            return Ok(self.run_sequential(plan, progress));
+            return Ok(self.run_sequential(plan, progress, observe));
         }
-        Ok(self.run_threads(plan, threads, progress))
+        Ok(self.run_threads(plan, threads, progress, observe))
     }
 
     /// `setSettings` for any number of users.
@@ -94,12 +115,15 @@ impl Client {
         &self,
         mut plan: BulkPlan<M>,
         mut progress: impl FnMut(Progress),
+        observe: impl Fn(&mut BulkPlan<M>),
     ) -> BulkReport<M::Output> {
         loop {
             match plan.poll(Instant::now()) {
                 BulkAction::Send(id, req) => {
                     let outcome = self.send(req);
-                    if let Some(p) = plan.handle(Instant::now(), id, outcome) {
+                    let settled = plan.handle(Instant::now(), id, outcome);
+                    observe(&mut plan);
+                    if let Some(p) = settled {
                         progress(p);
                     }
                 }
@@ -116,6 +140,7 @@ impl Client {
         plan: BulkPlan<M>,
         threads: usize,
         progress: impl FnMut(Progress) + Send,
+        observe: impl Fn(&mut BulkPlan<M>) + Sync,
     ) -> BulkReport<M::Output>
     where
         M: UsersMethod,
@@ -132,11 +157,12 @@ impl Client {
                         BulkAction::Send(id, req) => {
                             drop(guard);
                             let outcome = self.send(req);
-                            let p = shared.lock().unwrap_or_else(|p| p.into_inner()).handle(
-                                Instant::now(),
-                                id,
-                                outcome,
-                            );
+                            let p = {
+                                let mut plan = shared.lock().unwrap_or_else(|p| p.into_inner());
+                                let p = plan.handle(Instant::now(), id, outcome);
+                                observe(&mut plan);
+                                p
+                            };
                             changed.notify_all();
                             if let Some(p) = p {
                                 (progress.lock().unwrap_or_else(|p| p.into_inner()))(p);

@@ -45,6 +45,8 @@ pub struct BulkOptions {
     pub max_in_flight: usize,
     /// Retry policy for each chunk; each chunk draws jitter from its own seed.
     pub policy: RetryPolicy,
+    /// Keep a [`RequestEvent`] per handled request, for [`BulkPlan::drain_events`].
+    pub record_events: bool,
 }
 
 impl Default for BulkOptions {
@@ -53,6 +55,7 @@ impl Default for BulkOptions {
             chunk_size: MAX_USERS_PER_CALL,
             max_in_flight: 1,
             policy: RetryPolicy::default(),
+            record_events: false,
         }
     }
 }
@@ -95,6 +98,42 @@ pub fn short_code(e: &Error) -> String {
         _ => "error".into(),
     }
 }
+
+/// What became of a chunk after one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Disposition {
+    /// Applied to every user of the chunk.
+    Applied,
+    /// Split in halves to isolate a bad member.
+    Split,
+    /// Sent again after this wait.
+    Retry(Duration),
+    /// Settled as failed.
+    Failed,
+    /// The run stopped (auth or permission error); the chunk is not attempted.
+    Stopped,
+}
+
+/// One handled request of a bulk run, for a verbose log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestEvent {
+    /// The Slack method.
+    pub method: &'static str,
+    /// Users in the request.
+    pub users: usize,
+    /// The HTTP status, or `None` when no answer came.
+    pub status: Option<u16>,
+    /// `ok`, or the error's short code ([`short_code`]).
+    pub code: String,
+    /// Which attempt of this chunk it was, from 1.
+    pub attempt: u32,
+    /// What happens next.
+    pub disposition: Disposition,
+}
+
+/// A shared callback that sees every [`RequestEvent`] of a bulk run.
+pub type RequestObserver = Arc<dyn Fn(&RequestEvent) + Send + Sync>;
 
 /// An input that is not a user ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +238,7 @@ pub struct BulkPlan<M: UsersMethod> {
     total: usize,
     done: usize,
     seen_warnings: HashSet<String>,
+    events: Vec<RequestEvent>,
     report: BulkReport<M::Output>,
 }
 
@@ -287,6 +327,7 @@ impl<M: UsersMethod> BulkPlan<M> {
             total,
             done: 0,
             seen_warnings: HashSet::new(),
+            events: Vec::new(),
             report,
         })
     }
@@ -357,7 +398,7 @@ impl<M: UsersMethod> BulkPlan<M> {
                                 }
                                 Err(e) => {
                                     // Params were validated up front; settle the chunk anyway.
-                                    self.settle_failed(chunk, Error::Invalid(e));
+                                    let _ = self.settle_failed(chunk, Error::Invalid(e));
                                     return self.poll(now);
                                 }
                             }
@@ -395,10 +436,13 @@ impl<M: UsersMethod> BulkPlan<M> {
         outcome: Result<Response<Vec<u8>>, TransportFailure>,
     ) -> Option<Progress> {
         let chunk = self.in_flight.remove(&id)?;
+        let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+        let (users, attempt) = (chunk.users.len(), chunk.retries + 1);
         let error = match outcome {
             Ok(resp) => match decode_parts::<M::Output>(resp.status(), resp.headers(), resp.body())
             {
                 Ok(reply) => {
+                    self.record(users, status, "ok".into(), attempt, Disposition::Applied);
                     for w in reply.warnings {
                         if self.seen_warnings.insert(w.clone()) {
                             self.report.warnings.push(w);
@@ -413,10 +457,43 @@ impl<M: UsersMethod> BulkPlan<M> {
             },
             Err(t) => Error::Transport(t),
         };
-        self.on_error(now, chunk, error)
+        let code = short_code(&error);
+        let (progress, disposition) = self.on_error(now, chunk, error);
+        self.record(users, status, code, attempt, disposition);
+        progress
     }
 
-    fn on_error(&mut self, now: Instant, mut chunk: Chunk, error: Error) -> Option<Progress> {
+    fn record(
+        &mut self,
+        users: usize,
+        status: Option<u16>,
+        code: String,
+        attempt: u32,
+        disposition: Disposition,
+    ) {
+        if self.options.record_events {
+            self.events.push(RequestEvent {
+                method: M::NAME,
+                users,
+                status,
+                code,
+                attempt,
+                disposition,
+            });
+        }
+    }
+
+    /// Takes the events recorded since the last call (only with `record_events`).
+    pub fn drain_events(&mut self) -> Vec<RequestEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    fn on_error(
+        &mut self,
+        now: Instant,
+        mut chunk: Chunk,
+        error: Error,
+    ) -> (Option<Progress>, Disposition) {
         if let Error::Call(CallError::RateLimited { retry_after }) = &error {
             self.report.rate_limited += 1;
             if let Some(p) = &self.pacer {
@@ -435,7 +512,7 @@ impl<M: UsersMethod> BulkPlan<M> {
             for c in rest {
                 self.not_attempted(c);
             }
-            return Some(self.progress());
+            return (Some(self.progress()), Disposition::Stopped);
         }
         let splits =
             class == Some(ErrorClass::PerUser) || code == Some(ErrorCode::InvalidArguments);
@@ -443,14 +520,14 @@ impl<M: UsersMethod> BulkPlan<M> {
             if let Some((a, b)) = chunk.users.split_halves() {
                 if self.report.stopped_by.is_some() {
                     self.not_attempted(chunk);
-                    return Some(self.progress());
+                    return (Some(self.progress()), Disposition::Stopped);
                 }
                 let seed = chunk.seed;
                 self.ready.push_front(Chunk::new(b, splitmix64(seed ^ 2)));
                 self.ready.push_front(Chunk::new(a, splitmix64(seed ^ 1)));
-                return None;
+                return (None, Disposition::Split);
             }
-            return self.settle_failed(chunk, error);
+            return (self.settle_failed(chunk, error), Disposition::Failed);
         }
         let policy = self.options.policy.with_seed(chunk.seed);
         match policy.decide(&error, chunk.retries, chunk.waited, M::IDEMPOTENT) {
@@ -462,13 +539,13 @@ impl<M: UsersMethod> BulkPlan<M> {
                 chunk.not_before = Some(now + wait);
                 chunk.slot = None;
                 self.delayed.push(chunk);
-                None
+                (None, Disposition::Retry(wait))
             }
             RetryDecision::RetryAfter(_) => {
                 self.not_attempted(chunk);
-                Some(self.progress())
+                (Some(self.progress()), Disposition::Stopped)
             }
-            RetryDecision::GiveUp => self.settle_failed(chunk, error),
+            RetryDecision::GiveUp => (self.settle_failed(chunk, error), Disposition::Failed),
         }
     }
 

@@ -424,3 +424,37 @@ mod props {
         }
     }
 }
+
+#[test]
+fn events_tell_what_became_of_each_request() {
+    let users = ids(2);
+    let mut bad = HashMap::new();
+    bad.insert("U00000001".to_owned(), "user_not_found");
+    let opts = BulkOptions {
+        record_events: true,
+        ..BulkOptions::default()
+    };
+    let mut plan = set_plan(&users, opts);
+    let now = Instant::now();
+    let mut events = Vec::new();
+    let mut first = true;
+    while let BulkAction::Send(id, req) = plan.poll(now) {
+        let answer = if first {
+            first = false;
+            Ok(Response::builder().status(503).body(Vec::new()).unwrap())
+        } else {
+            Ok(fake_slack(&bad, &req))
+        };
+        plan.handle(now, id, answer);
+        events.extend(plan.drain_events());
+        if let BulkAction::WaitUntil(_) = plan.poll(now) {
+            break;
+        }
+    }
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].status, Some(503));
+    assert_eq!(events[0].code, "http_503");
+    assert!(matches!(events[0].disposition, Disposition::Retry(_)));
+    let (report, _) = run(set_plan(&users, opts), |_, r| Ok(fake_slack(&bad, r)));
+    assert_eq!(report.failed.len(), 1);
+}
