@@ -1,0 +1,147 @@
+//! The command line, as clap reads it. Options are global: accepted before or after the
+//! command.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// What `--faults` accepts, shown in `emulator --help`.
+pub const FAULTS_HELP: &str = "\
+Fault spec: a comma-separated list of
+  N=KIND          the N-th call (counted from 1) gets KIND
+  rate=R          each call fails with probability R (0..1), repeatably
+  seed=S          seed for rate (default 0)
+  kinds=K1+K2     kinds rate picks from (default internal_error+service_unavailable+http503)
+KIND: internal_error, service_unavailable, fatal_error, request_timeout,
+      fatal_error_after_apply, http500, http502, http503, storm:N (N 429s),
+      delay:MS, drop, drop_after_apply, truncate, huge:MB
+Example: --faults '3=internal_error,7=drop'  or  --faults 'rate=0.1,seed=7'";
+
+/// Set, get and clear Slack session settings (admin.users.session.*) for any number of users.
+#[derive(Debug, Parser)]
+#[command(name = "slack-sessions", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+/// Options accepted anywhere on the line.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Read the token from this file; else $SLACK_TOKEN. Never on the command line.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// API base URL [default: https://slack.com/api/]
+    #[arg(long, global = true, env = "SLACK_API_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Run against an in-process emulator (it supplies the token).
+    #[arg(long, global = true)]
+    pub emulator: bool,
+    /// Body encoding.
+    #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Form)]
+    pub encoding: EncodingArg,
+    /// Blocking (ureq) or async (hyper) client.
+    #[arg(long, global = true, value_enum, default_value_t = TransportArg::Blocking)]
+    pub transport: TransportArg,
+    /// Requests in flight at once (async only).
+    #[arg(long, global = true, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// Retries after a failed attempt.
+    #[arg(long, global = true, default_value_t = 5, value_name = "N")]
+    pub max_retries: u32,
+    /// Seconds allowed for each HTTP call.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+    /// Client-side pacing in calls per minute [default: the method's tier]
+    #[arg(long, global = true, value_name = "N")]
+    pub rate: Option<u32>,
+    /// Print the HTTP requests that would be sent, token redacted; send nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// One JSON report on stdout instead of the human summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// One stderr line per request: method, users, status, code, attempt, wait.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// No progress bar, only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// `--encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    /// application/x-www-form-urlencoded
+    Form,
+    /// application/json
+    Json,
+}
+
+/// `--transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportArg {
+    /// ureq, one request at a time.
+    Blocking,
+    /// hyper on tokio, `--concurrency` requests at once.
+    Async,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set session settings: --duration DUR and/or --quit-on-close true|false, then users.
+    Set {
+        /// Session length: seconds, or a number with s, m, h, d, w or y (86400, 8h, 30d, 2w, 10y).
+        #[arg(long, value_name = "DUR")]
+        duration: Option<String>,
+        /// End the session when the desktop app or browser is closed.
+        #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+        quit_on_close: Option<bool>,
+        #[command(flatten)]
+        users: Users,
+    },
+    /// Read session settings of users.
+    Get {
+        #[command(flatten)]
+        users: Users,
+    },
+    /// Clear session settings of users.
+    Clear {
+        #[command(flatten)]
+        users: Users,
+    },
+    /// Serve the emulator in the foreground; print base URL and tokens.
+    #[command(after_help = FAULTS_HELP)]
+    Emulator {
+        /// Port on 127.0.0.1 (default: chosen by the OS).
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+        /// Calls a minute per token and method (0 turns limiting off).
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        rate_limit: u32,
+        /// Faults to inject; see below.
+        #[arg(long, value_name = "SPEC")]
+        faults: Option<String>,
+    },
+    /// Start an in-process emulator and walk through set → get → clear for about 2,500
+    /// users, with a progress bar and a summary; no token needed.
+    Demo,
+}
+
+/// Where the users come from.
+#[derive(Debug, Args)]
+pub struct Users {
+    /// User IDs.
+    #[arg(value_name = "USER_ID")]
+    pub ids: Vec<String>,
+    /// One ID a line ('#' comments and blank lines ignored; '-' reads stdin); or a CSV
+    /// whose header has a `user_id` or `id` column.
+    #[arg(long, value_name = "PATH")]
+    pub users_file: Option<PathBuf>,
+    /// Refuse the run if any input is not a user ID, instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+}

@@ -1,0 +1,38 @@
+//! `slack-sessions`: set, get and clear Slack session settings for thousands of users.
+//!
+//! Exit codes: 0 every user succeeded; 1 some users failed at the API or some inputs were
+//! invalid and skipped; 2 a usage or validation error (nothing was sent); 3 an auth or
+//! permission error (the run stopped); 4 Slack unreachable, or still failing after retries.
+
+mod args;
+mod report;
+mod run;
+mod users;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                report::exit::USAGE
+            } else {
+                report::exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run::execute(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("error: {}", f.message);
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}

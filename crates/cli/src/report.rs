@@ -1,0 +1,204 @@
+//! Turning a bulk report into the human summary, the JSON report and an exit code.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use slack_sessions_core::{BulkReport, CallError, Error, ErrorClass, GetSettingsOutput};
+
+use crate::users::Input;
+
+/// Exit codes, as documented in `--help` and the README.
+pub mod exit {
+    /// Every user succeeded.
+    pub const OK: u8 = 0;
+    /// Some users failed at the API, or some inputs were invalid and skipped.
+    pub const PARTIAL: u8 = 1;
+    /// A usage or validation error; nothing was sent.
+    pub const USAGE: u8 = 2;
+    /// An auth or permission error; the run stopped.
+    pub const AUTH: u8 = 3;
+    /// Slack unreachable, or still failing after retries.
+    pub const UNREACHABLE: u8 = 4;
+}
+
+/// A finished run, whatever the method.
+pub struct Outcome {
+    pub method: &'static str,
+    pub report: BulkReport<()>,
+    pub settings: Option<GetSettingsOutput>,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    /// Keeps everything but the typed payload, which `settings` carries for `get`.
+    pub fn new<O>(
+        method: &'static str,
+        r: BulkReport<O>,
+        settings: Option<GetSettingsOutput>,
+        elapsed: Duration,
+    ) -> Self {
+        let report = BulkReport {
+            requested: r.requested,
+            applied: r.applied,
+            failed: r.failed,
+            invalid: r.invalid,
+            not_attempted: r.not_attempted,
+            requests: r.requests,
+            retries: r.retries,
+            waits: r.waits,
+            rate_limited: r.rate_limited,
+            output: (),
+            warnings: r.warnings,
+            stopped_by: r.stopped_by,
+        };
+        Outcome {
+            method,
+            report,
+            settings,
+            elapsed,
+        }
+    }
+
+    /// The exit code this outcome calls for.
+    pub fn exit_code(&self) -> u8 {
+        let r = &self.report;
+        if let Some(e) = &r.stopped_by {
+            return if e.is_auth() {
+                exit::AUTH
+            } else {
+                exit::UNREACHABLE
+            };
+        }
+        if r.failed.iter().any(|f| unreachable(&f.error)) {
+            return exit::UNREACHABLE;
+        }
+        if !r.failed.is_empty() || !r.invalid.is_empty() || !r.not_attempted.is_empty() {
+            return exit::PARTIAL;
+        }
+        exit::OK
+    }
+
+    /// The one JSON report.
+    pub fn json(&self, inputs: &[Input]) -> Value {
+        let r = &self.report;
+        let origin: BTreeMap<&str, &str> = inputs
+            .iter()
+            .map(|i| (i.text.as_str(), i.origin.as_str()))
+            .collect();
+        let mut v = json!({
+            "method": self.method,
+            "requested": r.requested,
+            "applied": r.applied,
+            "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code()})).collect::<Vec<_>>(),
+            "invalid": r.invalid.iter().map(|i| {
+                let reason = match origin.get(i.input.as_str()) {
+                    Some(o) => format!("{} ({o})", i.reason),
+                    None => i.reason.to_string(),
+                };
+                json!({"input": i.input, "reason": reason})
+            }).collect::<Vec<_>>(),
+            "not_attempted": r.not_attempted,
+            "requests": r.requests,
+            "retries": r.retries,
+            "elapsed_ms": self.elapsed.as_millis() as u64,
+        });
+        if let Some(e) = &r.stopped_by {
+            v["stopped_by"] = json!(slack_sessions_core::short_code(e));
+        }
+        if !r.warnings.is_empty() {
+            v["warnings"] = json!(r.warnings);
+        }
+        if let Some(s) = &self.settings {
+            v["settings"] = json!(s
+                .session_settings
+                .iter()
+                .map(|u| json!({
+                    "user_id": u.user_id,
+                    "duration": u.duration.map(|d| d.as_secs()),
+                    "desktop_app_browser_quit": u.desktop_app_browser_quit,
+                }))
+                .collect::<Vec<_>>());
+            v["no_settings_applied"] = json!(s.no_settings_applied);
+        }
+        v
+    }
+
+    /// The human summary.
+    pub fn summary(&self) -> String {
+        let r = &self.report;
+        let mut s = String::new();
+        let total = r.applied.len() + r.failed.len() + r.not_attempted.len();
+        let short = self.method.rsplit('.').next().unwrap_or(self.method);
+        let _ = writeln!(s, "{short}: {} of {total} users succeeded", r.applied.len());
+        if let Some(g) = &self.settings {
+            let _ = writeln!(
+                s,
+                "  {} with settings, {} with none",
+                g.session_settings.len(),
+                g.no_settings_applied.len()
+            );
+            for u in g.session_settings.iter().take(10) {
+                let d = u.duration.map_or("-".to_owned(), |d| d.to_string());
+                let q = u
+                    .desktop_app_browser_quit
+                    .map_or("-".to_owned(), |q| q.to_string());
+                let _ = writeln!(s, "    {}  duration {d}  quit on close {q}", u.user_id);
+            }
+            if g.session_settings.len() > 10 {
+                let _ = writeln!(
+                    s,
+                    "    … and {} more (use --json for all)",
+                    g.session_settings.len() - 10
+                );
+            }
+        }
+        let _ = writeln!(s, "  failed: {}", r.failed.len());
+        let mut by_code: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for f in &r.failed {
+            by_code
+                .entry(f.code())
+                .or_default()
+                .push(f.user_id.to_string());
+        }
+        for (code, ids) in &by_code {
+            let shown: Vec<&str> = ids.iter().take(3).map(String::as_str).collect();
+            let more = if ids.len() > 3 {
+                format!(", … {} more", ids.len() - 3)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "    {code} ({}): {}{more}", ids.len(), shown.join(", "));
+        }
+        let _ = writeln!(s, "  invalid (skipped): {}", r.invalid.len());
+        let _ = writeln!(s, "  not attempted: {}", r.not_attempted.len());
+        if let Some(e) = &r.stopped_by {
+            let _ = writeln!(s, "  stopped: {e}");
+        }
+        for w in &r.warnings {
+            let _ = writeln!(s, "  slack warning: {w}");
+        }
+        let _ = writeln!(
+            s,
+            "  requests: {} (retries: {}), elapsed {:.2}s",
+            r.requests,
+            r.retries,
+            self.elapsed.as_secs_f64()
+        );
+        s
+    }
+}
+
+/// A failure that says Slack could not be reached or kept failing, rather than that it
+/// refused some users.
+fn unreachable(e: &Error) -> bool {
+    match e {
+        Error::Call(CallError::Api(a)) => matches!(
+            a.code.class(),
+            ErrorClass::Transient | ErrorClass::RateLimit
+        ),
+        Error::Call(_) | Error::Transport(_) => true,
+        _ => false,
+    }
+}

@@ -1,0 +1,394 @@
+//! The built `slack-sessions` binary against the emulator on 127.0.0.1.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use slack_sessions_emulator::{Emulator, ADMIN_TOKEN, REVOKED_TOKEN};
+
+fn emulator() -> Emulator {
+    Emulator::builder()
+        .rate_limit(None)
+        .start()
+        .expect("emulator")
+}
+
+/// The binary, pointed at `emu`, with a token from the environment and fast pacing.
+fn cli(emu: &Emulator, token: &str) -> Command {
+    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+    c.env_clear()
+        .env("SLACK_TOKEN", token)
+        .env("SLACK_API_URL", emu.base_url())
+        .args(["--rate", "60000"]);
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(mut c: Command) -> Run {
+    let out = c.output().expect("run");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json(r: &Run) -> Value {
+    serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+}
+
+#[test]
+fn set_get_clear_with_exit_code_0() {
+    let emu = emulator();
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args([
+        "set",
+        "--duration",
+        "30d",
+        "--quit-on-close",
+        "true",
+        "U00000001",
+        "W00000002",
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("setSettings: 2 of 2 users succeeded"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        emu.settings("W00000002").and_then(|s| s.duration),
+        Some(2_592_000)
+    );
+
+    // Options after the command, and JSON out.
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["get", "U00000001", "U00000003", "--json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0);
+    let v = json(&r);
+    assert_eq!(v["method"], "admin.users.session.getSettings");
+    assert_eq!(v["settings"][0]["user_id"], "U00000001");
+    assert_eq!(v["settings"][0]["duration"], 2_592_000);
+    assert_eq!(v["settings"][0]["desktop_app_browser_quit"], true);
+    assert_eq!(v["no_settings_applied"][0], "U00000003");
+    assert_eq!(v["requested"], 2);
+    assert_eq!(v["requests"], 1);
+
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args([
+        "--json",
+        "--transport",
+        "async",
+        "clear",
+        "U00000001",
+        "W00000002",
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 0);
+    assert_eq!(json(&r)["applied"].as_array().map(Vec::len), Some(2));
+    assert!(emu.state().is_empty());
+}
+
+#[test]
+fn validation_errors_exit_2_and_send_nothing() {
+    let emu = emulator();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["set", "--duration", "7h", "U00000001"],
+            "invalid --duration",
+        ),
+        (
+            vec!["set", "--duration", "soon", "U00000001"],
+            "invalid --duration",
+        ),
+        (vec!["set", "U00000001"], "set needs --duration"),
+        (vec!["get"], "no users given"),
+        (
+            vec!["get", "--users-file", "/nonexistent/users.txt"],
+            "cannot read users file",
+        ),
+        (vec!["get", "bad-id", "--strict"], "invalid user id"),
+        (vec!["get", "lowercase"], "no valid user IDs"),
+    ];
+    for (args, needle) in cases {
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args(&args);
+        let r = run(c);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr.lines().filter(|l| l.starts_with("error:")).count(),
+            1,
+            "{}",
+            r.stderr
+        );
+    }
+    // No token at all.
+    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+    c.env_clear()
+        .env("SLACK_API_URL", emu.base_url())
+        .args(["get", "U00000001"]);
+    let r = run(c);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no token"), "{}", r.stderr);
+    // Clap's own usage errors are 2 as well.
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["get", "--frobnicate"]);
+    assert_eq!(run(c).code, 2);
+    assert_eq!(emu.calls(), 0, "a refused run sent something");
+}
+
+#[test]
+fn auth_errors_exit_3_and_unreachable_exits_4() {
+    let emu = emulator();
+    let mut c = cli(&emu, REVOKED_TOKEN);
+    c.args(["set", "--duration", "8h", "U00000001", "--json"]);
+    let r = run(c);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["stopped_by"], "token_revoked");
+    assert_eq!(v["not_attempted"][0], "U00000001");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let url = format!("http://{}/api/", closed.local_addr().expect("addr"));
+    drop(closed);
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["get", "U00000001", "--max-retries", "1", "--base-url", &url]);
+    let r = run(c);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("connect_error"), "{}", r.stdout);
+}
+
+#[test]
+fn a_2500_user_file_with_bad_ids() {
+    let emu = emulator();
+    let dir = std::env::temp_dir().join(format!("slack-sessions-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("users.txt");
+    let mut text = String::from("# contractors\n\n");
+    for i in 0..2_494 {
+        text.push_str(&format!("U{i:08}\n"));
+    }
+    text.push_str("U77700001\nU90000001\nnot-an-id\nu00000001\nU00000005\nW00000001\n");
+    std::fs::write(&path, &text).expect("write");
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["set", "--duration", "12h", "--users-file"])
+        .arg(&path)
+        .arg("--json");
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["requested"], 2_499);
+    assert_eq!(v["applied"].as_array().map(Vec::len), Some(2_495));
+    let failed: Vec<(String, String)> = v["failed"]
+        .as_array()
+        .expect("failed")
+        .iter()
+        .map(|f| {
+            (
+                f["user_id"].as_str().unwrap_or("").into(),
+                f["error"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert!(failed.contains(&("U77700001".into(), "user_not_found".into())));
+    assert!(failed.contains(&("U90000001".into(), "bots_not_allowed".into())));
+    assert_eq!(v["invalid"].as_array().map(Vec::len), Some(2));
+    assert!(
+        r.stderr.contains("\"not-an-id\" (line 2499 of"),
+        "{}",
+        r.stderr
+    );
+    assert!(v["invalid"][1]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .contains("line 2500"));
+    assert_eq!(emu.state().len(), 2_495);
+    let requests = v["requests"].as_u64().unwrap_or(0);
+    assert!(requests <= 3 + 2 * 2 * 10, "{requests} requests");
+    assert_eq!(emu.calls(), requests);
+    // The human summary of the same file.
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["get", "--users-file"]).arg(&path);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("failed: 2"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("user_not_found (1): U77700001"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("invalid (skipped): 2"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn users_from_stdin_and_csv() {
+    let emu = emulator();
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args([
+        "set",
+        "--quit-on-close",
+        "false",
+        "--users-file",
+        "-",
+        "--json",
+    ])
+    .write_stdin("name,id\nada,U00000010\nbob,U00000011\n");
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        json(&r)["applied"],
+        serde_json::json!(["U00000010", "U00000011"])
+    );
+    assert_eq!(
+        emu.settings("U00000011")
+            .and_then(|s| s.desktop_app_browser_quit),
+        Some(false)
+    );
+}
+
+#[test]
+fn dry_run_sends_nothing_and_needs_no_token() {
+    let emu = emulator();
+    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+    c.env_clear().args([
+        "--dry-run",
+        "set",
+        "--duration",
+        "2w",
+        "U00000001",
+        "--base-url",
+        &emu.base_url(),
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("POST http://127.0.0.1:"), "{}", r.stdout);
+    assert!(r.stdout.contains("authorization: Bearer [redacted]"));
+    assert!(r.stdout.contains("user_ids=U00000001&duration=1209600"));
+    assert_eq!(emu.count("requests"), 0);
+    assert_eq!(emu.calls(), 0);
+}
+
+#[test]
+fn the_token_never_appears() {
+    let emu = emulator();
+    let dir = std::env::temp_dir().join(format!("slack-sessions-tok-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let token_file = dir.join("token");
+    let secret = "xoxp-do-not-print-me-4242";
+    std::fs::write(&token_file, format!("{secret}\n")).expect("write");
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["get", "U00000001", "-v"],
+        vec!["get", "U00000001", "-v", "--json", "--encoding", "json"],
+        vec!["--dry-run", "set", "--duration", "8h", "U00000001"],
+        vec!["--dry-run", "--json", "clear", "U00000001"],
+        vec![
+            "set",
+            "--duration",
+            "8h",
+            "U00000001",
+            "--transport",
+            "async",
+            "-v",
+        ],
+    ] {
+        let mut c = cli(&emu, "unused");
+        c.env_remove("SLACK_TOKEN")
+            .arg("--token-file")
+            .arg(&token_file)
+            .args(&args);
+        let r = run(c);
+        outputs.push((args, r));
+    }
+    for (args, r) in &outputs {
+        assert!(
+            !r.stdout.contains(secret) && !r.stderr.contains(secret),
+            "{args:?} leaked the token"
+        );
+        assert!(!r.stdout.contains("do-not-print") && !r.stderr.contains("do-not-print"));
+    }
+    // The secret is not a known token: the runs that sent got invalid_auth (exit 3).
+    assert_eq!(outputs[0].1.code, 3);
+    assert!(
+        outputs[0]
+            .1
+            .stderr
+            .contains("status=200 code=invalid_auth attempt=1"),
+        "{}",
+        outputs[0].1.stderr
+    );
+    assert!(emu.log().iter().all(|e| !format!("{e:?}").contains(secret)));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn demo_and_emulator_commands() {
+    let r = run({
+        let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+        c.env_clear().args(["demo", "-q"]);
+        c
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("setSettings: 2496 of 2499 users succeeded"),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .stdout
+        .contains("the emulator now holds settings for 0 users"));
+
+    let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
+    let mut child = StdCommand::new(bin)
+        .args([
+            "emulator",
+            "--rate-limit",
+            "0",
+            "--faults",
+            "1=internal_error",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("base url: ").map(str::to_owned))
+        .expect("base url line");
+    let agent = ureq_free_post(&url);
+    child.kill().ok();
+    child.wait().ok();
+    assert!(agent.contains("internal_error"), "{agent}");
+    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+    c.args(["emulator", "--faults", "nonsense"]);
+    assert_eq!(run(c).code, 2);
+}
+
+/// One raw HTTP/1.1 POST, so this test needs no HTTP client crate.
+fn ureq_free_post(base_url: &str) -> String {
+    let rest = base_url.trim_start_matches("http://");
+    let (host, _) = rest.split_once('/').expect("path");
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    let body = "user_ids=U00000001";
+    let req = format!(
+        "POST /api/admin.users.session.getSettings HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {ADMIN_TOKEN}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut s, &mut out).ok();
+    out
+}
