@@ -54,5 +54,33 @@ fn decoding(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, encode, decoding);
+/// The core's share of a 100,000-user bulk run: planning, encoding every chunk, and
+/// settling every answer, with no I/O.
+fn bulk_plan(c: &mut Criterion) {
+    use slack_sessions::{BulkAction, BulkOptions, BulkPlan, SessionSettings};
+    let ids: Vec<String> = (0..100_000).map(|i| format!("U{i:08}")).collect();
+    let ep = Endpoint::new(Token::new("xoxp-bench").expect("token"));
+    let ok = br#"{"ok":true}"#.to_vec();
+    let now = std::time::Instant::now();
+    c.bench_function("bulk_plan/new_100k", |b| {
+        b.iter(|| {
+            let settings = SessionSettings::new().desktop_app_browser_quit(true);
+            BulkPlan::<SetSettings>::new(&ep, settings, &ids, BulkOptions::default()).expect("plan")
+        })
+    });
+    c.bench_function("bulk_plan/set_settings_100k", |b| {
+        b.iter(|| {
+            let settings = SessionSettings::new().desktop_app_browser_quit(true);
+            let mut plan =
+                BulkPlan::<SetSettings>::new(&ep, settings, &ids, BulkOptions::default())
+                    .expect("plan");
+            while let BulkAction::Send(id, _req) = plan.poll(now) {
+                plan.handle(now, id, Ok(http::Response::new(ok.clone())));
+            }
+            plan.finish()
+        })
+    });
+}
+
+criterion_group!(benches, encode, decoding, bulk_plan);
 criterion_main!(benches);

@@ -48,6 +48,23 @@ fn single_calls(c: &mut Criterion) {
             }
         })
     });
+    // ureq's global timeout makes it resolve the host on a new thread per request; the
+    // client uses per-phase timeouts instead. This measures the difference.
+    let global = ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build(),
+    );
+    g.bench_function("raw_ureq_global_timeout", |b| {
+        b.iter(|| {
+            for _ in 0..CALLS {
+                let mut r = global
+                    .run(slack_sessions::clone_request(&request))
+                    .expect("send");
+                r.body_mut().read_to_vec().expect("body");
+            }
+        })
+    });
     let blocking = Blocking::builder(token.clone())
         .base_url(emu.base_url())
         .pacing(false)

@@ -124,6 +124,9 @@ pub trait UsersMethod: Method + Sized {
     /// The users this call names.
     fn users(&self) -> &UserIds;
 
+    /// Gives the users back, consuming the call.
+    fn into_users(self) -> UserIds;
+
     /// Folds one chunk's output into the running total.
     fn merge_output(total: &mut Self::Output, part: Self::Output);
 }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -36,29 +37,88 @@ pub enum InvalidUserId {
 
 /// A Slack user ID: `U` or `W`, then upper-case ASCII letters and digits.
 ///
+/// IDs of up to 22 characters (every Slack ID today) are stored inline, so creating,
+/// cloning and dropping one never allocates — bulk runs over 100,000 users rely on it.
+///
 /// ```
 /// use slack_sessions_core::UserId;
 /// let id: UserId = "U012AB3CD".parse().unwrap();
 /// assert_eq!(id.as_str(), "U012AB3CD");
 /// assert!("u012ab3cd".parse::<UserId>().is_err());
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserId(Box<str>);
+#[derive(Clone)]
+pub struct UserId(Repr);
+
+/// The longest ID kept inline.
+const INLINE: usize = 22;
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Arc<str>),
+}
 
 impl UserId {
     /// Checks `s` and wraps it.
     pub fn new(s: &str) -> Result<Self, InvalidUserId> {
         validate(s)?;
-        Ok(UserId(s.into()))
+        Ok(Self::from_valid(s))
+    }
+
+    /// Wraps a string `validate` accepted.
+    pub(crate) fn from_valid(s: &str) -> Self {
+        if s.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            UserId(Repr::Inline {
+                // At most 22, so it fits.
+                len: s.len() as u8,
+                buf,
+            })
+        } else {
+            UserId(Repr::Heap(s.into()))
+        }
     }
 
     /// The ID as Slack spells it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            // Validated ASCII is always UTF-8; the fallback cannot happen.
+            Repr::Inline { len, buf } => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(s) => s,
+        }
     }
 }
 
-fn validate(s: &str) -> Result<(), InvalidUserId> {
+impl PartialEq for UserId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for UserId {}
+
+impl std::hash::Hash for UserId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for UserId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for UserId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+pub(crate) fn validate(s: &str) -> Result<(), InvalidUserId> {
     let mut chars = s.chars();
     match chars.next() {
         None => return Err(InvalidUserId::Empty),
@@ -70,6 +130,13 @@ fn validate(s: &str) -> Result<(), InvalidUserId> {
     }
     if s.len() == 1 {
         return Err(InvalidUserId::NoBody);
+    }
+    // Bytes first (the common, valid case); decode a char only to name a bad one.
+    if s.as_bytes()[1..]
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return Ok(());
     }
     match chars.find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit())) {
         Some(c) => Err(InvalidUserId::BadChar(c)),
@@ -94,39 +161,48 @@ impl TryFrom<&str> for UserId {
 impl TryFrom<String> for UserId {
     type Error = InvalidUserId;
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        validate(&s)?;
-        Ok(UserId(s.into_boxed_str()))
+        UserId::new(&s)
     }
 }
 
 impl AsRef<str> for UserId {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl Serialize for UserId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for UserId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        UserId::new(&s).map_err(serde::de::Error::custom)
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = UserId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Slack user id")
+            }
+            // Validates in place and allocates once, borrowed or not.
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<UserId, E> {
+                UserId::new(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -244,6 +320,11 @@ impl UserIds {
         ))
     }
 
+    /// The IDs, in order, by value.
+    pub fn into_vec(self) -> Vec<UserId> {
+        self.0
+    }
+
     /// Internal: wraps IDs already known to be distinct, 1..=1000 of them.
     pub(crate) fn from_distinct(ids: Vec<UserId>) -> Self {
         debug_assert!(!ids.is_empty() && ids.len() <= MAX_USERS_PER_CALL);
@@ -302,6 +383,17 @@ mod tests {
             UserId::new(&format!("U{}", "1".repeat(40))),
             Err(InvalidUserId::TooLong)
         );
+    }
+
+    #[test]
+    fn long_ids_are_stored_too() {
+        let long = format!("U{}", "A".repeat(30));
+        let id = UserId::new(&long).unwrap();
+        assert_eq!(id.as_str(), long);
+        assert_eq!(id.clone(), id);
+        assert_ne!(id, UserId::new("U1").unwrap());
+        assert!(UserId::new("U1").unwrap() < UserId::new("U2").unwrap());
+        assert_eq!(std::mem::size_of::<UserId>(), 24);
     }
 
     #[test]

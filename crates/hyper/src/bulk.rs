@@ -1,16 +1,14 @@
 //! Bulk work over the async client: up to `concurrency` chunks in flight, on any runtime.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::task::Poll;
 use std::time::Instant;
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
 use slack_sessions_core::{
-    BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, RequestObserver, SessionSettings, SetSettings, TransportFailure,
-    UsersMethod,
+    BulkAction, BulkOptions, BulkPlan, BulkReport, ClearSettings, Empty, GetSettings,
+    GetSettingsOutput, Progress, RequestObserver, SessionSettings, SetSettings, UsersMethod,
 };
 
 use crate::{Client, Error};
@@ -46,9 +44,6 @@ impl Default for BulkRun {
     }
 }
 
-type Outcome = Result<http::Response<Vec<u8>>, TransportFailure>;
-type InFlight<'a> = Vec<(ChunkId, Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>)>;
-
 impl<C, T> Client<C, T>
 where
     C: Connect + Clone + Send + Sync + 'static,
@@ -67,6 +62,7 @@ where
     where
         M: UsersMethod,
         I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
         S: AsRef<str>,
     {
         let s = &self.inner.settings;
@@ -78,12 +74,14 @@ where
         };
         let mut plan =
             BulkPlan::<M>::new(&s.endpoint, params, users, options)?.with_pacer(s.pacer.clone());
-        let mut in_flight: InFlight<'_> = Vec::new();
+        let mut in_flight = FuturesUnordered::new();
         loop {
             // Hand out all the work the plan allows now.
             let wake_at = loop {
                 match plan.poll(Instant::now()) {
-                    BulkAction::Send(id, req) => in_flight.push((id, Box::pin(self.send(req)))),
+                    BulkAction::Send(id, req) => {
+                        in_flight.push(async move { (id, self.send(req).await) })
+                    }
                     BulkAction::WaitUntil(t) => break Some(t),
                     BulkAction::Pending => break None,
                     BulkAction::Done => return Ok(plan.finish()),
@@ -96,10 +94,8 @@ where
             });
             // Wait for the first request to finish, or for the deadline.
             let finished = std::future::poll_fn(|cx| {
-                for (i, (_, fut)) in in_flight.iter_mut().enumerate() {
-                    if let Poll::Ready(out) = fut.as_mut().poll(cx) {
-                        return Poll::Ready(Some((i, out)));
-                    }
+                if let Poll::Ready(Some(done)) = in_flight.poll_next_unpin(cx) {
+                    return Poll::Ready(Some(done));
                 }
                 if let Some(s) = sleep.as_mut() {
                     if s.as_mut().poll(cx).is_ready() {
@@ -113,8 +109,7 @@ where
                 Poll::Pending
             })
             .await;
-            if let Some((i, outcome)) = finished {
-                let (id, _) = in_flight.swap_remove(i);
+            if let Some((id, outcome)) = finished {
                 let settled = plan.handle(Instant::now(), id, outcome);
                 if let Some(f) = &run.on_request {
                     for e in plan.drain_events() {
@@ -129,35 +124,50 @@ where
     }
 
     /// `setSettings` for any number of users.
-    pub async fn set_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+    pub async fn set_settings_bulk<I, S>(
         &self,
         users: I,
         settings: SessionSettings,
         run: BulkRun,
         progress: impl FnMut(Progress),
-    ) -> Result<BulkReport<Empty>, Error> {
+    ) -> Result<BulkReport<Empty>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str>,
+    {
         self.apply_bulk::<SetSettings, _, _>(settings, users, run, progress)
             .await
     }
 
     /// `getSettings` for any number of users, merged.
-    pub async fn get_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+    pub async fn get_settings_bulk<I, S>(
         &self,
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress),
-    ) -> Result<BulkReport<GetSettingsOutput>, Error> {
+    ) -> Result<BulkReport<GetSettingsOutput>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str>,
+    {
         self.apply_bulk::<GetSettings, _, _>((), users, run, progress)
             .await
     }
 
     /// `clearSettings` for any number of users.
-    pub async fn clear_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+    pub async fn clear_settings_bulk<I, S>(
         &self,
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress),
-    ) -> Result<BulkReport<Empty>, Error> {
+    ) -> Result<BulkReport<Empty>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str>,
+    {
         self.apply_bulk::<ClearSettings, _, _>((), users, run, progress)
             .await
     }

@@ -56,6 +56,7 @@ impl Client {
         M: UsersMethod,
         M::Output: Send,
         I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
         S: AsRef<str>,
     {
         let threads = run.threads.clamp(1, 64);
@@ -67,7 +68,7 @@ impl Client {
         };
         let plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
             .with_pacer(self.pacer().clone());
-        let observe = |plan: &mut BulkPlan<M>| {
+        let observe = |plan: &mut BulkPlan<'_, M>| {
             if let Some(f) = &run.on_request {
                 for e in plan.drain_events() {
                     f(&e);
@@ -81,41 +82,56 @@ impl Client {
     }
 
     /// `setSettings` for any number of users.
-    pub fn set_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+    pub fn set_settings_bulk<I, S>(
         &self,
         users: I,
         settings: SessionSettings,
         run: BulkRun,
         progress: impl FnMut(Progress) + Send,
-    ) -> Result<BulkReport<Empty>, Error> {
+    ) -> Result<BulkReport<Empty>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str>,
+    {
         self.apply_bulk::<SetSettings, _, _>(settings, users, run, progress)
     }
 
     /// `getSettings` for any number of users, merged.
-    pub fn get_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+    pub fn get_settings_bulk<I, S>(
         &self,
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress) + Send,
-    ) -> Result<BulkReport<GetSettingsOutput>, Error> {
+    ) -> Result<BulkReport<GetSettingsOutput>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str>,
+    {
         self.apply_bulk::<GetSettings, _, _>((), users, run, progress)
     }
 
     /// `clearSettings` for any number of users.
-    pub fn clear_settings_bulk<I: IntoIterator<Item = S>, S: AsRef<str>>(
+    pub fn clear_settings_bulk<I, S>(
         &self,
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress) + Send,
-    ) -> Result<BulkReport<Empty>, Error> {
+    ) -> Result<BulkReport<Empty>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Send,
+        S: AsRef<str>,
+    {
         self.apply_bulk::<ClearSettings, _, _>((), users, run, progress)
     }
 
     fn run_sequential<M: UsersMethod>(
         &self,
-        mut plan: BulkPlan<M>,
+        mut plan: BulkPlan<'_, M>,
         mut progress: impl FnMut(Progress),
-        observe: impl Fn(&mut BulkPlan<M>),
+        observe: impl Fn(&mut BulkPlan<'_, M>),
     ) -> BulkReport<M::Output> {
         loop {
             match plan.poll(Instant::now()) {
@@ -137,10 +153,10 @@ impl Client {
 
     fn run_threads<M>(
         &self,
-        plan: BulkPlan<M>,
+        plan: BulkPlan<'_, M>,
         threads: usize,
         progress: impl FnMut(Progress) + Send,
-        observe: impl Fn(&mut BulkPlan<M>) + Sync,
+        observe: impl Fn(&mut BulkPlan<'_, M>) + Sync,
     ) -> BulkReport<M::Output>
     where
         M: UsersMethod,

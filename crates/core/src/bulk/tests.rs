@@ -41,7 +41,7 @@ fn fake_slack(bad: &HashMap<String, &'static str>, req: &Request<Vec<u8>>) -> Re
 
 /// Runs a plan to the end in virtual time with `answer` as the server.
 fn run<M: UsersMethod>(
-    mut plan: BulkPlan<M>,
+    mut plan: BulkPlan<'_, M>,
     mut answer: impl FnMut(Instant, &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportFailure>,
 ) -> (BulkReport<M::Output>, Duration) {
     let t0 = Instant::now();
@@ -97,7 +97,7 @@ fn assert_every_input_once<O>(report: &BulkReport<O>, inputs: &[String]) {
     assert_eq!(report.requested, seen.len());
 }
 
-fn set_plan(users: &[String], options: BulkOptions) -> BulkPlan<SetSettings> {
+fn set_plan(users: &[String], options: BulkOptions) -> BulkPlan<'_, SetSettings> {
     let settings = SessionSettings::new().desktop_app_browser_quit(true);
     BulkPlan::new(&endpoint(), settings, users, options).unwrap()
 }

@@ -44,5 +44,8 @@ impl UsersMethod for ClearSettings {
     fn users(&self) -> &UserIds {
         &self.users
     }
+    fn into_users(self) -> UserIds {
+        self.users
+    }
     fn merge_output(_: &mut Empty, _: Empty) {}
 }

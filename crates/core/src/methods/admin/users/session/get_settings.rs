@@ -95,6 +95,9 @@ impl UsersMethod for GetSettings {
     fn users(&self) -> &UserIds {
         &self.users
     }
+    fn into_users(self) -> UserIds {
+        self.users
+    }
     fn merge_output(total: &mut GetSettingsOutput, part: GetSettingsOutput) {
         total.session_settings.extend(part.session_settings);
         total.no_settings_applied.extend(part.no_settings_applied);

@@ -149,5 +149,8 @@ impl UsersMethod for SetSettings {
     fn users(&self) -> &UserIds {
         &self.users
     }
+    fn into_users(self) -> UserIds {
+        self.users
+    }
     fn merge_output(_: &mut Empty, _: Empty) {}
 }
