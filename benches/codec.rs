@@ -62,12 +62,6 @@ fn bulk_plan(c: &mut Criterion) {
     let ep = Endpoint::new(Token::new("xoxp-bench").expect("token"));
     let ok = br#"{"ok":true}"#.to_vec();
     let now = std::time::Instant::now();
-    c.bench_function("bulk_plan/new_100k", |b| {
-        b.iter(|| {
-            let settings = SessionSettings::new().desktop_app_browser_quit(true);
-            BulkPlan::<SetSettings>::new(&ep, settings, &ids, BulkOptions::default()).expect("plan")
-        })
-    });
     c.bench_function("bulk_plan/set_settings_100k", |b| {
         b.iter(|| {
             let settings = SessionSettings::new().desktop_app_browser_quit(true);

@@ -80,6 +80,14 @@ impl UserId {
         }
     }
 
+    /// The ID's bytes (ASCII), without the UTF-8 check `as_str` makes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, buf } => &buf[..usize::from(*len)],
+            Repr::Heap(s) => s.as_bytes(),
+        }
+    }
+
     /// The ID as Slack spells it.
     pub fn as_str(&self) -> &str {
         match &self.0 {
