@@ -176,10 +176,7 @@ fn bulk(c: &mut Criterion) {
     g.bench_function("async_apply_bulk_c8", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let run = BulkRun {
-                    concurrency: 8,
-                    ..BulkRun::default()
-                };
+                let run = BulkRun::concurrency(8);
                 let r = client
                     .set_settings_bulk(
                         &ids,

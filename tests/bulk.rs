@@ -107,13 +107,10 @@ fn blocking_bulk_loses_no_one() {
     let emu = faulty_emulator();
     let client = blocking(&emu, &setup());
     let settled = AtomicUsize::new(0);
-    let run = slack_sessions::blocking::BulkRun {
-        threads: 2,
-        ..Default::default()
-    };
+    let run = slack_sessions::blocking::BulkRun::concurrency(2);
     let report = client
         .set_settings_bulk(inputs(), settings(), run, |p| {
-            settled.store(p.done, Ordering::Relaxed);
+            settled.fetch_max(p.done, Ordering::Relaxed);
             assert!(p.done <= p.total);
         })
         .expect("bulk");

@@ -291,6 +291,28 @@ macro_rules! configure {
     }};
 }
 
+/// Runs `op` through `client.apply_bulk`; the last argument is `await` for the async
+/// client and absent for the blocking one.
+macro_rules! run_bulk {
+    ($client:expr, $op:expr, $texts:expr, $run:expr, $progress:expr, $started:expr $(, $aw:tt)?) => {
+        match $op {
+            Op::Set(s) => {
+                let r = $client.apply_bulk::<SetSettings, _, _>(s, $texts, $run, $progress)$(.$aw)??;
+                Outcome::new(SetSettings::NAME, r, None, $started.elapsed())
+            }
+            Op::Clear => {
+                let r = $client.apply_bulk::<ClearSettings, _, _>((), $texts, $run, $progress)$(.$aw)??;
+                Outcome::new(ClearSettings::NAME, r, None, $started.elapsed())
+            }
+            Op::Get => {
+                let mut r = $client.apply_bulk::<GetSettings, _, _>((), $texts, $run, $progress)$(.$aw)??;
+                let out = std::mem::take(&mut r.output);
+                Outcome::new(GetSettings::NAME, r, Some(out), $started.elapsed())
+            }
+        }
+    };
+}
+
 fn observer(g: &Global) -> Option<RequestObserver> {
     g.verbose.then(|| {
         Arc::new(|e: &RequestEvent| {
@@ -348,43 +370,9 @@ fn run_op(
                 on_request: observer(g),
                 ..Default::default()
             };
-            let bulk = |op: Op| -> Result<Outcome, slack_sessions_core::Error> {
-                Ok(match op {
-                    Op::Set(s) => Outcome::new(
-                        SetSettings::NAME,
-                        client.apply_bulk::<SetSettings, _, _>(
-                            s,
-                            &texts,
-                            run.clone(),
-                            on_progress,
-                        )?,
-                        None,
-                        started.elapsed(),
-                    ),
-                    Op::Clear => Outcome::new(
-                        ClearSettings::NAME,
-                        client.apply_bulk::<ClearSettings, _, _>(
-                            (),
-                            &texts,
-                            run.clone(),
-                            on_progress,
-                        )?,
-                        None,
-                        started.elapsed(),
-                    ),
-                    Op::Get => {
-                        let mut r = client.apply_bulk::<GetSettings, _, _>(
-                            (),
-                            &texts,
-                            run.clone(),
-                            on_progress,
-                        )?;
-                        let out = std::mem::take(&mut r.output);
-                        Outcome::new(GetSettings::NAME, r, Some(out), started.elapsed())
-                    }
-                })
-            };
-            bulk(op)
+            (|| -> Result<Outcome, slack_sessions_core::Error> {
+                Ok(run_bulk!(client, op, &texts, run, on_progress, started))
+            })()
         }
         TransportArg::Async => {
             if g.concurrency == 0 {
@@ -400,36 +388,20 @@ fn run_op(
                 .build()
                 .map_err(|e| usage(e.to_string()))?;
             let run = slack_sessions_hyper::BulkRun {
-                concurrency: g.concurrency,
+                concurrency: Some(g.concurrency),
                 on_request: observer(g),
                 ..Default::default()
             };
             rt.block_on(async {
-                Ok(match op {
-                    Op::Set(s) => Outcome::new(
-                        SetSettings::NAME,
-                        client
-                            .apply_bulk::<SetSettings, _, _>(s, &texts, run, on_progress)
-                            .await?,
-                        None,
-                        started.elapsed(),
-                    ),
-                    Op::Clear => Outcome::new(
-                        ClearSettings::NAME,
-                        client
-                            .apply_bulk::<ClearSettings, _, _>((), &texts, run, on_progress)
-                            .await?,
-                        None,
-                        started.elapsed(),
-                    ),
-                    Op::Get => {
-                        let mut r = client
-                            .apply_bulk::<GetSettings, _, _>((), &texts, run, on_progress)
-                            .await?;
-                        let out = std::mem::take(&mut r.output);
-                        Outcome::new(GetSettings::NAME, r, Some(out), started.elapsed())
-                    }
-                })
+                Ok::<_, slack_sessions_core::Error>(run_bulk!(
+                    client,
+                    op,
+                    &texts,
+                    run,
+                    on_progress,
+                    started,
+                    await
+                ))
             })
         }
     };

@@ -56,6 +56,7 @@ pub enum InvalidInput {
 
 /// Slack's `ok:false` answer, with everything it said about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The `error` code.
     pub code: ErrorCode,
@@ -90,6 +91,7 @@ impl std::error::Error for ApiError {}
 
 /// An answer that could not be read as Slack's JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("cannot decode answer (http {status}): {reason}; body starts {excerpt:?}")]
 pub struct DecodeError {
     /// The HTTP status of the answer.
@@ -164,6 +166,7 @@ impl TransportKind {
 ///
 /// Adapters must keep the token out of `message`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("{} error: {message}", kind.as_str())]
 pub struct TransportFailure {
     /// What kind of failure.

@@ -64,8 +64,8 @@ mod token;
 mod user;
 
 pub use bulk::{
-    short_code, BulkAction, BulkOptions, BulkPlan, BulkReport, ChunkId, Disposition, Failed,
-    Invalid, Progress, RequestEvent, RequestObserver,
+    short_code, BulkAction, BulkOptions, BulkPlan, BulkReport, BulkRun, ChunkId, Disposition,
+    Failed, Invalid, Progress, RequestEvent, RequestObserver,
 };
 pub use call::{clone_request, Action, Call, CallStats};
 pub use config::{

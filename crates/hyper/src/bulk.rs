@@ -7,42 +7,11 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
 use slack_sessions_core::{
-    BulkAction, BulkOptions, BulkPlan, BulkReport, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, RequestObserver, SessionSettings, SetSettings, UsersMethod,
+    BulkAction, BulkPlan, BulkReport, BulkRun, ClearSettings, Empty, GetSettings,
+    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
 };
 
 use crate::{Client, Error};
-
-/// Options of an async bulk run.
-#[derive(Clone)]
-pub struct BulkRun {
-    /// Requests in flight at once (default 4). The pacer still holds the tier rate.
-    pub concurrency: usize,
-    /// Users per request (default 1,000).
-    pub chunk_size: usize,
-    /// Called after every answer (retries and splits included), e.g. for a verbose log.
-    pub on_request: Option<RequestObserver>,
-}
-
-impl std::fmt::Debug for BulkRun {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BulkRun")
-            .field("concurrency", &self.concurrency)
-            .field("chunk_size", &self.chunk_size)
-            .field("on_request", &self.on_request.is_some())
-            .finish()
-    }
-}
-
-impl Default for BulkRun {
-    fn default() -> Self {
-        BulkRun {
-            concurrency: 4,
-            chunk_size: slack_sessions_core::MAX_USERS_PER_CALL,
-            on_request: None,
-        }
-    }
-}
 
 impl<C, T> Client<C, T>
 where
@@ -66,12 +35,8 @@ where
         S: AsRef<str>,
     {
         let s = &self.inner.settings;
-        let options = BulkOptions {
-            chunk_size: run.chunk_size,
-            max_in_flight: run.concurrency.clamp(1, 256),
-            policy: s.retry,
-            record_events: run.on_request.is_some(),
-        };
+        let mut options = run.options(4, s.retry);
+        options.max_in_flight = options.max_in_flight.clamp(1, 256);
         let mut plan =
             BulkPlan::<M>::new(&s.endpoint, params, users, options)?.with_pacer(s.pacer.clone());
         let mut in_flight = FuturesUnordered::new();
@@ -111,11 +76,7 @@ where
             .await;
             if let Some((id, outcome)) = finished {
                 let settled = plan.handle(Instant::now(), id, outcome);
-                if let Some(f) = &run.on_request {
-                    for e in plan.drain_events() {
-                        f(&e);
-                    }
-                }
+                run.observe(&mut plan);
                 if let Some(p) = settled {
                     progress(p);
                 }

@@ -37,9 +37,10 @@ use slack_sessions_core::{
     Method, Reply, RetryPolicy, SetSettings, SharedPacer, Token, TransportFailure, TransportKind,
 };
 
-pub use bulk::BulkRun;
 /// hyper-util's pooled client, which this crate drives.
 pub use hyper_util::client::legacy::Client as HttpClient;
+/// How a bulk job runs (default concurrency 4).
+pub use slack_sessions_core::BulkRun;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
 

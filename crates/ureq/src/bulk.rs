@@ -4,42 +4,11 @@ use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 use slack_sessions_core::{
-    BulkAction, BulkOptions, BulkPlan, BulkReport, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, RequestObserver, SessionSettings, SetSettings, UsersMethod,
+    BulkAction, BulkPlan, BulkReport, BulkRun, ClearSettings, Empty, GetSettings,
+    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
 };
 
 use crate::{sleep_until, Client, Error};
-
-/// Options of a blocking bulk run.
-#[derive(Clone)]
-pub struct BulkRun {
-    /// Threads sending chunks at once (default 1: one after another).
-    pub threads: usize,
-    /// Users per request (default 1,000).
-    pub chunk_size: usize,
-    /// Called after every answer (retries and splits included), e.g. for a verbose log.
-    pub on_request: Option<RequestObserver>,
-}
-
-impl std::fmt::Debug for BulkRun {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BulkRun")
-            .field("threads", &self.threads)
-            .field("chunk_size", &self.chunk_size)
-            .field("on_request", &self.on_request.is_some())
-            .finish()
-    }
-}
-
-impl Default for BulkRun {
-    fn default() -> Self {
-        BulkRun {
-            threads: 1,
-            chunk_size: slack_sessions_core::MAX_USERS_PER_CALL,
-            on_request: None,
-        }
-    }
-}
 
 impl Client {
     /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
@@ -59,22 +28,12 @@ impl Client {
         I::IntoIter: Send,
         S: AsRef<str>,
     {
-        let threads = run.threads.clamp(1, 64);
-        let options = BulkOptions {
-            chunk_size: run.chunk_size,
-            max_in_flight: threads,
-            policy: self.retry(),
-            record_events: run.on_request.is_some(),
-        };
+        let mut options = run.options(1, self.retry());
+        options.max_in_flight = options.max_in_flight.clamp(1, 64);
+        let threads = options.max_in_flight;
         let plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
             .with_pacer(self.pacer().clone());
-        let observe = |plan: &mut BulkPlan<'_, M>| {
-            if let Some(f) = &run.on_request {
-                for e in plan.drain_events() {
-                    f(&e);
-                }
-            }
-        };
+        let observe = |plan: &mut BulkPlan<'_, M>| run.observe(plan);
         if threads == 1 {
             return Ok(self.run_sequential(plan, progress, observe));
         }

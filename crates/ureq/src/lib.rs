@@ -32,7 +32,8 @@ use slack_sessions_core::{
     Method, Reply, RetryPolicy, SetSettings, SharedPacer, Token, TransportFailure, TransportKind,
 };
 
-pub use bulk::BulkRun;
+/// How a bulk job runs (`concurrency` is the number of threads here).
+pub use slack_sessions_core::BulkRun;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
 

@@ -60,6 +60,58 @@ impl Default for BulkOptions {
     }
 }
 
+/// How a client runs a bulk job: shared by the blocking and async clients.
+#[derive(Clone, Default)]
+pub struct BulkRun {
+    /// Requests in flight at once; `None` for the client's default (blocking: 1, one
+    /// chunk after another; async: 4). The blocking client uses that many threads. The
+    /// pacer holds the tier rate whatever the concurrency.
+    pub concurrency: Option<usize>,
+    /// Users per request; `None` for 1,000.
+    pub chunk_size: Option<usize>,
+    /// Called after every answer (retries and splits included), e.g. for a verbose log.
+    pub on_request: Option<RequestObserver>,
+}
+
+impl std::fmt::Debug for BulkRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkRun")
+            .field("concurrency", &self.concurrency)
+            .field("chunk_size", &self.chunk_size)
+            .field("on_request", &self.on_request.is_some())
+            .finish()
+    }
+}
+
+impl BulkRun {
+    /// `n` requests in flight at once.
+    pub fn concurrency(n: usize) -> Self {
+        BulkRun {
+            concurrency: Some(n),
+            ..BulkRun::default()
+        }
+    }
+
+    /// The plan options for this run, given the client's default concurrency and policy.
+    pub fn options(&self, default_concurrency: usize, policy: RetryPolicy) -> BulkOptions {
+        BulkOptions {
+            chunk_size: self.chunk_size.unwrap_or(MAX_USERS_PER_CALL),
+            max_in_flight: self.concurrency.unwrap_or(default_concurrency),
+            policy,
+            record_events: self.on_request.is_some(),
+        }
+    }
+
+    /// Hands the plan's recorded events to the observer, if there is one.
+    pub fn observe<M: UsersMethod>(&self, plan: &mut BulkPlan<'_, M>) {
+        if let Some(f) = &self.on_request {
+            for e in plan.drain_events() {
+                f(&e);
+            }
+        }
+    }
+}
+
 /// A user the API refused, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failed {
