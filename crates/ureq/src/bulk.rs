@@ -132,16 +132,16 @@ impl Client {
                         BulkAction::Send(id, req) => {
                             drop(guard);
                             let outcome = self.send(req);
-                            let p = {
+                            {
                                 let mut plan = shared.lock().unwrap_or_else(|p| p.into_inner());
-                                let p = plan.handle(Instant::now(), id, outcome);
+                                let settled = plan.handle(Instant::now(), id, outcome);
                                 observe(&mut plan);
-                                p
-                            };
-                            changed.notify_all();
-                            if let Some(p) = p {
-                                (progress.lock().unwrap_or_else(|p| p.into_inner()))(p);
+                                // Under the plan's lock, so that progress never goes back.
+                                if let Some(p) = settled {
+                                    (progress.lock().unwrap_or_else(|p| p.into_inner()))(p);
+                                }
                             }
+                            changed.notify_all();
                         }
                         BulkAction::WaitUntil(t) => {
                             let wait = t.saturating_duration_since(Instant::now());
