@@ -343,6 +343,8 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         }
         let mut users = users.into_iter();
         let hint = users.size_hint().0;
+        // Pre-size for the input, but never trust a lower bound past a million.
+        let reserve = hint.min(1 << 20);
         let feed: Feed<'a> = Box::new(move |f: &mut dyn FnMut(&str)| match users.next() {
             Some(s) => {
                 f(s.as_ref());
@@ -351,7 +353,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             None => false,
         });
         let mut report = BulkReport::<M::Output>::default();
-        report.applied.reserve(hint);
+        report.applied.reserve(reserve);
         Ok(BulkPlan {
             endpoint: endpoint.clone(),
             params,
@@ -360,7 +362,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             input: Some(feed),
             input_hint: hint,
             inputs_read: 0,
-            seen_valid: SeenIds::with_capacity(hint),
+            seen_valid: SeenIds::with_capacity(reserve),
             seen_invalid: HashSet::new(),
             chunks_made: 0,
             ready: VecDeque::new(),
