@@ -29,10 +29,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let reply = client.get_settings(&GetSettings::new(users.clone()))?;
     for s in &reply.output.session_settings {
-        println!(
-            "{}: duration {:?}, quit on close {:?}",
-            s.user_id, s.duration, s.desktop_app_browser_quit
-        );
+        let duration = s.duration.map_or("-".to_owned(), |d| d.to_string());
+        let quit = s
+            .desktop_app_browser_quit
+            .map_or("-".to_owned(), |q| q.to_string());
+        println!("{}: duration {duration}, quit on close {quit}", s.user_id);
     }
     client.clear_settings(&ClearSettings::new(users))?;
     println!("cleared");

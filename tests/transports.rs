@@ -349,3 +349,30 @@ fn clones_share_one_pacer_across_threads() {
     assert_eq!(emu.count("ok"), 6);
     assert_eq!(emu.count("ratelimited"), 0);
 }
+
+#[test]
+fn the_async_client_runs_on_a_connector_and_timer_of_ones_choosing() {
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::{TokioExecutor, TokioTimer};
+    use slack_sessions::r#async::{builder, HttpClient};
+
+    let emu = emulator();
+    let rt = runtime();
+    let out = rt.block_on(async {
+        // A plain-http connector and an explicit executor and timer: the generic path.
+        let http = HttpClient::builder(TokioExecutor::new()).build(HttpConnector::new());
+        let client = builder(
+            slack_sessions::Token::new(slack_sessions_emulator::ADMIN_TOKEN).expect("token"),
+        )
+        .base_url(emu.base_url())
+        .retry_policy(fast_retries(3))
+        .build_with(http, TokioTimer::new())
+        .expect("client");
+        client.set_settings(&set_call()).await
+    });
+    assert!(out.is_ok(), "{out:?}");
+    assert_eq!(
+        emu.settings("W00000002").and_then(|s| s.duration),
+        Some(43_200)
+    );
+}
