@@ -51,6 +51,11 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
     }
     match mime.as_str() {
         "application/x-www-form-urlencoded" => {
+            // Malformed: not UTF-8, or a field without `=` (Slack answers invalid_form_data).
+            let text = std::str::from_utf8(body).map_err(|_| "invalid_form_data")?;
+            if text.split('&').any(|f| !f.is_empty() && !f.contains('=')) {
+                return Err("invalid_form_data");
+            }
             let pairs: Vec<(String, String)> =
                 serde_urlencoded::from_bytes(body).map_err(|_| "invalid_form_data")?;
             let mut args = Args::new();
@@ -186,6 +191,14 @@ mod tests {
             "invalid_json"
         );
         assert_eq!(parse(&headers(form, None), b"a=%ZZ&&=").map(|_| ()), Ok(()));
+        assert_eq!(
+            parse(&headers(form, None), b"user_ids").unwrap_err(),
+            "invalid_form_data"
+        );
+        assert_eq!(
+            parse(&headers(form, None), b"a=\xff").unwrap_err(),
+            "invalid_form_data"
+        );
     }
 
     #[test]

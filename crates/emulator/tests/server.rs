@@ -221,6 +221,7 @@ fn request_shape_errors() {
     let cases = [
         (None, "user_ids=U00000001", "missing_post_type"),
         (Some("text/xml"), "<x/>", "invalid_post_type"),
+        (Some(FORM), "user_ids", "invalid_form_data"),
         (Some("application/json"), "{not json", "invalid_json"),
         (Some("application/json"), "[1]", "invalid_json"),
         (
