@@ -2,7 +2,7 @@
 //!
 //! This facade re-exports the sans-IO core ([`slack_sessions_core`]) and, behind
 //! features, the transports: [`blocking`] (feature `ureq`, on by default) and
-//! [`r#async`] (feature `hyper`).
+//! [`r#async`](async/index.html) (feature `hyper`).
 //!
 //! ```
 //! use slack_sessions::{Endpoint, SessionDuration, SetSettings, Token, UserIds};

@@ -273,9 +273,12 @@ fn encoding(g: &Global) -> Encoding {
 
 macro_rules! configure {
     ($builder:expr, $g:expr, $base:expr) => {{
+        if $g.timeout == 0 {
+            return Err(usage("--timeout must be at least 1 second"));
+        }
         let mut b = $builder
             .encoding(encoding($g))
-            .timeout(Duration::from_secs($g.timeout.max(1)))
+            .timeout(Duration::from_secs($g.timeout))
             .max_retries($g.max_retries)
             .user_agent_suffix(concat!("slack-sessions-cli/", env!("CARGO_PKG_VERSION")));
         if let Some(u) = $base {

@@ -117,6 +117,23 @@ fn validation_errors_exit_2_and_send_nothing() {
         ),
         (vec!["get", "bad-id", "--strict"], "invalid user id"),
         (vec!["get", "lowercase"], "no valid user IDs"),
+        (vec!["get", "U00000001", "--timeout", "0"], "--timeout"),
+        (vec!["get", "U00000001", "--rate", "0"], "--rate"),
+        (
+            vec![
+                "get",
+                "U00000001",
+                "--transport",
+                "async",
+                "--concurrency",
+                "0",
+            ],
+            "--concurrency",
+        ),
+        (
+            vec!["get", "U00000001", "--base-url", "http://example.com/api/"],
+            "plain http",
+        ),
     ];
     for (args, needle) in cases {
         let mut c = cli(&emu, ADMIN_TOKEN);

@@ -1,7 +1,8 @@
 //! Blocking transport for `slack-sessions`, over ureq 3.
 //!
-//! A thin driver of the core's [`Call`] and [`BulkPlan`] state machines: the core decides
-//! every retry and wait; this crate moves bytes and sleeps when told to.
+//! A thin driver of the core's [`Call`] and [`BulkPlan`](slack_sessions_core::BulkPlan)
+//! state machines: the core decides every retry and wait; this crate moves bytes and
+//! sleeps when told to.
 //!
 //! ```
 //! use slack_sessions_core::{SessionDuration, SetSettings, GetSettings, Token, UserIds};
