@@ -44,6 +44,12 @@ pub use slack_sessions_core::BulkRun;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
 
+#[cfg(all(
+    feature = "tokio",
+    not(any(feature = "webpki-roots", feature = "native-roots"))
+))]
+compile_error!("slack-sessions-hyper: the `tokio` feature needs `webpki-roots` or `native-roots`");
+
 /// The default connector: rustls over hyper-util's `HttpConnector`.
 #[cfg(feature = "tokio")]
 pub type DefaultConnector =
@@ -75,12 +81,13 @@ impl ClientBuilder {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(valid.connect_timeout));
         let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        #[cfg(feature = "webpki-roots")]
-        let builder = builder.with_webpki_roots();
-        #[cfg(not(feature = "webpki-roots"))]
+        // The platform's roots when asked for, else Mozilla's.
+        #[cfg(feature = "native-roots")]
         let builder = builder.with_native_roots().map_err(|e| {
             Error::Transport(TransportFailure::new(TransportKind::Tls, e.to_string()))
         })?;
+        #[cfg(all(feature = "webpki-roots", not(feature = "native-roots")))]
+        let builder = builder.with_webpki_roots();
         let connector = builder.https_or_http().enable_http1().wrap_connector(http);
         let client = HttpClient::builder(hyper_util::rt::TokioExecutor::new())
             .timer(hyper_util::rt::TokioTimer::new())
