@@ -194,11 +194,11 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "hang past the timeout",
             setup: Setup {
-                timeout: Duration::from_millis(300),
+                timeout: Duration::from_millis(500),
                 max_retries: 0,
                 ..s()
             },
-            faults: "1=delay:2000",
+            faults: "1=delay:3000",
             full: false,
             expect: "timeout",
             requests: 1,
