@@ -41,6 +41,8 @@ pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Vec<Input>, String
 
 /// One ID a line, or a CSV with a `user_id`/`id` column.
 pub fn parse_file(name: &str, text: &str) -> Vec<Input> {
+    // Spreadsheet exports often start with a byte-order mark and end lines with CRLF.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text
         .lines()
         .enumerate()
@@ -113,6 +115,20 @@ mod tests {
         let v = parse_file("f.csv", "id\nU7\n");
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].text, "U7");
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf() {
+        let v = parse_file("f.csv", "\u{feff}user_id,name\r\nU1,a\r\nW2,b\r\n");
+        assert_eq!(
+            v.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(),
+            ["U1", "W2"]
+        );
+        let v = parse_file("f", "\u{feff}U1\r\nU2\r\n");
+        assert_eq!(
+            v.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(),
+            ["U1", "U2"]
+        );
     }
 
     #[test]
