@@ -58,28 +58,27 @@ pub fn emulator() -> Emulator {
         .expect("emulator")
 }
 
+/// The same settings on either client's builder (their setter names are shared).
+macro_rules! configured {
+    ($builder:expr, $emu:expr, $s:expr) => {
+        $builder
+            .base_url($emu.base_url())
+            .encoding($s.encoding)
+            .token_placement($s.placement)
+            .timeout($s.timeout)
+            .retry_policy(fast_retries($s.max_retries))
+            .pacing($s.pacing)
+    };
+}
+
 pub fn blocking(emu: &Emulator, s: &Setup) -> bl::Client {
-    bl::Client::builder(Token::new(&s.token).expect("token"))
-        .base_url(emu.base_url())
-        .encoding(s.encoding)
-        .token_placement(s.placement)
-        .timeout(s.timeout)
-        .retry_policy(fast_retries(s.max_retries))
-        .pacing(s.pacing)
-        .build()
-        .expect("blocking client")
+    let b = bl::Client::builder(Token::new(&s.token).expect("token"));
+    configured!(b, emu, s).build().expect("blocking client")
 }
 
 pub fn asynchronous(emu: &Emulator, s: &Setup) -> hy::DefaultClient {
-    hy::Client::builder(Token::new(&s.token).expect("token"))
-        .base_url(emu.base_url())
-        .encoding(s.encoding)
-        .token_placement(s.placement)
-        .timeout(s.timeout)
-        .retry_policy(fast_retries(s.max_retries))
-        .pacing(s.pacing)
-        .build()
-        .expect("async client")
+    let b = hy::Client::builder(Token::new(&s.token).expect("token"));
+    configured!(b, emu, s).build().expect("async client")
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {

@@ -39,23 +39,9 @@ impl Outcome {
         settings: Option<GetSettingsOutput>,
         elapsed: Duration,
     ) -> Self {
-        let report = BulkReport {
-            requested: r.requested,
-            applied: r.applied,
-            failed: r.failed,
-            invalid: r.invalid,
-            not_attempted: r.not_attempted,
-            requests: r.requests,
-            retries: r.retries,
-            waits: r.waits,
-            rate_limited: r.rate_limited,
-            output: (),
-            warnings: r.warnings,
-            stopped_by: r.stopped_by,
-        };
         Outcome {
             method,
-            report,
+            report: r.map_output(drop),
             settings,
             elapsed,
         }
@@ -71,7 +57,7 @@ impl Outcome {
                 exit::UNREACHABLE
             };
         }
-        if r.failed.iter().any(|f| unreachable(&f.error)) {
+        if r.failed.iter().any(|f| gave_up(&f.error)) {
             return exit::UNREACHABLE;
         }
         if !r.failed.is_empty() || !r.invalid.is_empty() || !r.not_attempted.is_empty() {
@@ -192,7 +178,7 @@ impl Outcome {
 
 /// A failure that says Slack could not be reached or kept failing, rather than that it
 /// refused some users.
-fn unreachable(e: &Error) -> bool {
+fn gave_up(e: &Error) -> bool {
     match e {
         Error::Call(CallError::Api(a)) => matches!(
             a.code.class(),

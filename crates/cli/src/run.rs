@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use slack_sessions_core::{
-    ClearSettings, Encoding, Endpoint, GetSettings, Method, Progress, Rate, RequestEvent,
-    RequestObserver, SessionDuration, SessionSettings, SetSettings, Token, UserIds,
-    MAX_USERS_PER_CALL,
+    BulkAction, BulkOptions, BulkPlan, ClearSettings, Encoding, Endpoint, GetSettings, Method,
+    Progress, Rate, RequestEvent, RequestObserver, SessionDuration, SessionSettings, SetSettings,
+    Token, UsersMethod, MAX_USERS_PER_CALL,
 };
 use slack_sessions_emulator::{Emulator, FaultPlan};
 
@@ -194,42 +194,59 @@ fn method_name(op: Op) -> &'static str {
     }
 }
 
+/// The requests a run would send first, as the bulk plan itself cuts them (answering each
+/// with a synthetic success, so nothing is split or retried).
+fn planned_requests<M: UsersMethod>(
+    endpoint: &Endpoint,
+    params: M::Params,
+    texts: &[&str],
+) -> Result<Planned, Fail> {
+    let mut plan = BulkPlan::<M>::new(endpoint, params, texts, BulkOptions::default())
+        .map_err(|e| usage(e.to_string()))?;
+    let now = Instant::now();
+    let mut requests = Vec::new();
+    while let BulkAction::Send(id, req) = plan.poll(now) {
+        requests.push(req);
+        plan.handle(now, id, Ok(http::Response::new(br#"{"ok":true}"#.to_vec())));
+    }
+    let users = plan.finish().applied.len();
+    Ok(Planned { requests, users })
+}
+
+/// What a dry run prints.
+struct Planned {
+    requests: Vec<http::Request<Vec<u8>>>,
+    users: usize,
+}
+
 fn dry_run(g: &Global, op: Op, inputs: &[Input]) -> Result<u8, Fail> {
     let token = Token::new("xoxp-dry-run").map_err(|e| usage(e.to_string()))?;
     let endpoint = endpoint_for(g, token, g.base_url.clone())?;
-    let mut seen = std::collections::HashSet::new();
-    let valid: Vec<&str> = inputs
+    let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
+    let Planned { requests, users } = match op {
+        Op::Set(s) => planned_requests::<SetSettings>(&endpoint, s, &texts)?,
+        Op::Get => planned_requests::<GetSettings>(&endpoint, (), &texts)?,
+        Op::Clear => planned_requests::<ClearSettings>(&endpoint, (), &texts)?,
+    };
+    let printed: Vec<_> = requests
         .iter()
-        .map(|i| i.text.as_str())
-        .filter(|t| slack_sessions_core::UserId::new(t).is_ok() && seen.insert(*t))
+        .map(|req| {
+            let headers: Vec<(String, String)> = req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    let v = if k == "authorization" {
+                        "Bearer [redacted]".to_owned()
+                    } else {
+                        String::from_utf8_lossy(v.as_bytes()).into_owned()
+                    };
+                    (k.as_str().to_owned(), v)
+                })
+                .collect();
+            let body = String::from_utf8_lossy(req.body()).into_owned();
+            (req.uri().to_string(), headers, body)
+        })
         .collect();
-    let mut printed = Vec::new();
-    for chunk in valid.chunks(MAX_USERS_PER_CALL) {
-        let users = UserIds::parse(chunk).map_err(|e| usage(e.to_string()))?;
-        let req = match op {
-            Op::Set(s) => endpoint.encode(&SetSettings::with_settings(users, s)),
-            Op::Get => endpoint.encode(&GetSettings::new(users)),
-            Op::Clear => endpoint.encode(&ClearSettings::new(users)),
-        }
-        .map_err(|e| usage(e.to_string()))?;
-        let headers: Vec<(String, String)> = req
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                let v = if k == "authorization" {
-                    "Bearer [redacted]".to_owned()
-                } else {
-                    String::from_utf8_lossy(v.as_bytes()).into_owned()
-                };
-                (k.as_str().to_owned(), v)
-            })
-            .collect();
-        printed.push((
-            req.uri().to_string(),
-            headers,
-            String::from_utf8_lossy(req.body()).into_owned(),
-        ));
-    }
     if g.json {
         let v: Vec<_> = printed
             .iter()
@@ -248,9 +265,8 @@ fn dry_run(g: &Global, op: Op, inputs: &[Input]) -> Result<u8, Fail> {
             println!("\n{body}\n");
         }
         eprintln!(
-            "dry run: {} request(s) for {} user(s); nothing sent",
+            "dry run: {} request(s) for {users} user(s); nothing sent",
             printed.len(),
-            valid.len()
         );
     }
     Ok(exit::OK)
@@ -308,9 +324,10 @@ macro_rules! run_bulk {
                 Outcome::new(ClearSettings::NAME, r, None, $started.elapsed())
             }
             Op::Get => {
-                let mut r = $client.apply_bulk::<GetSettings, _, _>((), $texts, $run, $progress)$(.$aw)??;
-                let out = std::mem::take(&mut r.output);
-                Outcome::new(GetSettings::NAME, r, Some(out), $started.elapsed())
+                let mut settings = None;
+                let r = $client.apply_bulk::<GetSettings, _, _>((), $texts, $run, $progress)$(.$aw)??
+                    .map_output(|o| settings = Some(o));
+                Outcome::new(GetSettings::NAME, r, settings, $started.elapsed())
             }
         }
     };

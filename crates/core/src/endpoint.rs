@@ -129,10 +129,7 @@ impl EndpointBuilder {
             None => USER_AGENT_PREFIX.to_owned(),
         };
         let user_agent = HeaderValue::try_from(ua).map_err(|_| InvalidInput::UserAgent)?;
-        let mut auth_header =
-            HeaderValue::try_from(format!("Bearer {}", self.token.expose_secret()))
-                .map_err(|_| InvalidInput::Token(crate::token::InvalidToken::BadChar))?;
-        auth_header.set_sensitive(true);
+        let auth_header = bearer(&self.token)?;
         Ok(Endpoint {
             base_url,
             token: self.token,
@@ -142,6 +139,14 @@ impl EndpointBuilder {
             user_agent,
         })
     }
+}
+
+/// `Bearer <token>`, marked sensitive so that HTTP libraries keep it out of their logs.
+fn bearer(token: &Token) -> Result<HeaderValue, InvalidInput> {
+    let mut h = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+        .map_err(|_| InvalidInput::Token(crate::token::InvalidToken::BadChar))?;
+    h.set_sensitive(true);
+    Ok(h)
 }
 
 fn check_base_url(url: &str, allow_insecure: bool) -> Result<String, InvalidInput> {
@@ -181,13 +186,9 @@ pub fn is_loopback(host: &str) -> bool {
 impl Endpoint {
     /// Slack's public API with `token` in the header and form bodies.
     pub fn new(token: Token) -> Endpoint {
-        // The defaults are known to be valid; fall back field by field rather than unwrap.
-        let auth = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-            .map(|mut h| {
-                h.set_sensitive(true);
-                h
-            })
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        // `Token::new` admits only visible ASCII, so the header is always valid; the
+        // fallback exists only to avoid an unwrap.
+        let auth = bearer(&token).unwrap_or_else(|_| HeaderValue::from_static(""));
         Endpoint {
             base_url: DEFAULT_BASE_URL.to_owned(),
             token,

@@ -96,7 +96,7 @@ impl ClientBuilder {
         Ok(Client::from_parts(
             client,
             hyper_util::rt::TokioTimer::new(),
-            self.config_checked(valid),
+            Settings::from(valid),
         ))
     }
 
@@ -112,10 +112,12 @@ impl ClientBuilder {
         T: Timer + Send + Sync + 'static,
     {
         let valid = self.config.validate()?;
-        Ok(Client::from_parts(http, timer, self.config_checked(valid)))
+        Ok(Client::from_parts(http, timer, Settings::from(valid)))
     }
+}
 
-    fn config_checked(&self, valid: slack_sessions_core::ValidConfig) -> Settings {
+impl From<slack_sessions_core::ValidConfig> for Settings {
+    fn from(valid: slack_sessions_core::ValidConfig) -> Settings {
         Settings {
             endpoint: valid.endpoint,
             retry: valid.retry,

@@ -146,8 +146,6 @@ pub fn short_code(e: &Error) -> String {
         }
         .into(),
         Error::Invalid(_) => "invalid_input".into(),
-        #[allow(unreachable_patterns)]
-        _ => "error".into(),
     }
 }
 
@@ -242,6 +240,24 @@ pub struct BulkReport<O> {
 }
 
 impl<O> BulkReport<O> {
+    /// The same report with its payload turned by `f` (e.g. dropped, or taken out).
+    pub fn map_output<P>(self, f: impl FnOnce(O) -> P) -> BulkReport<P> {
+        BulkReport {
+            requested: self.requested,
+            applied: self.applied,
+            failed: self.failed,
+            invalid: self.invalid,
+            not_attempted: self.not_attempted,
+            requests: self.requests,
+            retries: self.retries,
+            waits: self.waits,
+            rate_limited: self.rate_limited,
+            output: f(self.output),
+            warnings: self.warnings,
+            stopped_by: self.stopped_by,
+        }
+    }
+
     /// True when every input was applied.
     pub fn is_complete_success(&self) -> bool {
         self.failed.is_empty() && self.invalid.is_empty() && self.not_attempted.is_empty()
