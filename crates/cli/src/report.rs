@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use slack_sessions_core::{BulkReport, CallError, Error, ErrorClass, GetSettingsOutput};
 
-use crate::users::Input;
+use crate::users::{echo, Input};
 
 /// Exit codes, as documented in `--help` and the README.
 pub mod exit {
@@ -29,6 +29,9 @@ pub struct Outcome {
     pub report: BulkReport<()>,
     pub settings: Option<GetSettingsOutput>,
     pub elapsed: Duration,
+    /// Inputs that held no user ID at all (CSV rows without the user column): never
+    /// sent, reported as invalid.
+    pub unreadable: Vec<Input>,
 }
 
 impl Outcome {
@@ -44,6 +47,7 @@ impl Outcome {
             report: r.map_output(drop),
             settings,
             elapsed,
+            unreadable: Vec::new(),
         }
     }
 
@@ -60,7 +64,11 @@ impl Outcome {
         if r.failed.iter().any(|f| gave_up(&f.error)) {
             return exit::UNREACHABLE;
         }
-        if !r.failed.is_empty() || !r.invalid.is_empty() || !r.not_attempted.is_empty() {
+        if !r.failed.is_empty()
+            || !r.invalid.is_empty()
+            || !r.not_attempted.is_empty()
+            || !self.unreadable.is_empty()
+        {
             return exit::PARTIAL;
         }
         exit::OK
@@ -75,7 +83,7 @@ impl Outcome {
             .collect();
         let mut v = json!({
             "method": self.method,
-            "requested": r.requested,
+            "requested": r.requested + self.unreadable.len(),
             "applied": r.applied,
             "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code()})).collect::<Vec<_>>(),
             "invalid": r.invalid.iter().map(|i| {
@@ -83,8 +91,11 @@ impl Outcome {
                     Some(o) => format!("{} ({o})", i.reason),
                     None => i.reason.to_string(),
                 };
-                json!({"input": i.input, "reason": reason})
-            }).collect::<Vec<_>>(),
+                json!({"input": echo(&i.input), "reason": reason})
+            }).chain(self.unreadable.iter().map(|i| {
+                let reason = format!("{} ({})", i.problem.as_deref().unwrap_or("no user id"), i.origin);
+                json!({"input": echo(&i.text), "reason": reason})
+            })).collect::<Vec<_>>(),
             "not_attempted": r.not_attempted,
             "requests": r.requests,
             "retries": r.retries,
@@ -157,7 +168,11 @@ impl Outcome {
             };
             let _ = writeln!(s, "    {code} ({}): {}{more}", ids.len(), shown.join(", "));
         }
-        let _ = writeln!(s, "  invalid (skipped): {}", r.invalid.len());
+        let _ = writeln!(
+            s,
+            "  invalid (skipped): {}",
+            r.invalid.len() + self.unreadable.len()
+        );
         let _ = writeln!(s, "  not attempted: {}", r.not_attempted.len());
         if let Some(e) = &r.stopped_by {
             let _ = writeln!(s, "  stopped: {e}");

@@ -116,7 +116,7 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
             let (i, why) = &bad[0];
             return Err(usage(format!(
                 "invalid user id {:?} ({}): {why}{}",
-                i.text,
+                users::echo(&i.text),
                 i.origin,
                 if bad.len() > 1 {
                     format!(" (and {} more)", bad.len() - 1)
@@ -129,7 +129,8 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
             for (i, why) in &bad {
                 eprintln!(
                     "skipping invalid user id {:?} ({}): {why}",
-                    i.text, i.origin
+                    users::echo(&i.text),
+                    i.origin
                 );
             }
         }
@@ -141,10 +142,30 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
     Ok(Prepared { inputs, valid })
 }
 
+impl Prepared {
+    /// The inputs the bulk plan reads: all but those that hold no user ID at all.
+    fn texts(&self) -> Vec<&str> {
+        self.inputs
+            .iter()
+            .filter(|i| i.problem.is_none())
+            .map(|i| i.text.as_str())
+            .collect()
+    }
+
+    /// The inputs that hold no user ID at all (CSV rows without the user column).
+    fn unreadable(&self) -> Vec<Input> {
+        self.inputs
+            .iter()
+            .filter(|i| i.problem.is_some())
+            .cloned()
+            .collect()
+    }
+}
+
 fn bulk_command(g: &Global, op: Op, users: &Users) -> Result<u8, Fail> {
     let prepared = prepare(g, users)?;
     if g.dry_run {
-        return dry_run(g, op, &prepared.inputs);
+        return dry_run(g, op, &prepared.texts());
     }
     let (token, base_url, _emulator) = if g.emulator {
         let emu = Emulator::builder()
@@ -219,14 +240,13 @@ struct Planned {
     users: usize,
 }
 
-fn dry_run(g: &Global, op: Op, inputs: &[Input]) -> Result<u8, Fail> {
+fn dry_run(g: &Global, op: Op, texts: &[&str]) -> Result<u8, Fail> {
     let token = Token::new("xoxp-dry-run").map_err(|e| usage(e.to_string()))?;
     let endpoint = endpoint_for(g, token, g.base_url.clone())?;
-    let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
     let Planned { requests, users } = match op {
-        Op::Set(s) => planned_requests::<SetSettings>(&endpoint, s, &texts)?,
-        Op::Get => planned_requests::<GetSettings>(&endpoint, (), &texts)?,
-        Op::Clear => planned_requests::<ClearSettings>(&endpoint, (), &texts)?,
+        Op::Set(s) => planned_requests::<SetSettings>(&endpoint, s, texts)?,
+        Op::Get => planned_requests::<GetSettings>(&endpoint, (), texts)?,
+        Op::Clear => planned_requests::<ClearSettings>(&endpoint, (), texts)?,
     };
     let printed: Vec<_> = requests
         .iter()
@@ -370,7 +390,7 @@ fn run_op(
     token: Token,
     base_url: Option<String>,
 ) -> Result<Outcome, Fail> {
-    let texts: Vec<&str> = prepared.inputs.iter().map(|i| i.text.as_str()).collect();
+    let texts = prepared.texts();
     let pb = progress_bar(g, prepared.valid);
     if let Some(pb) = &pb {
         pb.set_message(method_name(op).rsplit('.').next().unwrap_or("").to_owned());
@@ -428,7 +448,9 @@ fn run_op(
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    outcome.map_err(|e: slack_sessions_core::Error| usage(e.to_string()))
+    let mut outcome = outcome.map_err(|e: slack_sessions_core::Error| usage(e.to_string()))?;
+    outcome.unreadable = prepared.unreadable();
+    Ok(outcome)
 }
 
 /// Calls a minute the demo's emulator allows and its client paces at, so that the
@@ -464,6 +486,7 @@ fn demo(g: &Global) -> Result<u8, Fail> {
         .map(|(i, t)| Input {
             text: t.clone(),
             origin: format!("demo input {}", i + 1),
+            problem: None,
         })
         .collect();
     let prepared = Prepared {

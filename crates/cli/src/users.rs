@@ -1,91 +1,167 @@
 //! Reading user IDs from arguments, a file, stdin or a CSV, keeping where each came from.
+//!
+//! A users file is either a plain list (one ID a line, `#` comments and blank lines
+//! ignored) or a CSV (RFC 4180: quoted fields may hold commas, quotes and line breaks)
+//! whose header names a `user_id` or `id` column. It is a CSV when its first line that is
+//! not blank or a comment holds a comma, or is just `user_id` or `id`.
 
 use std::io::Read;
 use std::path::Path;
 
 use slack_sessions_core::UserId;
 
+/// The most characters of an input echoed back in a message or a report.
+pub const ECHO_CHARS: usize = 80;
+
 /// One input string and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
+    /// The user ID as given (for a CSV row, its user column).
     pub text: String,
+    /// Where it came from: `argument 2`, `line 7 of users.csv`.
     pub origin: String,
+    /// Why the input holds no user ID at all (a CSV row without the user column); such an
+    /// input is never sent.
+    pub problem: Option<String>,
 }
 
-/// Reads the users named on the command line and in `file`.
+impl Input {
+    fn new(text: impl Into<String>, origin: String) -> Self {
+        Input {
+            text: text.into(),
+            origin,
+            problem: None,
+        }
+    }
+}
+
+/// `s` cut to [`ECHO_CHARS`] characters, with an ellipsis when cut, for messages.
+pub fn echo(s: &str) -> String {
+    match s.char_indices().nth(ECHO_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
+/// Reads the users named on the command line and in `file` (`-` is stdin).
 pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Vec<Input>, String> {
     let mut out: Vec<Input> = ids
         .iter()
         .enumerate()
-        .map(|(i, s)| Input {
-            text: s.trim().to_owned(),
-            origin: format!("argument {}", i + 1),
-        })
+        .map(|(i, s)| Input::new(s.trim(), format!("argument {}", i + 1)))
         .collect();
     if let Some(path) = file {
-        let (name, text) = if path == Path::new("-") {
-            let mut s = String::new();
+        let (name, bytes) = if path == Path::new("-") {
+            let mut b = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut s)
+                .read_to_end(&mut b)
                 .map_err(|e| format!("cannot read users from stdin: {e}"))?;
-            ("stdin".to_owned(), s)
+            ("stdin".to_owned(), b)
         } else {
-            let s = std::fs::read_to_string(path)
+            let b = std::fs::read(path)
                 .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
-            (path.display().to_string(), s)
+            (path.display().to_string(), b)
         };
-        out.extend(parse_file(&name, &text));
+        out.extend(parse_file(&name, &bytes)?);
     }
     Ok(out)
 }
 
-/// One ID a line, or a CSV with a `user_id`/`id` column.
-pub fn parse_file(name: &str, text: &str) -> Vec<Input> {
+/// One ID a line, or a CSV with a `user_id`/`id` column. Fails only on a CSV whose header
+/// has no such column.
+pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
     // Spreadsheet exports often start with a byte-order mark and end lines with CRLF.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text
-        .lines()
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut lines = bytes
+        .split(|b| *b == b'\n')
         .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-    let Some((first_no, first)) = lines.next() else {
-        return Vec::new();
+        .map(|(i, l)| (i + 1, l.trim_ascii()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"));
+    let Some((_, first)) = lines.next() else {
+        return Ok(Vec::new());
     };
-    let header: Vec<String> = first
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
-    let column = if first.contains(',') || matches!(header[0].as_str(), "user_id" | "id") {
-        header
-            .iter()
-            .position(|h| h == "user_id")
-            .or_else(|| header.iter().position(|h| h == "id"))
-    } else {
-        None
-    };
-    let input = |no: usize, text: &str| Input {
-        text: text.trim().trim_matches('"').to_owned(),
-        origin: format!("line {no} of {name}"),
-    };
-    match column {
-        Some(c) => lines
-            .map(|(no, l)| input(no, l.split(',').nth(c).unwrap_or("")))
-            .collect(),
-        None => std::iter::once((first_no, first))
-            .chain(lines)
-            .map(|(no, l)| input(no, l))
-            .collect(),
+    let bare = String::from_utf8_lossy(first.trim_ascii_start()).to_ascii_lowercase();
+    let bare = bare.trim_matches('"');
+    if first.contains(&b',') || bare == "user_id" || bare == "id" {
+        return parse_csv(name, bytes);
     }
+    let plain = bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_ascii()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"))
+        .map(|(no, l)| {
+            let text = String::from_utf8_lossy(l);
+            Input::new(text.trim_matches('"'), format!("line {no} of {name}"))
+        })
+        .collect();
+    Ok(plain)
 }
 
-/// The inputs that are not user IDs, with where they came from and why.
-pub fn invalid(inputs: &[Input]) -> Vec<(Input, String)> {
+/// Reads a CSV whose first record is the header.
+fn parse_csv(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let mut records = reader.byte_records();
+    let mut column = None;
+    let mut out = Vec::new();
+    for record in records.by_ref() {
+        let record = record.map_err(|e| format!("cannot read {name} as CSV: {e}"))?;
+        let line = record.position().map_or(0, |p| p.line());
+        // A line of spaces reads as one empty field: it is blank.
+        if record.iter().all(<[u8]>::is_empty) {
+            continue;
+        }
+        let Some(c) = column else {
+            let header: Vec<String> = record
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).to_ascii_lowercase())
+                .collect();
+            let found = header
+                .iter()
+                .position(|h| h == "user_id")
+                .or_else(|| header.iter().position(|h| h == "id"));
+            match found {
+                Some(c) => column = Some(c),
+                None => {
+                    return Err(format!(
+                        "{name} reads as a CSV, but its header (line {line}) has no user_id or id column"
+                    ))
+                }
+            }
+            continue;
+        };
+        let origin = format!("line {line} of {name}");
+        match record.get(c) {
+            Some(field) => out.push(Input::new(String::from_utf8_lossy(field), origin)),
+            None => {
+                let row: Vec<_> = record.iter().map(String::from_utf8_lossy).collect();
+                out.push(Input {
+                    text: row.join(","),
+                    origin,
+                    problem: Some(format!(
+                        "the row has {} field(s) and no user column (field {})",
+                        record.len(),
+                        c + 1
+                    )),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The inputs that hold no valid user ID, with where they came from and why.
+pub fn invalid(inputs: &[Input]) -> Vec<(&Input, String)> {
     inputs
         .iter()
-        .filter_map(|i| {
-            UserId::new(&i.text)
-                .err()
-                .map(|e| (i.clone(), e.to_string()))
+        .filter_map(|i| match &i.problem {
+            Some(p) => Some((i, p.clone())),
+            None => UserId::new(&i.text).err().map(|e| (i, e.to_string())),
         })
         .collect()
 }
@@ -94,48 +170,119 @@ pub fn invalid(inputs: &[Input]) -> Vec<(Input, String)> {
 mod tests {
     use super::*;
 
+    fn texts(v: &[Input]) -> Vec<&str> {
+        v.iter().map(|i| i.text.as_str()).collect()
+    }
+
+    fn parse(name: &str, text: &str) -> Vec<Input> {
+        parse_file(name, text.as_bytes()).unwrap()
+    }
+
     #[test]
     fn plain_lists_with_comments() {
-        let v = parse_file("f", "# header comment\nU1\n\n  W2  \n# x\nbad\n");
-        let texts: Vec<_> = v.iter().map(|i| i.text.as_str()).collect();
-        assert_eq!(texts, ["U1", "W2", "bad"]);
+        let v = parse("f", "# header comment\nU1\n\n  W2  \n# x\nbad\n");
+        assert_eq!(texts(&v), ["U1", "W2", "bad"]);
         assert_eq!(v[2].origin, "line 6 of f");
     }
 
     #[test]
     fn csv_with_a_user_id_or_id_column() {
-        let v = parse_file("f.csv", "name,user_id,team\nAda,U1,T1\nBob,W2,T1\n");
-        assert_eq!(
-            v.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(),
-            ["U1", "W2"]
-        );
+        let v = parse("f.csv", "name,user_id,team\nAda,U1,T1\nBob,W2,T1\n");
+        assert_eq!(texts(&v), ["U1", "W2"]);
         assert_eq!(v[0].origin, "line 2 of f.csv");
-        let v = parse_file("f.csv", "\"id\",\"email\"\n\"U9\",\"a@b\"\n");
+        let v = parse("f.csv", "\"id\",\"email\"\n\"U9\",\"a@b\"\n");
         assert_eq!(v[0].text, "U9");
-        let v = parse_file("f.csv", "id\nU7\n");
-        assert_eq!(v.len(), 1);
-        assert_eq!(v[0].text, "U7");
+        let v = parse("f.csv", "id\nU7\n");
+        assert_eq!(texts(&v), ["U7"]);
+        let v = parse("f.csv", "ID , Name\n U7 , x\n");
+        assert_eq!(texts(&v), ["U7"]);
+    }
+
+    /// The wrong-user bug: a quoted comma in an earlier column shifted the user column.
+    #[test]
+    fn quoted_commas_never_shift_the_user_column() {
+        let v = parse(
+            "f.csv",
+            "name,manager_id,user_id\n\"Doe, Jane\",U00000099,U00000001\n",
+        );
+        assert_eq!(texts(&v), ["U00000001"]);
+        let v = parse("f.csv", "name,user_id\n\"Doe, Jane\",U00000001\n");
+        assert_eq!(texts(&v), ["U00000001"]);
+        assert_eq!(v[0].origin, "line 2 of f.csv");
+        // Escaped quotes and a line break inside a quoted field keep later line numbers.
+        let v = parse(
+            "f.csv",
+            "name,user_id\n\"Jane \"\"JD\"\" Doe\nsecond line\",U00000001\nBob,U00000002\n",
+        );
+        assert_eq!(texts(&v), ["U00000001", "U00000002"]);
+        assert_eq!(v[0].origin, "line 2 of f.csv");
+        assert_eq!(v[1].origin, "line 4 of f.csv");
+    }
+
+    #[test]
+    fn a_row_without_the_user_column_is_invalid_with_its_line() {
+        let v = parse(
+            "f.csv",
+            "name,manager_id,user_id\nAda,U00000099\nBob,U2,U00000003\n",
+        );
+        assert_eq!(v.len(), 2);
+        assert!(v[0].problem.is_some());
+        assert_eq!(v[0].origin, "line 2 of f.csv");
+        let bad = invalid(&v);
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].1.contains("no user column"), "{}", bad[0].1);
+        assert_eq!(v[1].text, "U00000003");
+        assert!(v[1].problem.is_none());
+    }
+
+    #[test]
+    fn a_csv_header_without_a_user_column_is_refused() {
+        let e = parse_file("f.csv", b"name,email\nAda,a@b\n").unwrap_err();
+        assert_eq!(
+            e,
+            "f.csv reads as a CSV, but its header (line 1) has no user_id or id column"
+        );
+    }
+
+    #[test]
+    fn comments_and_blank_lines_in_a_csv() {
+        let v = parse(
+            "f.csv",
+            "# export\n\nuser_id,name\n# skip me\nU1,a\n   \nU2,b\n",
+        );
+        assert_eq!(texts(&v), ["U1", "U2"]);
+        assert_eq!(v[1].origin, "line 7 of f.csv");
     }
 
     #[test]
     fn byte_order_mark_and_crlf() {
-        let v = parse_file("f.csv", "\u{feff}user_id,name\r\nU1,a\r\nW2,b\r\n");
-        assert_eq!(
-            v.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(),
-            ["U1", "W2"]
-        );
-        let v = parse_file("f", "\u{feff}U1\r\nU2\r\n");
-        assert_eq!(
-            v.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(),
-            ["U1", "U2"]
-        );
+        let v = parse("f.csv", "\u{feff}user_id,name\r\nU1,a\r\nW2,b\r\n");
+        assert_eq!(texts(&v), ["U1", "W2"]);
+        let v = parse("f", "\u{feff}U1\r\nU2\r\n");
+        assert_eq!(texts(&v), ["U1", "U2"]);
+    }
+
+    #[test]
+    fn other_columns_need_not_be_utf8() {
+        let v = parse_file("f.csv", b"name,user_id\nJos\xe9,U1\n").unwrap();
+        assert_eq!(texts(&v), ["U1"]);
     }
 
     #[test]
     fn invalid_inputs_keep_their_origin() {
-        let v = parse_file("f", "U1\nu2\n");
+        let v = parse("f", "U1\nu2\n");
         let bad = invalid(&v);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].0.origin, "line 2 of f");
+    }
+
+    #[test]
+    fn echoes_are_bounded() {
+        assert_eq!(echo("U1"), "U1");
+        let long = "é".repeat(10_000);
+        let e = echo(&long);
+        assert_eq!(e.chars().count(), ECHO_CHARS + 1);
+        assert!(e.ends_with('…'));
+        assert_eq!(echo(&"x".repeat(ECHO_CHARS)), "x".repeat(ECHO_CHARS));
     }
 }

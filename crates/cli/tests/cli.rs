@@ -409,3 +409,89 @@ fn ureq_free_post(base_url: &str) -> String {
     std::io::Read::read_to_string(&mut s, &mut out).ok();
     out
 }
+
+/// Issue 9, defect 1: a quoted comma in an earlier column must never move the user column.
+#[test]
+fn csv_quoted_commas_change_the_right_user() {
+    let emu = emulator();
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args([
+        "set",
+        "--strict",
+        "--duration",
+        "12h",
+        "--users-file",
+        "-",
+        "--json",
+    ])
+    .write_stdin("name,manager_id,user_id\n\"Doe, Jane\",U00000099,U00000001\n");
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(json(&r)["applied"], serde_json::json!(["U00000001"]));
+    assert_eq!(
+        emu.settings("U00000001").and_then(|s| s.duration),
+        Some(43_200)
+    );
+    assert_eq!(emu.settings("U00000099"), None);
+
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["clear", "--users-file", "-", "--json"])
+        .write_stdin("name,user_id\n\"Doe, Jane\",U00000001\n");
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["applied"], serde_json::json!(["U00000001"]));
+    assert_eq!(v["requested"], 1);
+    assert_eq!(emu.settings("U00000001"), None);
+}
+
+/// A row without the user column is an invalid input with its line number: never sent,
+/// refused under --strict.
+#[test]
+fn csv_row_without_the_user_column_is_invalid() {
+    let emu = emulator();
+    let file = "name,manager_id,user_id\nAda,U00000099\nBob,U00000098,U00000002\n";
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["set", "--strict", "--duration", "12h", "--users-file", "-"])
+        .write_stdin(file);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("line 2 of stdin"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert_eq!(emu.calls(), 0);
+
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["set", "--duration", "12h", "--users-file", "-", "--json"])
+        .write_stdin(file);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["applied"], serde_json::json!(["U00000002"]));
+    assert_eq!(v["requested"], 2);
+    assert_eq!(v["invalid"].as_array().map(Vec::len), Some(1));
+    let reason = v["invalid"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("line 2 of stdin"), "{reason}");
+    assert_eq!(emu.settings("U00000099"), None);
+    assert_eq!(emu.settings("U00000098"), None);
+}
+
+/// Issue 9, defect 9: a huge invalid line is echoed at most 80 characters long.
+#[test]
+fn invalid_inputs_are_echoed_short() {
+    let emu = emulator();
+    let long = "x".repeat(1 << 20);
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["set", "--duration", "12h", "--users-file", "-", "--json"])
+        .write_stdin(format!("U00000001\n{long}\n"));
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.len() < 400, "{} bytes on stderr", r.stderr.len());
+    assert!(r.stderr.contains('…'), "{}", r.stderr);
+    assert!(r.stdout.len() < 2_000, "{} bytes on stdout", r.stdout.len());
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["set", "--strict", "--duration", "12h", "--users-file", "-"])
+        .write_stdin(format!("{long}\n"));
+    let r = run(c);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.len() < 400, "{} bytes on stderr", r.stderr.len());
+}
