@@ -71,7 +71,7 @@ fn check(report: &BulkReport<Empty>, emu: &Emulator, label: &str) {
     let mut failed: Vec<(String, String)> = report
         .failed
         .iter()
-        .map(|f| (f.user_id.to_string(), f.code()))
+        .map(|f| (f.user_id.to_string(), f.code().into_owned()))
         .collect();
     failed.sort();
     let mut want: Vec<(String, String)> = BAD

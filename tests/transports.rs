@@ -20,7 +20,7 @@ enum Outcome {
 }
 
 fn summary(e: &Error) -> Outcome {
-    Outcome::Err(short_code(e))
+    Outcome::Err(short_code(e).into_owned())
 }
 
 fn users(ids: &[&str]) -> UserIds {

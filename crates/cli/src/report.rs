@@ -155,7 +155,7 @@ impl Outcome {
         let mut by_code: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for f in &r.failed {
             by_code
-                .entry(f.code())
+                .entry(f.code().into_owned())
                 .or_default()
                 .push(f.user_id.to_string());
         }

@@ -9,6 +9,7 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::capped::{cap, extend_capped, CappedList, CappedStr, MAX_CODE_BYTES, MAX_TEXT_BYTES};
 use crate::error::{excerpt, ApiError, CallError, DecodeError};
 use crate::error_code::ErrorCode;
 use crate::method::{Method, Output};
@@ -33,6 +34,12 @@ pub struct Reply<T> {
 }
 
 /// Decodes Slack's answer to method `M`.
+///
+/// Free text in the answer is bounded as it is read: an unknown `error` code keeps at
+/// most [`MAX_CODE_BYTES`](crate::MAX_CODE_BYTES), each warning likewise, and
+/// `response_metadata.messages` at most [`MAX_LIST_ITEMS`](crate::MAX_LIST_ITEMS)
+/// entries of [`MAX_TEXT_BYTES`](crate::MAX_TEXT_BYTES) each; a missing or empty `error`
+/// with `ok:false` is [`ErrorCode::UnknownError`].
 ///
 /// ```
 /// use slack_sessions_core::{decode, CallError, ErrorCode, SetSettings};
@@ -81,15 +88,21 @@ pub fn decode_parts<O: Output>(
     let env: Envelope<O> = serde_json::from_slice(body).map_err(|e| decode_error(e.to_string()))?;
     let mut warnings = Vec::new();
     if let Some(w) = env.warning {
-        warnings.extend(w.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
+        extend_capped(
+            &mut warnings,
+            w.split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| cap(s, MAX_CODE_BYTES)),
+        );
     }
-    warnings.extend(env.meta.warnings);
+    extend_capped(&mut warnings, env.meta.warnings);
     match env.ok {
         Some(true) => Ok(Reply {
             output: env.output,
             warnings,
         }),
         Some(false) => Err(CallError::Api(ApiError {
+            // A missing or empty code reads as `unknown_error`.
             code: ErrorCode::from_wire(env.error.as_deref().unwrap_or("")),
             needed: env.needed,
             provided: env.provided,
@@ -117,16 +130,17 @@ struct Envelope<O> {
     output: O,
 }
 
+/// `response_metadata`, each list bounded as it is read.
 #[derive(Default, Deserialize)]
 struct Meta {
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "capped_list")]
     warnings: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "capped_list")]
     messages: Vec<String>,
 }
 
-fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+fn capped_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(CappedList::deserialize(d)?.0)
 }
 
 /// A map key, borrowed when the input allows.
@@ -185,10 +199,12 @@ impl<'de, O: Output> Deserialize<'de> for Envelope<O> {
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "ok" => env.ok = Some(map.next_value()?),
-                        "error" => env.error = map.next_value()?,
-                        "warning" => env.warning = map.next_value()?,
-                        "needed" => env.needed = map.next_value()?,
-                        "provided" => env.provided = map.next_value()?,
+                        "error" => env.error = map.next_value::<CappedStr<MAX_CODE_BYTES>>()?.0,
+                        "warning" => env.warning = map.next_value::<CappedStr<MAX_TEXT_BYTES>>()?.0,
+                        "needed" => env.needed = map.next_value::<CappedStr<MAX_TEXT_BYTES>>()?.0,
+                        "provided" => {
+                            env.provided = map.next_value::<CappedStr<MAX_TEXT_BYTES>>()?.0
+                        }
                         "response_metadata" => {
                             env.meta = map.next_value::<Option<Meta>>()?.unwrap_or_default()
                         }
@@ -273,6 +289,48 @@ mod tests {
                 assert_eq!(api.code, ErrorCode::Other("shiny_new_code".into()))
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Issue 9, defect 2: one answer with a 4 MB code must not become 4 MB per user.
+    #[test]
+    fn free_text_is_bounded_at_decode_time() {
+        let huge = "e".repeat(4 << 20);
+        let body = format!(
+            r#"{{"ok":false,"error":"{huge}","needed":"{huge}","warning":"{huge},{huge}","response_metadata":{{"messages":["{huge}","{huge}"],"warnings":{many}}}}}"#,
+            many = serde_json::to_string(&vec!["w"; 10_000]).unwrap()
+        );
+        let Err(CallError::Api(api)) = set(resp(200, &body)) else {
+            panic!("not an api error")
+        };
+        assert!(matches!(api.code, ErrorCode::Other(_)));
+        assert!(api.code.as_str().len() <= crate::MAX_CODE_BYTES);
+        assert!(api.needed.as_deref().unwrap_or_default().len() <= crate::MAX_TEXT_BYTES);
+        assert_eq!(api.messages.len(), 2);
+        assert!(api
+            .messages
+            .iter()
+            .all(|m| m.len() <= crate::MAX_TEXT_BYTES));
+        assert!(api.warnings.len() <= crate::MAX_LIST_ITEMS);
+        assert!(api.warnings.iter().map(String::len).sum::<usize>() <= crate::MAX_LIST_BYTES);
+        assert!(api.to_string().len() < 1_000);
+        // The same on a success.
+        let body = format!(r#"{{"ok":true,"warning":"{huge}"}}"#);
+        let r = set(resp(200, &body)).unwrap();
+        assert!(r.warnings.iter().all(|w| w.len() <= crate::MAX_CODE_BYTES));
+    }
+
+    #[test]
+    fn a_missing_or_empty_code_is_unknown_error() {
+        for body in [
+            r#"{"ok":false}"#,
+            r#"{"ok":false,"error":""}"#,
+            r#"{"ok":false,"error":null}"#,
+        ] {
+            match set(resp(200, body)) {
+                Err(CallError::Api(api)) => assert_eq!(api.code, ErrorCode::UnknownError, "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
         }
     }
 

@@ -1,6 +1,9 @@
 //! [`ErrorCode`]: every `error` string Slack documents for the session methods, classified.
 
 use std::fmt;
+use std::sync::Arc;
+
+use crate::capped::{cap, MAX_CODE_BYTES};
 
 /// What kind of failure a code means, which decides what a client does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,19 +65,24 @@ macro_rules! error_codes {
         #[non_exhaustive]
         pub enum ErrorCode {
             $( $(#[$meta])* #[doc = $desc] $variant, )*
-            /// A code this crate does not know, as Slack sent it.
-            Other(String),
+            /// A code this crate does not know, as Slack sent it, cut to
+            /// [`MAX_CODE_BYTES`](crate::MAX_CODE_BYTES) and shared by every clone.
+            Other(Arc<str>),
         }
 
         impl ErrorCode {
             /// Every known code, in wire-string order.
             pub const KNOWN: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
 
-            /// The code for a wire string; unknown strings give [`ErrorCode::Other`].
+            /// The code for a wire string. An empty string is
+            /// [`ErrorCode::UnknownError`]; other unknown strings give
+            /// [`ErrorCode::Other`], cut to [`MAX_CODE_BYTES`](crate::MAX_CODE_BYTES)
+            /// bytes (ending in `…` when cut) with control characters blanked.
             pub fn from_wire(s: &str) -> ErrorCode {
                 match s {
                     $( $wire => ErrorCode::$variant, )*
-                    other => ErrorCode::Other(other.to_owned()),
+                    "" => ErrorCode::UnknownError,
+                    other => ErrorCode::Other(Arc::from(cap(other, MAX_CODE_BYTES))),
                 }
             }
 
@@ -147,6 +155,9 @@ error_codes! {
     TokenRevoked = "token_revoked", Auth, "Authentication token is for a deleted user or workspace, or the app was removed.";
     TwoFactorSetupRequired = "two_factor_setup_required", Auth, "Two factor setup is required.";
     UnableToUpdateExistingSessions = "unable_to_update_existing_sessions", Other, "The session settings could not be applied to users' existing sessions.";
+    /// Not a Slack code: this client's name for an `ok:false` answer with a missing or
+    /// empty `error`.
+    UnknownError = "unknown_error", Other, "Slack answered ok:false without an error code.";
     UnknownMethod = "unknown_method", Gone, "This method is currently not available.";
     UserNotFound = "user_not_found", PerUser, "At least one of the requested users doesn't exist.";
 }
@@ -227,6 +238,21 @@ mod tests {
         for c in ErrorCode::KNOWN {
             assert_eq!(&ErrorCode::from_wire(c.as_str()), c);
         }
+    }
+
+    #[test]
+    fn unknown_codes_are_bounded_and_shared() {
+        let huge = "e".repeat(4 << 20);
+        let code = ErrorCode::from_wire(&huge);
+        assert!(code.as_str().len() <= MAX_CODE_BYTES);
+        assert!(code.as_str().ends_with('…'));
+        let copy = code.clone();
+        match (&code, &copy) {
+            (ErrorCode::Other(a), ErrorCode::Other(b)) => assert!(Arc::ptr_eq(a, b)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ErrorCode::from_wire(""), ErrorCode::UnknownError);
+        assert_eq!(ErrorCode::UnknownError.as_str(), "unknown_error");
     }
 
     #[test]

@@ -50,6 +50,7 @@
 
 mod bulk;
 mod call;
+mod capped;
 mod config;
 mod decode;
 mod duration;
@@ -68,6 +69,7 @@ pub use bulk::{
     Failed, Invalid, Progress, RequestEvent, RequestObserver,
 };
 pub use call::{clone_request, Action, Call, CallStats};
+pub use capped::{MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
 pub use config::{
     ClientConfig, ValidConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT,
 };

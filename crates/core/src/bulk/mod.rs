@@ -1,6 +1,7 @@
 //! [`BulkPlan`]: apply one method to any number of users — chunked, paced, retried, with
 //! bad IDs isolated by halving — and account for every user in a [`BulkReport`].
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -123,18 +124,19 @@ pub struct Failed {
 
 impl Failed {
     /// Slack's code, or a short name for a failure without one (`http_503`, `timeout`, …).
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> Cow<'_, str> {
         short_code(&self.error)
     }
 }
 
-/// A short, stable name for an error: Slack's code when it has one.
-pub fn short_code(e: &Error) -> String {
+/// A short, stable name for an error: Slack's code when it has one. Borrowed from the
+/// error except for HTTP statuses, so naming the code of many users copies nothing.
+pub fn short_code(e: &Error) -> Cow<'_, str> {
     use crate::error::TransportKind;
     match e {
-        Error::Call(CallError::Api(a)) => a.code.as_str().to_owned(),
+        Error::Call(CallError::Api(a)) => Cow::Borrowed(a.code.as_str()),
         Error::Call(CallError::RateLimited { .. }) => "ratelimited".into(),
-        Error::Call(CallError::Http { status, .. }) => format!("http_{}", status.as_u16()),
+        Error::Call(CallError::Http { status, .. }) => format!("http_{}", status.as_u16()).into(),
         Error::Call(CallError::Decode(_)) => "decode_error".into(),
         Error::Transport(t) => match t.kind {
             TransportKind::Connect => "connect_error",
@@ -586,7 +588,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             },
             Err(t) => Error::Transport(t),
         };
-        let code = short_code(&error);
+        let code = short_code(&error).into_owned();
         let (progress, disposition) = self.on_error(now, chunk, error);
         self.record(users, status, code, attempt, disposition);
         progress
