@@ -69,7 +69,10 @@ pub enum UserKind {
 
 /// Classifies a user ID by the fixed ranges.
 pub fn user_kind(id: &str) -> UserKind {
-    let (prefix, digits) = id.split_at(id.len().min(1));
+    // `get`, not `split_at`: the first character may be more than one byte.
+    let (Some(prefix), Some(digits)) = (id.get(..1), id.get(1..)) else {
+        return UserKind::Unknown;
+    };
     if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return UserKind::Unknown;
     }
@@ -96,7 +99,17 @@ mod tests {
         assert_eq!(user_kind("U90000000"), UserKind::Bot);
         assert_eq!(user_kind("U90000099"), UserKind::Bot);
         assert_eq!(user_kind("U90000100"), UserKind::Unknown);
-        for odd in ["", "U", "U0000000", "U000000000", "u00000000", "U0000000A"] {
+        for odd in [
+            "",
+            "U",
+            "U0000000",
+            "U000000000",
+            "u00000000",
+            "U0000000A",
+            "é0000000",
+            "\u{e9}00000000",
+            "U0000000é",
+        ] {
             assert_eq!(user_kind(odd), UserKind::Unknown, "{odd}");
         }
     }

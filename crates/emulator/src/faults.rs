@@ -26,7 +26,8 @@ pub enum Fault {
     DropAfterApply,
     /// HTTP 200 with a JSON body cut short.
     Truncate,
-    /// HTTP 200 with a body of this many bytes.
+    /// HTTP 200 with an `internal_error` answer padded to this many bytes; nothing is
+    /// applied (an answer that says `ok:true` always applies).
     Huge(usize),
 }
 

@@ -5,6 +5,15 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
+/// The longest header value kept in a log entry, in bytes; longer ones are cut.
+pub const MAX_LOGGED_HEADER: usize = 256;
+/// The most headers kept in a log entry; the rest are counted in one last pair.
+pub const MAX_LOGGED_HEADERS: usize = 32;
+/// The longest string argument kept in a log entry, in bytes (room for 1,000 user IDs).
+pub const MAX_LOGGED_ARG: usize = 16 << 10;
+/// The most bytes the whole log keeps; the oldest entries go first past it.
+pub const MAX_LOG_BYTES: usize = 64 << 20;
+
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
@@ -35,19 +44,80 @@ pub enum TokenSource {
     None,
 }
 
-/// A bounded log plus unbounded counters.
+/// A log bounded in entries and in bytes, plus counters.
 #[derive(Debug)]
 pub(crate) struct Log {
     capacity: usize,
-    entries: Mutex<VecDeque<LogEntry>>,
+    entries: Mutex<Entries>,
     counts: Mutex<BTreeMap<String, u64>>,
+}
+
+/// The kept entries, each with its size, and their total.
+#[derive(Debug, Default)]
+struct Entries {
+    list: VecDeque<(LogEntry, usize)>,
+    bytes: usize,
+}
+
+/// `s` cut at a character boundary to at most `max` bytes.
+fn cut(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+}
+
+/// Cuts every string in `v` to [`MAX_LOGGED_ARG`] and returns about how many bytes `v`
+/// holds.
+fn cap_value(v: &mut Value) -> usize {
+    match v {
+        Value::String(s) => {
+            cut(s, MAX_LOGGED_ARG);
+            s.len() + 24
+        }
+        Value::Array(a) => {
+            a.truncate(crate::slack::MAX_USERS + 1);
+            a.iter_mut().map(cap_value).sum::<usize>() + 24
+        }
+        Value::Object(m) => {
+            m.iter_mut()
+                .map(|(k, v)| k.len() + cap_value(v))
+                .sum::<usize>()
+                + 48
+        }
+        _ => 16,
+    }
+}
+
+impl LogEntry {
+    /// Cuts the entry to the per-entry bounds and returns about how many bytes it holds.
+    fn cap(&mut self) -> usize {
+        if self.headers.len() > MAX_LOGGED_HEADERS {
+            let more = self.headers.len() - (MAX_LOGGED_HEADERS - 1);
+            self.headers.truncate(MAX_LOGGED_HEADERS - 1);
+            self.headers
+                .push(("…".into(), format!("{more} more headers not kept")));
+        }
+        let mut bytes = std::mem::size_of::<LogEntry>();
+        for (k, v) in &mut self.headers {
+            cut(k, MAX_LOGGED_HEADER);
+            cut(v, MAX_LOGGED_HEADER);
+            bytes += k.len() + v.len() + 48;
+        }
+        cut(&mut self.method, MAX_LOGGED_HEADER);
+        bytes + self.method.len() + self.outcome.len() + cap_value(&mut self.args)
+    }
 }
 
 impl Log {
     pub fn new(capacity: usize) -> Self {
         Log {
             capacity,
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::new(Entries::default()),
             counts: Mutex::new(BTreeMap::new()),
         }
     }
@@ -56,20 +126,34 @@ impl Log {
         self.capacity > 0
     }
 
-    pub fn record(&self, entry: LogEntry) {
-        {
-            let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-            *c.entry(entry.outcome.clone()).or_default() += 1;
-            *c.entry("requests".into()).or_default() += 1;
-        }
+    /// Counts a request that gets no entry, under `outcome` and `requests`.
+    pub fn count_only(&self, outcome: &str) {
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *c.entry(outcome.to_owned()).or_default() += 1;
+        *c.entry("requests".into()).or_default() += 1;
+    }
+
+    pub fn record(&self, mut entry: LogEntry) {
+        self.count_only(&entry.outcome);
         if self.capacity == 0 {
             return;
         }
+        let size = entry.cap();
         let mut e = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if e.len() == self.capacity {
-            e.pop_front();
+        e.bytes += size;
+        e.list.push_back((entry, size));
+        while e.list.len() > self.capacity || e.bytes > MAX_LOG_BYTES {
+            match e.list.pop_front() {
+                Some((_, n)) => e.bytes -= n,
+                None => break,
+            }
         }
-        e.push_back(entry);
+    }
+
+    /// About how many bytes the kept entries hold.
+    #[cfg(test)]
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
 
     pub fn count(&self, outcome: &str) -> u64 {
@@ -88,19 +172,60 @@ impl Log {
         self.entries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .list
             .iter()
-            .cloned()
+            .map(|(e, _)| e.clone())
             .collect()
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        *self.entries.lock().unwrap_or_else(|p| p.into_inner()) = Entries::default();
         self.counts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(header_bytes: usize) -> LogEntry {
+        LogEntry {
+            call: 1,
+            method: "admin.users.session.getSettings".into(),
+            headers: (0..100)
+                .map(|i| (format!("x-pad-{i}"), "y".repeat(header_bytes)))
+                .collect(),
+            token_source: TokenSource::Header,
+            args: serde_json::json!({"user_ids": "U".repeat(1 << 20)}),
+            status: 200,
+            outcome: "ok".into(),
+        }
+    }
+
+    /// Issue 9, defect 6: 10,000 requests with 60 KB of headers kept 602 MB.
+    #[test]
+    fn entries_and_the_whole_log_are_bounded() {
+        let log = Log::new(10_000);
+        log.record(entry(60_000));
+        let kept = &log.entries()[0];
+        assert_eq!(kept.headers.len(), MAX_LOGGED_HEADERS);
+        assert!(kept
+            .headers
+            .iter()
+            .all(|(k, v)| k.len() <= MAX_LOGGED_HEADER + 3 && v.len() <= MAX_LOGGED_HEADER + 3));
+        assert!(kept.args["user_ids"].as_str().unwrap().len() <= MAX_LOGGED_ARG + 3);
+        let one = log.bytes();
+        assert!(one < 32 << 10, "{one} bytes for one entry");
+        for _ in 0..9_999 {
+            log.record(entry(600));
+        }
+        assert!(log.bytes() <= MAX_LOG_BYTES);
+        assert!(log.entries().len() < 10_000);
+        assert_eq!(log.count("requests"), 10_000);
+        log.clear();
+        assert_eq!(log.bytes(), 0);
     }
 }

@@ -28,6 +28,10 @@ pub const MAX_REQUEST_BODY: usize = 1 << 20;
 /// The largest request head (request line and headers) accepted.
 pub const MAX_HEAD: usize = 64 << 10;
 
+/// hyper's read buffer: heads from [`MAX_HEAD`] up to this get a 431 from `serve`;
+/// larger ones get hyper's own 431.
+const READ_BUFFER: usize = 4 * MAX_HEAD;
+
 /// Everything the connections share.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -77,7 +81,10 @@ pub(crate) async fn accept_loop(
             let _ = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
-                .max_buf_size(MAX_HEAD)
+                // Room past MAX_HEAD, so that `serve` sees heads a little over it and
+                // answers 431 itself, after reading the whole head: a server that closes
+                // with the head half read has its 431 lost to a connection reset.
+                .max_buf_size(READ_BUFFER)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -120,9 +127,10 @@ fn html(status: u16) -> Resp {
     raw(status, "text/html; charset=utf-8", body.into_bytes())
 }
 
+/// An oversized answer that applies nothing: `internal_error`, padded to `bytes`.
 fn huge(bytes: usize) -> Resp {
     let mut body = Vec::with_capacity(bytes);
-    body.extend_from_slice(br#"{"ok":true,"padding":""#);
+    body.extend_from_slice(br#"{"ok":false,"error":"internal_error","padding":""#);
     body.resize(bytes.saturating_sub(2).max(body.len()), b'x');
     body.extend_from_slice(br#""}"#);
     raw(StatusCode::OK, "application/json; charset=utf-8", body)
@@ -163,7 +171,33 @@ fn redacted_headers(req: &http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// About how many bytes the request line and headers took on the wire.
+fn head_len(req: &Request<Incoming>) -> usize {
+    let line = req.method().as_str().len()
+        + req.uri().path_and_query().map_or(1, |p| p.as_str().len())
+        + " HTTP/1.1\r\n".len()
+        + 1;
+    req.headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + line
+        + 2
+}
+
 async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dropped> {
+    // The head limit is enforced here, on every request of every connection.
+    if head_len(&req) > MAX_HEAD {
+        shared.log.count_only("request_header_fields_too_large");
+        let mut r = raw(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "text/plain",
+            b"request head larger than 64 KiB\n".to_vec(),
+        );
+        r.headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        return Ok(r);
+    }
     let path = req.uri().path().to_owned();
     let Some(name) = path.strip_prefix("/api/") else {
         return Ok(raw(
@@ -272,6 +306,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
             ));
         }
         Some(Fault::Huge(n)) => {
+            // Nothing is applied: only an answer that applies may say ok:true.
             rec.finish(&shared, 200, "fault:huge");
             return Ok(huge(n));
         }

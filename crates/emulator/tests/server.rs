@@ -384,9 +384,13 @@ fn every_fault_kind() {
     let a = form(&emu, SET, body);
     assert_eq!(a.status, 200);
     assert!(serde_json::from_slice::<Value>(&a.body).is_err());
+    // huge: an oversized error that applies nothing (issue 9, defect 5).
+    emu.clear_state();
     next(&emu, "huge:10");
     let a = form(&emu, SET, body);
     assert_eq!(a.body.len(), 10 << 20);
+    assert_eq!(a.error().as_deref(), Some("internal_error"));
+    assert!(emu.settings("U00000001").is_none(), "huge applied");
 
     // A schedule names the calls; others pass.
     emu.set_faults("2=internal_error,4=http502".parse().unwrap());
@@ -433,6 +437,18 @@ fn raw_exchange(emu: &Emulator, bytes: &[u8]) -> String {
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let _ = s.write_all(bytes);
     let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut out = Vec::new();
+    let _ = s.take(1 << 16).read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Sends one whole request on a fresh connection, keeping the write side open (a
+/// half-closed connection is closed by the server before it answers), and reads the
+/// answer until the server closes.
+fn one_request(emu: &Emulator, bytes: &[u8]) -> String {
+    let mut s = TcpStream::connect(emu.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(bytes).unwrap();
     let mut out = Vec::new();
     let _ = s.take(1 << 16).read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
@@ -486,6 +502,49 @@ fn bad_input_never_crashes_it() {
         "{answer:.80}"
     );
     // And it still serves.
+    assert!(form(&emu, GET, "user_ids=U00000001").is_ok());
+}
+
+/// Issue 9, defect 6: a head over 64 KiB gets 431 on every connection, the first
+/// request of a fresh one included.
+#[test]
+fn a_large_head_gets_431_on_a_fresh_connection() {
+    let emu = start();
+    for (headers, size) in [(1, 100_000), (25, 4_000), (2, 40_000)] {
+        let mut req = format!("POST /api/{GET} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: {FORM}\r\ncontent-length: 18\r\n");
+        for i in 0..headers {
+            req.push_str(&format!("x-pad-{i}: {}\r\n", "y".repeat(size)));
+        }
+        req.push_str("\r\nuser_ids=U00000001");
+        let answer = one_request(&emu, req.as_bytes());
+        assert!(
+            answer.starts_with("HTTP/1.1 431"),
+            "{headers} x {size}: {answer:.80}"
+        );
+    }
+    assert_eq!(emu.count("ok"), 0);
+    // A head just under the limit is served.
+    let mut req = format!("POST /api/{GET} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: {FORM}\r\nauthorization: Bearer {ADMIN_TOKEN}\r\ncontent-length: 18\r\n");
+    req.push_str(&format!("x-pad: {}\r\n", "y".repeat(60_000)));
+    req.push_str("\r\nuser_ids=U00000001");
+    let answer = one_request(&emu, req.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.80}");
+}
+
+/// Issue 9, defect 4: a user ID whose first character is more than one byte.
+#[test]
+fn multi_byte_user_ids_are_not_found() {
+    let emu = start();
+    for body in [
+        "user_ids=%C3%A90000000",
+        "user_ids=%C3%A9",
+        "user_ids=U0000000%C3%A9",
+        "user_ids=%E2%82%AC00000000,U00000001",
+    ] {
+        let a = form(&emu, GET, body);
+        assert_eq!(a.status, 200, "{body}");
+        assert_eq!(a.error().as_deref(), Some("user_not_found"), "{body}");
+    }
     assert!(form(&emu, GET, "user_ids=U00000001").is_ok());
 }
 
