@@ -191,7 +191,7 @@ impl Log {
 mod tests {
     use super::*;
 
-    fn entry(header_bytes: usize) -> LogEntry {
+    fn entry(header_bytes: usize, arg_bytes: usize) -> LogEntry {
         LogEntry {
             call: 1,
             method: "admin.users.session.getSettings".into(),
@@ -199,7 +199,7 @@ mod tests {
                 .map(|i| (format!("x-pad-{i}"), "y".repeat(header_bytes)))
                 .collect(),
             token_source: TokenSource::Header,
-            args: serde_json::json!({"user_ids": "U".repeat(1 << 20)}),
+            args: serde_json::json!({"user_ids": "U".repeat(arg_bytes)}),
             status: 200,
             outcome: "ok".into(),
         }
@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn entries_and_the_whole_log_are_bounded() {
         let log = Log::new(10_000);
-        log.record(entry(60_000));
+        log.record(entry(60_000, 1 << 20));
         let kept = &log.entries()[0];
         assert_eq!(kept.headers.len(), MAX_LOGGED_HEADERS);
         assert!(kept
@@ -220,7 +220,7 @@ mod tests {
         let one = log.bytes();
         assert!(one < 32 << 10, "{one} bytes for one entry");
         for _ in 0..9_999 {
-            log.record(entry(600));
+            log.record(entry(600, 20_000));
         }
         assert!(log.bytes() <= MAX_LOG_BYTES);
         assert!(log.entries().len() < 10_000);
