@@ -62,23 +62,27 @@ impl ClientBuilder {
         } else {
             None
         };
-        let whole = Some(valid.timeout);
-        // Per-phase timeouts only: a global or resolve timeout makes ureq resolve the host
-        // on a new thread for every request.
+        // `timeout` bounds the whole call, from connect to the last byte of the answer,
+        // as ureq's global timeout does. ureq would resolve the host on a new thread for
+        // every request to hold that timeout during DNS; the resolver below resolves on
+        // the calling thread instead, so DNS is bounded by the system resolver's own
+        // timeouts, not by `timeout`.
         let config = ureq::config::Config::builder()
             .http_status_as_error(false)
             .proxy(proxy)
             .max_redirects(0)
             .user_agent(ureq::config::AutoHeaderValue::None)
             .timeout_connect(Some(valid.connect_timeout))
-            .timeout_send_request(whole)
-            .timeout_send_body(whole)
-            .timeout_recv_response(whole)
-            .timeout_recv_body(whole)
+            .timeout_global(Some(valid.timeout))
             .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            transport::CallerThreadResolver::default(),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
-                agent: ureq::Agent::new_with_config(config),
+                agent,
                 endpoint: valid.endpoint,
                 retry: valid.retry,
                 pacer: SharedPacer::new(valid.pacer),

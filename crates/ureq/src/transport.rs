@@ -3,6 +3,25 @@
 use std::io::ErrorKind;
 
 use slack_sessions_core::{TransportFailure, TransportKind};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
+
+/// ureq's own resolver, always run on the calling thread: with a finite timeout, ureq's
+/// resolver starts a thread per request to be able to give up on a slow lookup.
+#[derive(Debug, Default)]
+pub(crate) struct CallerThreadResolver(DefaultResolver);
+
+impl Resolver for CallerThreadResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        _timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        // No deadline: ureq then resolves synchronously.
+        self.0.resolve(uri, config, NextTimeout::default())
+    }
+}
 
 pub(crate) fn send(
     agent: &ureq::Agent,
