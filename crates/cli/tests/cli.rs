@@ -495,3 +495,25 @@ fn invalid_inputs_are_echoed_short() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.len() < 400, "{} bytes on stderr", r.stderr.len());
 }
+
+/// Issue 9, defect 4: out-of-range durations and rates are refused with one line, exit 2,
+/// never a panic inside a transport.
+#[test]
+fn out_of_range_settings_exit_2_with_one_line() {
+    let emu = emulator();
+    for transport in ["blocking", "async"] {
+        for (flag, value, names) in [
+            ("--timeout", "9223372036854775807", "timeout"),
+            ("--timeout", "3601", "timeout"),
+            ("--rate", "4294967295", "rate"),
+        ] {
+            let mut c = cli(&emu, ADMIN_TOKEN);
+            c.args(["get", "U00000001", "--transport", transport, flag, value]);
+            let r = run(c);
+            assert_eq!(r.code, 2, "{transport} {flag} {value}: {}", r.stderr);
+            assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+            assert!(r.stderr.contains(names), "{}", r.stderr);
+        }
+    }
+    assert_eq!(emu.calls(), 0);
+}

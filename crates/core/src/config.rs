@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::endpoint::{Encoding, Endpoint, TokenPlacement};
 use crate::error::InvalidInput;
+use crate::method::Tier;
 use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
 use crate::token::Token;
@@ -15,6 +16,13 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default largest answer body read.
 pub const DEFAULT_MAX_BODY: usize = 4 << 20;
+/// The longest timeout, and the longest single retry wait, a client accepts.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The longest a call may spend waiting between its attempts in all.
+pub const MAX_TOTAL_WAIT: Duration = Duration::from_secs(24 * 3600);
+/// The fastest pacing rate a client accepts, in calls a minute (Slack's fastest tier is
+/// 100+; this leaves room for emulators and tests).
+pub const MAX_RATE_PER_MINUTE: u32 = 1_000_000;
 
 /// What a client is built from. Adapters wrap it in their `ClientBuilder`, whose setters
 /// ([`config_setters!`](crate::config_setters)) forward here.
@@ -80,20 +88,57 @@ impl ClientConfig {
         }
     }
 
-    /// Checks everything and builds the endpoint.
+    /// Checks everything and builds the endpoint. Every duration is bounded, so that no
+    /// setting can overflow a clock later: timeouts and retry waits up to
+    /// [`MAX_TIMEOUT`], the total retry wait up to [`MAX_TOTAL_WAIT`], pacing rates up to
+    /// [`MAX_RATE_PER_MINUTE`].
     pub fn validate(&self) -> Result<ValidConfig, InvalidInput> {
-        let positive = |name: &'static str, d: Duration| {
-            if d.is_zero() {
-                Err(InvalidInput::Setting {
+        let setting = |name: &'static str, reason: String| InvalidInput::Setting { name, reason };
+        let within = |name: &'static str, d: Duration, max: Duration, zero_ok: bool| {
+            if d.is_zero() && !zero_ok {
+                Err(setting(name, "must be greater than zero".into()))
+            } else if d > max {
+                Err(setting(
                     name,
-                    reason: "must be greater than zero".into(),
-                })
+                    format!("{}s is over the limit of {}s", d.as_secs(), max.as_secs()),
+                ))
             } else {
                 Ok(d)
             }
         };
-        positive("connect_timeout", self.connect_timeout)?;
-        positive("timeout", self.timeout)?;
+        within("connect_timeout", self.connect_timeout, MAX_TIMEOUT, false)?;
+        within("timeout", self.timeout, MAX_TIMEOUT, false)?;
+        within("retry.base_delay", self.retry.base_delay, MAX_TIMEOUT, true)?;
+        within("retry.max_delay", self.retry.max_delay, MAX_TIMEOUT, true)?;
+        within(
+            "retry.max_total_wait",
+            self.retry.max_total_wait,
+            MAX_TOTAL_WAIT,
+            true,
+        )?;
+        if let Some(p) = &self.pacer {
+            for tier in [Tier::Tier1, Tier::Tier2, Tier::Tier3, Tier::Tier4] {
+                let r = p.rate(tier);
+                if r.per_minute == 0 || r.per_minute > MAX_RATE_PER_MINUTE {
+                    return Err(setting(
+                        "rate",
+                        format!(
+                            "{} calls a minute is not between 1 and {MAX_RATE_PER_MINUTE}",
+                            r.per_minute
+                        ),
+                    ));
+                }
+                if r.burst == 0 || r.burst > r.per_minute {
+                    return Err(setting(
+                        "rate.burst",
+                        format!(
+                            "{} is not between 1 and the rate ({})",
+                            r.burst, r.per_minute
+                        ),
+                    ));
+                }
+            }
+        }
         if self.max_body < 1024 {
             return Err(InvalidInput::Setting {
                 name: "max_body",
@@ -207,6 +252,59 @@ macro_rules! config_setters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pacer::Rate;
+
+    /// Issue 9, defect 4: `--timeout 9223372036854775807` panicked inside ureq.
+    #[test]
+    fn durations_and_rates_are_bounded() {
+        let t = Token::new("xoxp-1").unwrap();
+        let ok = ClientConfig::new(t);
+        let huge = Duration::from_secs(9_223_372_036_854_775_807);
+        let cases: [(&str, Box<dyn Fn(&mut ClientConfig)>); 7] = [
+            ("timeout", Box::new(|c| c.timeout = huge)),
+            ("connect_timeout", Box::new(|c| c.connect_timeout = huge)),
+            ("retry.max_delay", Box::new(|c| c.retry.max_delay = huge)),
+            ("retry.base_delay", Box::new(|c| c.retry.base_delay = huge)),
+            (
+                "retry.max_total_wait",
+                Box::new(|c| c.retry.max_total_wait = huge),
+            ),
+            (
+                "rate",
+                Box::new(|c| {
+                    c.pacer = Some(Pacer::new().with_all_rates(Rate {
+                        per_minute: u32::MAX,
+                        burst: 1,
+                    }))
+                }),
+            ),
+            (
+                "rate.burst",
+                Box::new(|c| {
+                    c.pacer = Some(Pacer::new().with_all_rates(Rate {
+                        per_minute: 60,
+                        burst: 0,
+                    }))
+                }),
+            ),
+        ];
+        for (name, set) in cases {
+            let mut c = ok.clone();
+            set(&mut c);
+            match c.validate() {
+                Err(InvalidInput::Setting { name: n, reason }) => {
+                    assert_eq!(n, name);
+                    assert!(!reason.contains('\n'));
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let mut c = ok.clone();
+        c.timeout = MAX_TIMEOUT;
+        c.retry.max_total_wait = MAX_TOTAL_WAIT;
+        c.pacer = Some(Pacer::new().with_all_rates(Rate::new(MAX_RATE_PER_MINUTE, 1000)));
+        assert!(c.validate().is_ok());
+    }
 
     #[test]
     fn validation_names_the_setting() {
@@ -225,6 +323,7 @@ mod tests {
         c.base_url = "http://example.com/api".into();
         assert!(matches!(c.validate(), Err(InvalidInput::BaseUrl { .. })));
         c.base_url = "http://127.0.0.1:1/api".into();
+        assert!(c.validate().is_ok());
         c.pacer = None;
         assert!(!c.validate().unwrap().pacer.is_enabled());
     }

@@ -72,6 +72,7 @@ pub use call::{clone_request, Action, Call, CallStats};
 pub use capped::{MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
 pub use config::{
     ClientConfig, ValidConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT,
+    MAX_RATE_PER_MINUTE, MAX_TIMEOUT, MAX_TOTAL_WAIT,
 };
 pub use decode::{
     decode, decode_parts, parse_retry_after, Reply, DEFAULT_RETRY_AFTER, EXCERPT_CHARS,

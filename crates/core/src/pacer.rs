@@ -129,7 +129,7 @@ impl Pacer {
         }
         let rate = self.rate(tier);
         let interval = rate.interval();
-        let tolerance = interval * (rate.burst - 1);
+        let tolerance = interval.saturating_mul(rate.burst.saturating_sub(1));
         let allowed_at = tat.checked_sub(tolerance).unwrap_or(now).max(now);
         self.tat.insert(method, tat + interval);
         allowed_at - now
@@ -143,15 +143,18 @@ impl Pacer {
         tier: Tier,
         retry_after: Duration,
     ) {
-        let until = now + retry_after;
         let tolerance = if self.enabled {
             let rate = self.rate(tier);
-            rate.interval() * (rate.burst - 1)
+            rate.interval().saturating_mul(rate.burst.saturating_sub(1))
         } else {
             Duration::ZERO
         };
+        // Past what a clock can hold, the slot stays where it is rather than panic.
+        let Some(until) = now.checked_add(retry_after.saturating_add(tolerance)) else {
+            return;
+        };
         let tat = self.tat.entry(method).or_insert(now);
-        *tat = (*tat).max(until + tolerance);
+        *tat = (*tat).max(until);
     }
 }
 
