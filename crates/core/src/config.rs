@@ -259,15 +259,16 @@ mod tests {
     fn durations_and_rates_are_bounded() {
         let t = Token::new("xoxp-1").unwrap();
         let ok = ClientConfig::new(t);
-        let huge = Duration::from_secs(9_223_372_036_854_775_807);
-        let cases: [(&str, Box<dyn Fn(&mut ClientConfig)>); 7] = [
-            ("timeout", Box::new(|c| c.timeout = huge)),
-            ("connect_timeout", Box::new(|c| c.connect_timeout = huge)),
-            ("retry.max_delay", Box::new(|c| c.retry.max_delay = huge)),
-            ("retry.base_delay", Box::new(|c| c.retry.base_delay = huge)),
+        const HUGE: Duration = Duration::from_secs(9_223_372_036_854_775_807);
+        type Edit = Box<dyn Fn(&mut ClientConfig)>;
+        let cases: [(&str, Edit); 7] = [
+            ("timeout", Box::new(|c| c.timeout = HUGE)),
+            ("connect_timeout", Box::new(|c| c.connect_timeout = HUGE)),
+            ("retry.max_delay", Box::new(|c| c.retry.max_delay = HUGE)),
+            ("retry.base_delay", Box::new(|c| c.retry.base_delay = HUGE)),
             (
                 "retry.max_total_wait",
-                Box::new(|c| c.retry.max_total_wait = huge),
+                Box::new(|c| c.retry.max_total_wait = HUGE),
             ),
             (
                 "rate",
