@@ -204,12 +204,20 @@ fn scenarios() -> Vec<Scenario> {
             requests: 1,
         },
         Scenario {
-            name: "10 MiB answer",
+            name: "10 MiB answers, retried once",
+            setup: s(),
+            faults: "1=huge:10,2=huge:10",
+            full: false,
+            expect: "body_too_large",
+            requests: 2,
+        },
+        Scenario {
+            name: "one 10 MiB answer, then the retry fits",
             setup: s(),
             faults: "1=huge:10",
             full: false,
-            expect: "body_too_large",
-            requests: 1,
+            expect: "ok",
+            requests: 2,
         },
         Scenario {
             name: "html 503 until retries run out",
@@ -315,7 +323,7 @@ fn errors_are_one_step_from_their_code() {
     assert!(e.is_auth() && !e.is_retryable());
     assert!(!e.to_string().contains("xoxp-emulator"), "{e}");
     let emu2 = emulator();
-    emu2.set_faults("1=huge:10".parse().expect("faults"));
+    emu2.set_faults("1=huge:10,2=huge:10".parse().expect("faults"));
     let c = blocking(&emu2, &Setup::default());
     let e = c.set_settings(&set_call()).expect_err("huge");
     assert_eq!(e.transport_kind(), Some(TransportKind::BodyTooLarge));

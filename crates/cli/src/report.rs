@@ -97,6 +97,7 @@ impl Outcome {
                 json!({"input": echo(&i.text), "reason": reason})
             })).collect::<Vec<_>>(),
             "not_attempted": r.not_attempted,
+            "not_returned": r.not_returned,
             "requests": r.requests,
             "retries": r.retries,
             "elapsed_ms": self.elapsed.as_millis() as u64,
@@ -126,7 +127,7 @@ impl Outcome {
     pub fn summary(&self) -> String {
         let r = &self.report;
         let mut s = String::new();
-        let total = r.applied.len() + r.failed.len() + r.not_attempted.len();
+        let total = r.applied.len() + r.failed.len() + r.not_attempted.len() + r.not_returned.len();
         let short = self.method.rsplit('.').next().unwrap_or(self.method);
         let _ = writeln!(s, "{short}: {} of {total} users succeeded", r.applied.len());
         if let Some(g) = &self.settings {
@@ -174,6 +175,13 @@ impl Outcome {
             r.invalid.len() + self.unreadable.len()
         );
         let _ = writeln!(s, "  not attempted: {}", r.not_attempted.len());
+        if !r.not_returned.is_empty() {
+            let _ = writeln!(
+                s,
+                "  not returned by slack (no active session): {}",
+                r.not_returned.len()
+            );
+        }
         if let Some(e) = &r.stopped_by {
             let _ = writeln!(s, "  stopped: {e}");
         }

@@ -9,9 +9,10 @@ use http::{Request, Response};
 use crate::decode::{decode_parts, Reply};
 use crate::endpoint::Endpoint;
 use crate::error::{CallError, Error, TransportFailure};
-use crate::method::{Method, Tier};
+use crate::method::{Method, Output, Tier};
 use crate::pacer::SharedPacer;
 use crate::retry::{RetryDecision, RetryPolicy};
+use crate::user::UserIds;
 
 /// What the driver must do next.
 #[derive(Debug)]
@@ -67,6 +68,8 @@ enum State<T> {
 /// ```
 pub struct Call<M: Method> {
     request: Request<Vec<u8>>,
+    /// The users the answer lists, when it is checked against them.
+    listed: Option<UserIds>,
     policy: RetryPolicy,
     pacer: Option<SharedPacer>,
     state: State<M::Output>,
@@ -87,13 +90,16 @@ impl<M: Method> Call<M> {
     /// Validates and encodes `method` once. Bad input is refused here, before any request.
     pub fn new(endpoint: &Endpoint, method: &M, policy: RetryPolicy) -> Result<Self, Error> {
         let request = endpoint.encode(method)?;
-        Ok(Self::from_request(request, policy))
+        let mut call = Self::from_request(request, policy);
+        call.listed = method.listed_users().cloned();
+        Ok(call)
     }
 
     /// Wraps a request already encoded for `M`.
     pub fn from_request(request: Request<Vec<u8>>, policy: RetryPolicy) -> Self {
         Call {
             request,
+            listed: None,
             policy,
             pacer: None,
             state: State::Ready {
@@ -160,7 +166,13 @@ impl<M: Method> Call<M> {
         let error = match outcome {
             Ok(resp) => {
                 match decode_parts::<M::Output>(resp.status(), resp.headers(), resp.body()) {
-                    Ok(reply) => {
+                    Ok(mut reply) => {
+                        if let Some(asked) = &self.listed {
+                            let r = reply.output.reconcile(asked);
+                            if r.dropped > 0 {
+                                reply.warnings.push(dropped_warning(M::NAME, r.dropped));
+                            }
+                        }
                         self.state = State::Finished(Some(Ok(reply)));
                         return;
                     }
@@ -195,6 +207,11 @@ impl<M: Method> Call<M> {
             RetryDecision::GiveUp => self.state = State::Finished(Some(Err(error))),
         }
     }
+}
+
+/// The warning for answer entries dropped by [`Output::reconcile`](crate::Output::reconcile).
+pub(crate) fn dropped_warning(method: &str, n: usize) -> String {
+    format!("dropped {n} entries of the {method} answer for users not asked for, or repeated")
 }
 
 /// Copies a request; `http::Request` is not `Clone` because of its extensions, which the

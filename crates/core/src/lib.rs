@@ -87,7 +87,7 @@ pub use error::{
     ApiError, CallError, DecodeError, Error, InvalidInput, TransportFailure, TransportKind,
 };
 pub use error_code::{ErrorClass, ErrorCode};
-pub use method::{Arg, ArgValue, Empty, Method, Output, Tier, UsersMethod};
+pub use method::{Arg, ArgValue, Empty, Method, Output, Reconciled, Tier, UsersMethod};
 pub use methods::admin::users::session::{
     ClearSettings, GetSettings, GetSettingsOutput, SessionSettings, SetSettings,
     UserSessionSettings,

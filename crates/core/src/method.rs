@@ -4,7 +4,7 @@
 use serde::de::MapAccess;
 
 use crate::error::InvalidInput;
-use crate::user::UserIds;
+use crate::user::{UserId, UserIds};
 
 /// Slack's rate-limit tier of a method: how many calls a minute it allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,6 +68,25 @@ pub trait Output: Default + Send + 'static {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error>;
+
+    /// Checks a decoded answer against the users the call named (`asked`): drops every
+    /// entry for a user not asked for, or listed twice, and names the asked users the
+    /// answer left out. Outputs that list no users keep the default, which changes
+    /// nothing.
+    fn reconcile(&mut self, asked: &UserIds) -> Reconciled {
+        let _ = asked;
+        Reconciled::default()
+    }
+}
+
+/// What [`Output::reconcile`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reconciled {
+    /// Entries dropped: users not asked for, and repeats.
+    pub dropped: usize,
+    /// Users asked for that the answer left out.
+    pub not_returned: Vec<UserId>,
 }
 
 /// The payload of methods that answer only `{"ok": true}`.
@@ -105,6 +124,12 @@ pub trait Method {
 
     /// The arguments to send, in order, with absent optional ones left out.
     fn args(&self) -> Vec<Arg<'_>>;
+
+    /// The users whose entries the answer lists, for methods whose output is checked
+    /// with [`Output::reconcile`]; `None` (the default) skips the check.
+    fn listed_users(&self) -> Option<&UserIds> {
+        None
+    }
 }
 
 /// A method whose single list of users can be split across many calls (see

@@ -19,12 +19,16 @@ pub enum RetryDecision {
 
 /// When and how often to retry.
 ///
-/// - HTTP 429: wait exactly `Retry-After`.
+/// - HTTP 429, and a 5xx with `Retry-After`: wait `Retry-After`, but never less than the
+///   fixed half of the backoff step (the floor), so that `Retry-After: 0` cannot make a
+///   client hammer a struggling server.
 /// - `ratelimited` in the body, transient codes, 5xx, timeouts, dropped connections and
 ///   garbled answers: exponential backoff with "equal jitter" (half the step fixed, half
 ///   random) drawn from `seed`, so that every wait is at least as long as the one before.
 /// - `fatal_error`, timeouts, dropped connections and garbled answers only for idempotent
 ///   methods (the work may have happened); a failed connect is always safe to retry.
+/// - An answer larger than the body cap: once, for idempotent methods, and only as the
+///   first retry (bulk work then halves the chunk, whose answer may fit).
 /// - Auth, per-user, request-shape and gone errors: never.
 /// - At most `max_retries` retries, and never past `max_total_wait` of waiting in all.
 ///
@@ -89,8 +93,9 @@ impl RetryPolicy {
         }
         let wait = match classify(error, idempotent) {
             Kind::Never => return RetryDecision::GiveUp,
-            Kind::After(d) => d,
-            Kind::Backoff => self.backoff(retries_so_far),
+            Kind::Once if retries_so_far > 0 => return RetryDecision::GiveUp,
+            Kind::After(d) => d.max(self.floor(retries_so_far)),
+            Kind::Backoff | Kind::Once => self.backoff(retries_so_far),
         };
         if waited_so_far.saturating_add(wait) > self.max_total_wait {
             return RetryDecision::GiveUp;
@@ -101,16 +106,22 @@ impl RetryPolicy {
     /// The backoff before retry number `n` (0-based): a step of `base·2ⁿ` capped at
     /// `max_delay`, of which the upper half is jittered.
     pub fn backoff(&self, n: u32) -> Duration {
-        let step = self
-            .base_delay
-            .saturating_mul(1u32.checked_shl(n.min(31)).unwrap_or(u32::MAX))
-            .min(self.max_delay);
-        let half = step / 2;
+        let half = self.floor(n);
         let r = splitmix64(self.seed ^ u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         // Scale the upper half by r / 2^64.
         let nanos = half.as_nanos() as u64;
         let jitter = ((u128::from(nanos) * u128::from(r)) >> 64) as u64;
         half + Duration::from_nanos(jitter)
+    }
+
+    /// The shortest wait before retry number `n`, whatever the server asked: the fixed
+    /// half of the backoff step.
+    pub fn floor(&self, n: u32) -> Duration {
+        let step = self
+            .base_delay
+            .saturating_mul(1u32.checked_shl(n.min(31)).unwrap_or(u32::MAX))
+            .min(self.max_delay);
+        step / 2
     }
 }
 
@@ -118,6 +129,8 @@ enum Kind {
     Never,
     After(Duration),
     Backoff,
+    /// Backoff, for the first retry only.
+    Once,
 }
 
 fn classify(error: &Error, idempotent: bool) -> Kind {
@@ -156,6 +169,7 @@ fn classify(error: &Error, idempotent: bool) -> Kind {
         Error::Transport(t) => match t.kind {
             TransportKind::Connect => Kind::Backoff,
             TransportKind::Timeout | TransportKind::Io => if_idempotent(Kind::Backoff),
+            TransportKind::BodyTooLarge => if_idempotent(Kind::Once),
             _ => Kind::Never,
         },
     }
@@ -248,7 +262,6 @@ mod tests {
             api("something_new"),
             http(400),
             http(404),
-            transport(TransportKind::BodyTooLarge),
             transport(TransportKind::Tls),
             Error::Invalid(InvalidInput::NoSetting),
         ] {
@@ -282,6 +295,48 @@ mod tests {
         }
         assert_eq!(p.backoff(40), p.backoff(40));
         assert_ne!(p.backoff(3), p.with_seed(99).backoff(3));
+    }
+
+    /// Issue 9, defect 8: a 503 with `Retry-After: 0` was retried 6 times in 0.04 s.
+    #[test]
+    fn retry_after_zero_waits_at_least_the_floor() {
+        let p = RetryPolicy::default();
+        let e = Error::Call(CallError::Http {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            excerpt: String::new(),
+            retry_after: Some(Duration::ZERO),
+        });
+        let mut total = Duration::ZERO;
+        for n in 0..5 {
+            let RetryDecision::RetryAfter(w) = p.decide(&e, n, total, true) else {
+                panic!("retry {n} given up")
+            };
+            assert!(w >= p.floor(n) && w > Duration::ZERO, "retry {n}: {w:?}");
+            total += w;
+        }
+        assert!(total >= Duration::from_millis(7_750), "{total:?}");
+        let zero = Error::Call(CallError::RateLimited {
+            retry_after: Duration::ZERO,
+        });
+        assert_eq!(
+            p.decide(&zero, 0, Duration::ZERO, true),
+            RetryDecision::RetryAfter(p.floor(0))
+        );
+    }
+
+    #[test]
+    fn an_oversized_answer_is_retried_once_when_idempotent() {
+        let p = RetryPolicy::default();
+        let e = transport(TransportKind::BodyTooLarge);
+        assert!(matches!(
+            p.decide(&e, 0, Duration::ZERO, true),
+            RetryDecision::RetryAfter(_)
+        ));
+        assert_eq!(p.decide(&e, 1, Duration::ZERO, true), RetryDecision::GiveUp);
+        assert_eq!(
+            p.decide(&e, 0, Duration::ZERO, false),
+            RetryDecision::GiveUp
+        );
     }
 
     #[test]

@@ -11,9 +11,9 @@ use http::{Request, Response};
 use crate::call::clone_request;
 use crate::decode::decode_parts;
 use crate::endpoint::Endpoint;
-use crate::error::{CallError, Error, InvalidInput, TransportFailure};
+use crate::error::{CallError, Error, InvalidInput, TransportFailure, TransportKind};
 use crate::error_code::{ErrorClass, ErrorCode};
-use crate::method::UsersMethod;
+use crate::method::{Output, UsersMethod};
 use crate::pacer::SharedPacer;
 use crate::retry::{splitmix64, RetryDecision, RetryPolicy};
 use crate::user::{InvalidUserId, UserId, UserIds, MAX_USERS_PER_CALL};
@@ -132,7 +132,6 @@ impl Failed {
 /// A short, stable name for an error: Slack's code when it has one. Borrowed from the
 /// error except for HTTP statuses, so naming the code of many users copies nothing.
 pub fn short_code(e: &Error) -> Cow<'_, str> {
-    use crate::error::TransportKind;
     match e {
         Error::Call(CallError::Api(a)) => Cow::Borrowed(a.code.as_str()),
         Error::Call(CallError::RateLimited { .. }) => "ratelimited".into(),
@@ -212,7 +211,7 @@ pub struct Progress {
 }
 
 /// The outcome of a bulk run: every distinct input is in exactly one of `applied`,
-/// `failed`, `invalid` and `not_attempted`.
+/// `failed`, `invalid`, `not_attempted` and `not_returned`.
 #[derive(Debug, Clone, Default)]
 pub struct BulkReport<O> {
     /// Distinct inputs given.
@@ -223,8 +222,12 @@ pub struct BulkReport<O> {
     pub failed: Vec<Failed>,
     /// Inputs that are not user IDs.
     pub invalid: Vec<Invalid>,
-    /// Users never tried, because an auth or permission error stopped the run.
+    /// Users never tried, because the run stopped (an auth or permission error, or
+    /// Slack unreachable) before their turn.
     pub not_attempted: Vec<UserId>,
+    /// Users the call succeeded for but whose answer left them out (getSettings: Slack
+    /// leaves out users with no active session). Not a failure.
+    pub not_returned: Vec<UserId>,
     /// Requests sent, retries included.
     pub requests: u64,
     /// Retries decided.
@@ -250,6 +253,7 @@ impl<O> BulkReport<O> {
             failed: self.failed,
             invalid: self.invalid,
             not_attempted: self.not_attempted,
+            not_returned: self.not_returned,
             requests: self.requests,
             retries: self.retries,
             waits: self.waits,
@@ -260,7 +264,8 @@ impl<O> BulkReport<O> {
         }
     }
 
-    /// True when every input was applied.
+    /// True when the method succeeded for every input (users an answer left out count
+    /// as a success).
     pub fn is_complete_success(&self) -> bool {
         self.failed.is_empty() && self.invalid.is_empty() && self.not_attempted.is_empty()
     }
@@ -316,9 +321,24 @@ pub struct BulkPlan<'a, M: UsersMethod> {
     total: usize,
     done: usize,
     seen_warnings: HashSet<String>,
+    /// Answer entries dropped by `reconcile`, for one warning at the end.
+    dropped: usize,
+    /// Chunks settled as failed on a transport error since the last success.
+    unreachable_streak: u32,
+    /// The last request got no answer (a transport failure): no new chunk starts while
+    /// others wait for a retry or an answer, so that a server that is down is probed by
+    /// one chunk at a time rather than by all of them.
+    unanswered: bool,
     events: Vec<RequestEvent>,
     report: BulkReport<M::Output>,
 }
+
+/// After this many chunks in a row fail on transport errors, with no success between
+/// them, the run stops: Slack is taken to be unreachable.
+pub const UNREACHABLE_AFTER: u32 = 2;
+
+/// The most distinct warnings a report keeps.
+const MAX_REPORT_WARNINGS: usize = 100;
 
 impl<M: UsersMethod> std::fmt::Debug for BulkPlan<'_, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -390,6 +410,9 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             total: 0,
             done: 0,
             seen_warnings: HashSet::new(),
+            dropped: 0,
+            unreachable_streak: 0,
+            unanswered: false,
             events: Vec::new(),
             report,
         })
@@ -495,7 +518,9 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         if self.in_flight.len() < self.options.max_in_flight {
             // Read the input lazily, a chunk at a time, so that planning overlaps the
             // requests in flight.
-            if self.ready.is_empty() && self.report.stopped_by.is_none() {
+            let holding_back =
+                self.unanswered && !(self.delayed.is_empty() && self.in_flight.is_empty());
+            if self.ready.is_empty() && self.report.stopped_by.is_none() && !holding_back {
                 self.refill();
             }
             if let Some(chunk) = self.ready.front_mut() {
@@ -568,20 +593,30 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
     ) -> Option<Progress> {
         let chunk = self.in_flight.remove(&id)?;
         let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+        self.unanswered = matches!(&outcome, Err(t) if t.kind != TransportKind::BodyTooLarge);
         let (users, attempt) = (chunk.users.len(), chunk.retries + 1);
         let error = match outcome {
             Ok(resp) => match decode_parts::<M::Output>(resp.status(), resp.headers(), resp.body())
             {
-                Ok(reply) => {
+                Ok(mut reply) => {
                     self.record(users, status, "ok".into(), attempt, Disposition::Applied);
+                    self.unreachable_streak = 0;
                     for w in reply.warnings {
-                        if self.seen_warnings.insert(w.clone()) {
-                            self.report.warnings.push(w);
-                        }
+                        self.warn(w);
                     }
+                    let reconciled = reply.output.reconcile(&chunk.users);
+                    self.dropped += reconciled.dropped;
                     M::merge_output(&mut self.report.output, reply.output);
                     self.done += chunk.users.len();
-                    self.report.applied.extend(chunk.users.into_vec());
+                    if reconciled.not_returned.is_empty() {
+                        self.report.applied.extend(chunk.users.into_vec());
+                    } else {
+                        let missing: HashSet<&UserId> = reconciled.not_returned.iter().collect();
+                        self.report
+                            .applied
+                            .extend(chunk.users.iter().filter(|u| !missing.contains(u)).cloned());
+                        self.report.not_returned.extend(reconciled.not_returned);
+                    }
                     return Some(self.progress());
                 }
                 Err(e) => Error::Call(e),
@@ -592,6 +627,14 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         let (progress, disposition) = self.on_error(now, chunk, error);
         self.record(users, status, code, attempt, disposition);
         progress
+    }
+
+    /// Keeps a warning once, up to [`MAX_REPORT_WARNINGS`].
+    fn warn(&mut self, w: String) {
+        if self.report.warnings.len() < MAX_REPORT_WARNINGS && self.seen_warnings.insert(w.clone())
+        {
+            self.report.warnings.push(w);
+        }
     }
 
     fn record(
@@ -635,34 +678,27 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         let class = code.as_ref().map(ErrorCode::class);
         let stops = matches!(class, Some(ErrorClass::Auth | ErrorClass::Gone));
         if stops {
-            if self.report.stopped_by.is_none() {
-                self.report.stopped_by = Some(error);
-            }
             self.not_attempted(chunk);
-            let rest: Vec<Chunk> = self.ready.drain(..).chain(self.delayed.drain(..)).collect();
-            for c in rest {
-                self.not_attempted(c);
-            }
-            self.drain_input();
+            self.stop(error);
             return (Some(self.progress()), Disposition::Stopped);
         }
         let splits =
             class == Some(ErrorClass::PerUser) || code == Some(ErrorCode::InvalidArguments);
         if splits {
-            if let Some((a, b)) = chunk.users.split_halves() {
-                if self.report.stopped_by.is_some() {
-                    self.not_attempted(chunk);
-                    return (Some(self.progress()), Disposition::Stopped);
-                }
-                let seed = chunk.seed;
-                self.ready.push_front(Chunk::new(b, splitmix64(seed ^ 2)));
-                self.ready.push_front(Chunk::new(a, splitmix64(seed ^ 1)));
-                return (None, Disposition::Split);
-            }
-            return (self.settle_failed(chunk, error), Disposition::Failed);
+            return self.split_or_fail(chunk, error);
         }
         let policy = self.options.policy.with_seed(chunk.seed);
-        match policy.decide(&error, chunk.retries, chunk.waited, M::IDEMPOTENT) {
+        let decision = policy.decide(&error, chunk.retries, chunk.waited, M::IDEMPOTENT);
+        // An answer too large to read may fit for half the users: once its retry is
+        // spent, an idempotent chunk is halved.
+        if decision == RetryDecision::GiveUp
+            && M::IDEMPOTENT
+            && error.transport_kind() == Some(TransportKind::BodyTooLarge)
+            && chunk.users.len() > 1
+        {
+            return self.split_or_fail(chunk, error);
+        }
+        match decision {
             RetryDecision::RetryAfter(wait) if self.report.stopped_by.is_none() => {
                 self.report.retries += 1;
                 self.report.waits += 1;
@@ -677,8 +713,50 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                 self.not_attempted(chunk);
                 (Some(self.progress()), Disposition::Stopped)
             }
-            RetryDecision::GiveUp => (self.settle_failed(chunk, error), Disposition::Failed),
+            RetryDecision::GiveUp => {
+                let unreachable = matches!(
+                    error.transport_kind(),
+                    Some(k) if k != TransportKind::BodyTooLarge
+                );
+                let progress = self.settle_failed(chunk, Error::clone(&error));
+                if unreachable {
+                    self.unreachable_streak += 1;
+                    if self.unreachable_streak >= UNREACHABLE_AFTER {
+                        self.stop(error);
+                        return (Some(self.progress()), Disposition::Failed);
+                    }
+                }
+                (progress, Disposition::Failed)
+            }
         }
+    }
+
+    /// Halves a chunk refused because of one bad member, or settles a single user.
+    fn split_or_fail(&mut self, chunk: Chunk, error: Error) -> (Option<Progress>, Disposition) {
+        if let Some((a, b)) = chunk.users.split_halves() {
+            if self.report.stopped_by.is_some() {
+                self.not_attempted(chunk);
+                return (Some(self.progress()), Disposition::Stopped);
+            }
+            let seed = chunk.seed;
+            self.ready.push_front(Chunk::new(b, splitmix64(seed ^ 2)));
+            self.ready.push_front(Chunk::new(a, splitmix64(seed ^ 1)));
+            return (None, Disposition::Split);
+        }
+        (self.settle_failed(chunk, error), Disposition::Failed)
+    }
+
+    /// Stops the run: nothing more is sent, and every user not yet sent is not attempted.
+    /// Requests in flight are still settled when their answers come.
+    fn stop(&mut self, error: Error) {
+        if self.report.stopped_by.is_none() {
+            self.report.stopped_by = Some(error);
+        }
+        let rest: Vec<Chunk> = self.ready.drain(..).chain(self.delayed.drain(..)).collect();
+        for c in rest {
+            self.not_attempted(c);
+        }
+        self.drain_input();
     }
 
     fn settle_failed(&mut self, chunk: Chunk, error: Error) -> Option<Progress> {
@@ -711,6 +789,10 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             self.not_attempted(c);
         }
         self.drain_input();
+        if self.dropped > 0 {
+            let w = crate::call::dropped_warning(M::NAME, self.dropped);
+            self.warn(w);
+        }
         self.report.requested = self.total + self.report.invalid.len();
         self.report
     }

@@ -79,7 +79,7 @@ fn assert_every_input_once<O>(report: &BulkReport<O>, inputs: &[String]) {
     for f in &report.failed {
         *seen.entry(f.user_id.to_string()).or_default() += 1;
     }
-    for u in &report.not_attempted {
+    for u in report.not_attempted.iter().chain(&report.not_returned) {
         *seen.entry(u.to_string()).or_default() += 1;
     }
     for i in &report.invalid {
@@ -457,4 +457,145 @@ fn events_tell_what_became_of_each_request() {
     assert!(matches!(events[0].disposition, Disposition::Retry(_)));
     let (report, _) = run(set_plan(&users, opts), |_, r| Ok(fake_slack(&bad, r)));
     assert_eq!(report.failed.len(), 1);
+}
+
+fn fast(max_retries: u32) -> BulkOptions {
+    BulkOptions {
+        policy: RetryPolicy {
+            max_retries,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(4),
+            ..RetryPolicy::default()
+        },
+        ..BulkOptions::default()
+    }
+}
+
+/// Issue 9, defect 7: users left out of a getSettings answer are `not_returned`, not
+/// read; users nobody asked for are dropped with a warning.
+#[test]
+fn get_settings_checks_the_answer_against_the_chunk() {
+    let users = ids(1_500);
+    let plan =
+        BulkPlan::<GetSettings>::new(&endpoint(), (), &users, BulkOptions::default()).unwrap();
+    let (report, _) = run(plan, |_, r| {
+        let us = users_in(r);
+        // Every tenth user left out; two strangers added.
+        let listed: Vec<String> = us
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 10 != 3)
+            .map(|(_, u)| format!("\"{u}\""))
+            .chain(["\"U99999998\"".to_owned(), "\"W99999999\"".to_owned()])
+            .collect();
+        Ok(Response::new(
+            format!(
+                r#"{{"ok":true,"session_settings":[{{"user_id":"U55555555","duration":28800}}],"no_settings_applied":[{}]}}"#,
+                listed.join(",")
+            )
+            .into_bytes(),
+        ))
+    });
+    assert_eq!(report.not_returned.len(), 150);
+    assert_eq!(report.not_returned[0].as_str(), "U00000003");
+    assert_eq!(report.applied.len(), 1_350);
+    assert_eq!(report.output.not_returned.len(), 150);
+    let out = &report.output;
+    assert!(out.session_settings.is_empty());
+    assert_eq!(out.no_settings_applied.len(), 1_350);
+    let asked: HashSet<&str> = users.iter().map(String::as_str).collect();
+    assert!(out
+        .no_settings_applied
+        .iter()
+        .all(|u| asked.contains(u.as_str())));
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("dropped 6 entries"),
+        "{:?}",
+        report.warnings
+    );
+    assert!(report.is_complete_success());
+    assert_every_input_once(&report, &users);
+}
+
+/// Issue 9, defect 8: a server that never answers must not cost 6 × timeout per chunk
+/// for every chunk.
+#[test]
+fn two_unreachable_chunks_in_a_row_stop_the_run() {
+    let users = ids(10_000);
+    let (report, _) = run(set_plan(&users, fast(5)), |_, _| {
+        Err(TransportFailure::new(TransportKind::Timeout, "no answer"))
+    });
+    assert_eq!(report.failed.len(), 2_000);
+    assert_eq!(report.not_attempted.len(), 8_000);
+    assert_eq!(report.requests, 2 * 6);
+    assert_eq!(
+        report.stopped_by.as_ref().and_then(Error::transport_kind),
+        Some(TransportKind::Timeout)
+    );
+    assert_every_input_once(&report, &users);
+
+    // A success between two failed chunks resets the count.
+    let mut n = 0;
+    let (report, _) = run(set_plan(&users, fast(0)), |_, _| {
+        n += 1;
+        if n % 2 == 0 {
+            Ok(ok())
+        } else {
+            Err(TransportFailure::new(TransportKind::Connect, "refused"))
+        }
+    });
+    assert!(report.stopped_by.is_none());
+    assert_eq!(report.applied.len(), 5_000);
+    assert_eq!(report.failed.len(), 5_000);
+    assert_every_input_once(&report, &users);
+}
+
+/// Issue 9, defect 8: an oversized answer is retried once, then the chunk is halved.
+#[test]
+fn an_oversized_answer_halves_the_chunk() {
+    let users = ids(1_000);
+    let (report, _) = run(set_plan(&users, fast(5)), |_, r| {
+        if users_in(r).len() > 250 {
+            Err(TransportFailure::new(
+                TransportKind::BodyTooLarge,
+                "over the cap",
+            ))
+        } else {
+            Ok(ok())
+        }
+    });
+    assert_eq!(report.applied.len(), 1_000);
+    assert!(report.failed.is_empty());
+    // 1,000 (twice), 500 × 2 (twice each), then 4 × 250.
+    assert_eq!(report.requests, 2 + 4 + 4);
+    assert_every_input_once(&report, &users);
+
+    // A single user whose answer never fits fails alone.
+    let (report, _) = run(set_plan(&ids(2), fast(5)), |_, _| {
+        Err(TransportFailure::new(
+            TransportKind::BodyTooLarge,
+            "over the cap",
+        ))
+    });
+    assert_eq!(report.failed.len(), 2);
+    assert_eq!(report.failed[0].code(), "body_too_large");
+}
+
+/// Issue 9, defect 2: the users of one failed request share one error value.
+#[test]
+fn failed_users_share_one_error() {
+    let users = ids(1_000);
+    let huge = "e".repeat(4 << 20);
+    let (report, _) = run(set_plan(&users, fast(0)), |_, _| {
+        Ok(Response::new(
+            format!(r#"{{"ok":false,"error":"{huge}"}}"#).into_bytes(),
+        ))
+    });
+    assert_eq!(report.failed.len(), 1_000);
+    assert!(report
+        .failed
+        .iter()
+        .all(|f| Arc::ptr_eq(&f.error, &report.failed[0].error)));
+    assert!(report.failed[0].code().len() <= crate::MAX_CODE_BYTES);
 }

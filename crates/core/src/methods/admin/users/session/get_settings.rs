@@ -9,7 +9,7 @@ use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 
 use crate::duration::SessionDuration;
-use crate::method::{Arg, ArgValue, Method, Output, Tier, UsersMethod};
+use crate::method::{Arg, ArgValue, Method, Output, Reconciled, Tier, UsersMethod};
 use crate::user::{UserId, UserIds};
 
 /// `admin.users.session.getSettings`: read the settings of up to 1,000 users.
@@ -41,15 +41,20 @@ pub struct UserSessionSettings {
     pub duration: Option<SessionDuration>,
 }
 
-/// What `getSettings` answers.
+/// What `getSettings` answers, checked against the users asked for.
 ///
-/// Assumption: a missing list means an empty one.
+/// Assumptions: a missing list means an empty one. Slack leaves out users with no active
+/// session, so a user missing from both lists is not a failure; such users are listed
+/// in `not_returned`. An entry for a user nobody asked for is dropped, with a warning.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GetSettingsOutput {
     /// Users who have settings, with them.
     pub session_settings: Vec<UserSessionSettings>,
     /// Users who have none.
     pub no_settings_applied: Vec<UserId>,
+    /// Users asked for that the answer left out (Slack's answer has no such field: the
+    /// client fills it in).
+    pub not_returned: Vec<UserId>,
 }
 
 impl Output for GetSettingsOutput {
@@ -70,6 +75,26 @@ impl Output for GetSettingsOutput {
             _ => Ok(false),
         }
     }
+
+    fn reconcile(&mut self, asked: &UserIds) -> Reconciled {
+        let wanted: std::collections::HashSet<&str> = asked.iter().map(UserId::as_str).collect();
+        let mut seen = std::collections::HashSet::with_capacity(wanted.len());
+        let before = self.session_settings.len() + self.no_settings_applied.len();
+        let mut keep = |u: &UserId| wanted.contains(u.as_str()) && seen.insert(u.clone());
+        self.session_settings.retain(|s| keep(&s.user_id));
+        self.no_settings_applied.retain(|u| keep(u));
+        let dropped = before - self.session_settings.len() - self.no_settings_applied.len();
+        let not_returned: Vec<UserId> = asked
+            .iter()
+            .filter(|u| !seen.contains(*u))
+            .cloned()
+            .collect();
+        self.not_returned.clone_from(&not_returned);
+        Reconciled {
+            dropped,
+            not_returned,
+        }
+    }
 }
 
 impl Method for GetSettings {
@@ -84,6 +109,10 @@ impl Method for GetSettings {
             name: "user_ids",
             value: ArgValue::Users(&self.users),
         }]
+    }
+
+    fn listed_users(&self) -> Option<&UserIds> {
+        Some(&self.users)
     }
 }
 
@@ -101,5 +130,37 @@ impl UsersMethod for GetSettings {
     fn merge_output(total: &mut GetSettingsOutput, part: GetSettingsOutput) {
         total.session_settings.extend(part.session_settings);
         total.no_settings_applied.extend(part.no_settings_applied);
+        total.not_returned.extend(part.not_returned);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(body: &str) -> GetSettingsOutput {
+        crate::decode::<GetSettings, _>(http::Response::new(body.as_bytes().to_vec()))
+            .unwrap()
+            .output
+    }
+
+    /// Issue 9, defect 7: `get` trusted the answer.
+    #[test]
+    fn reconcile_drops_strangers_and_names_the_missing() {
+        let asked = UserIds::parse(["U1", "U2", "U3", "U4"]).unwrap();
+        let mut out = decode(
+            r#"{"ok":true,"session_settings":[{"user_id":"U1","duration":28800},{"user_id":"U9","duration":28800},{"user_id":"U1","duration":99999}],"no_settings_applied":["U2","U8","U1"]}"#,
+        );
+        let r = out.reconcile(&asked);
+        assert_eq!(r.dropped, 4);
+        let ids = |v: &[UserId]| v.iter().map(UserId::as_str).collect::<Vec<_>>().join(",");
+        assert_eq!(ids(&r.not_returned), "U3,U4");
+        assert_eq!(ids(&out.not_returned), "U3,U4");
+        assert_eq!(out.session_settings.len(), 1);
+        assert_eq!(
+            out.session_settings[0].duration.map(|d| d.as_secs()),
+            Some(28_800)
+        );
+        assert_eq!(ids(&out.no_settings_applied), "U2");
     }
 }
