@@ -517,3 +517,49 @@ fn out_of_range_settings_exit_2_with_one_line() {
     }
     assert_eq!(emu.calls(), 0);
 }
+
+/// Issue 9, defect 8: against a server that cannot be reached, the run stops after two
+/// chunks fail in a row; the rest is not attempted, exit 4.
+#[test]
+fn an_unreachable_server_stops_the_run_after_two_chunks() {
+    let emu = emulator();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let url = format!("http://{}/api/", closed.local_addr().expect("addr"));
+    drop(closed);
+    let ids: String = (0..5_000).map(|i| format!("U{i:08}\n")).collect();
+    for transport in ["blocking", "async"] {
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args([
+            "clear",
+            "--users-file",
+            "-",
+            "--json",
+            "--max-retries",
+            "1",
+            "--base-url",
+            &url,
+            "--transport",
+            transport,
+        ])
+        .write_stdin(ids.clone());
+        let r = run(c);
+        assert_eq!(r.code, 4, "{transport}: {}", r.stderr);
+        let v = json(&r);
+        assert_eq!(v["stopped_by"], "connect_error", "{transport}");
+        assert_eq!(
+            v["failed"].as_array().map(Vec::len),
+            Some(2_000),
+            "{transport}"
+        );
+        assert_eq!(
+            v["not_attempted"].as_array().map(Vec::len),
+            Some(3_000),
+            "{transport}"
+        );
+        // Two chunks of two attempts, plus (async) the first attempts of the other
+        // chunks that went out at once, at the default concurrency of 4.
+        let most = if transport == "blocking" { 4 } else { 4 + 2 };
+        let requests = v["requests"].as_u64().unwrap_or(0);
+        assert!((4..=most).contains(&requests), "{transport}: {requests}");
+    }
+}
