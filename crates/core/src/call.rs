@@ -8,7 +8,7 @@ use http::{Request, Response};
 
 use crate::decode::{decode_parts, Reply};
 use crate::endpoint::Endpoint;
-use crate::error::{CallError, Error, TransportFailure};
+use crate::error::{CallError, Error, TransportFailure, TransportKind};
 use crate::method::{Method, Output, Tier};
 use crate::pacer::SharedPacer;
 use crate::retry::{RetryDecision, RetryPolicy};
@@ -74,6 +74,8 @@ pub struct Call<M: Method> {
     pacer: Option<SharedPacer>,
     state: State<M::Output>,
     stats: CallStats,
+    /// An answer was already too large to read: the next one gives up.
+    oversized: bool,
     _method: PhantomData<fn() -> M>,
 }
 
@@ -107,6 +109,7 @@ impl<M: Method> Call<M> {
                 slot: None,
             },
             stats: CallStats::default(),
+            oversized: false,
             _method: PhantomData,
         }
     }
@@ -189,6 +192,13 @@ impl<M: Method> Call<M> {
             (&error, &self.pacer)
         {
             p.penalize(now, M::NAME, M::TIER, *retry_after);
+        }
+        if matches!(&error, Error::Transport(t) if t.kind == TransportKind::BodyTooLarge) {
+            if self.oversized {
+                self.state = State::Finished(Some(Err(error)));
+                return;
+            }
+            self.oversized = true;
         }
         match self.policy.decide(
             &error,
@@ -416,5 +426,31 @@ mod tests {
         assert_eq!(first.body(), second.body());
         assert_eq!(first.headers(), second.headers());
         assert_eq!(first.uri(), second.uri());
+    }
+
+    /// Issue 9, defect 8: an oversized answer is retried once, and only once.
+    #[test]
+    fn an_oversized_answer_is_retried_once() {
+        let too_large = || {
+            Err(TransportFailure::new(
+                TransportKind::BodyTooLarge,
+                "over the cap",
+            ))
+        };
+        let (r, sent, _, _) = drive(
+            call(RetryPolicy::default()),
+            vec![Ok(answer(503, "", None)), too_large(), too_large()],
+        );
+        assert_eq!(
+            r.unwrap_err().transport_kind(),
+            Some(TransportKind::BodyTooLarge)
+        );
+        assert_eq!(sent.len(), 3);
+        let (r, sent, _, _) = drive(
+            call(RetryPolicy::default()),
+            vec![too_large(), Ok(answer(200, r#"{"ok":true}"#, None))],
+        );
+        assert!(r.is_ok());
+        assert_eq!(sent.len(), 2);
     }
 }

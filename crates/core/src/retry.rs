@@ -27,8 +27,9 @@ pub enum RetryDecision {
 ///   random) drawn from `seed`, so that every wait is at least as long as the one before.
 /// - `fatal_error`, timeouts, dropped connections and garbled answers only for idempotent
 ///   methods (the work may have happened); a failed connect is always safe to retry.
-/// - An answer larger than the body cap: once, for idempotent methods, and only as the
-///   first retry (bulk work then halves the chunk, whose answer may fit).
+/// - An answer larger than the body cap: for idempotent methods. [`Call`](crate::Call)
+///   retries it once; bulk work retries it once, then halves the chunk, whose answer may
+///   then fit.
 /// - Auth, per-user, request-shape and gone errors: never.
 /// - At most `max_retries` retries, and never past `max_total_wait` of waiting in all.
 ///
@@ -93,9 +94,8 @@ impl RetryPolicy {
         }
         let wait = match classify(error, idempotent) {
             Kind::Never => return RetryDecision::GiveUp,
-            Kind::Once if retries_so_far > 0 => return RetryDecision::GiveUp,
             Kind::After(d) => d.max(self.floor(retries_so_far)),
-            Kind::Backoff | Kind::Once => self.backoff(retries_so_far),
+            Kind::Backoff => self.backoff(retries_so_far),
         };
         if waited_so_far.saturating_add(wait) > self.max_total_wait {
             return RetryDecision::GiveUp;
@@ -129,8 +129,6 @@ enum Kind {
     Never,
     After(Duration),
     Backoff,
-    /// Backoff, for the first retry only.
-    Once,
 }
 
 fn classify(error: &Error, idempotent: bool) -> Kind {
@@ -169,7 +167,7 @@ fn classify(error: &Error, idempotent: bool) -> Kind {
         Error::Transport(t) => match t.kind {
             TransportKind::Connect => Kind::Backoff,
             TransportKind::Timeout | TransportKind::Io => if_idempotent(Kind::Backoff),
-            TransportKind::BodyTooLarge => if_idempotent(Kind::Once),
+            TransportKind::BodyTooLarge => if_idempotent(Kind::Backoff),
             _ => Kind::Never,
         },
     }
@@ -325,14 +323,13 @@ mod tests {
     }
 
     #[test]
-    fn an_oversized_answer_is_retried_once_when_idempotent() {
+    fn an_oversized_answer_is_retried_when_idempotent() {
         let p = RetryPolicy::default();
         let e = transport(TransportKind::BodyTooLarge);
         assert!(matches!(
             p.decide(&e, 0, Duration::ZERO, true),
             RetryDecision::RetryAfter(_)
         ));
-        assert_eq!(p.decide(&e, 1, Duration::ZERO, true), RetryDecision::GiveUp);
         assert_eq!(
             p.decide(&e, 0, Duration::ZERO, false),
             RetryDecision::GiveUp

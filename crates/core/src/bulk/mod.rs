@@ -279,6 +279,8 @@ struct Chunk {
     not_before: Option<Instant>,
     slot: Option<Instant>,
     seed: u64,
+    /// An answer to this chunk was already too large to read.
+    oversized: bool,
 }
 
 /// Applies method `M` to any number of users.
@@ -687,18 +689,16 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         if splits {
             return self.split_or_fail(chunk, error);
         }
-        let policy = self.options.policy.with_seed(chunk.seed);
-        let decision = policy.decide(&error, chunk.retries, chunk.waited, M::IDEMPOTENT);
-        // An answer too large to read may fit for half the users: once its retry is
-        // spent, an idempotent chunk is halved.
-        if decision == RetryDecision::GiveUp
-            && M::IDEMPOTENT
-            && error.transport_kind() == Some(TransportKind::BodyTooLarge)
-            && chunk.users.len() > 1
-        {
-            return self.split_or_fail(chunk, error);
+        // An answer too large to read is retried once; after that it may fit for half
+        // the users, so the chunk is halved (a single user fails).
+        if error.transport_kind() == Some(TransportKind::BodyTooLarge) && M::IDEMPOTENT {
+            if chunk.oversized {
+                return self.split_or_fail(chunk, error);
+            }
+            chunk.oversized = true;
         }
-        match decision {
+        let policy = self.options.policy.with_seed(chunk.seed);
+        match policy.decide(&error, chunk.retries, chunk.waited, M::IDEMPOTENT) {
             RetryDecision::RetryAfter(wait) if self.report.stopped_by.is_none() => {
                 self.report.retries += 1;
                 self.report.waits += 1;
@@ -808,6 +808,7 @@ impl Chunk {
             not_before: None,
             slot: None,
             seed,
+            oversized: false,
         }
     }
 }
