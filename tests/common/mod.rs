@@ -88,3 +88,4 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+pub mod soak;

@@ -67,8 +67,19 @@ pub enum UserKind {
     Unknown,
 }
 
-/// Classifies a user ID by the fixed ranges.
+/// The ordinary `U` users a directory holds by default: `U00000000`–`U00099999`.
+pub const DEFAULT_USERS: u32 = 100_000;
+/// The most ordinary `U` users a directory can hold: they must stay below the bots.
+pub const MAX_USERS_IN_DIRECTORY: u32 = 90_000_000;
+
+/// Classifies a user ID by the fixed ranges, with the default directory size.
 pub fn user_kind(id: &str) -> UserKind {
+    user_kind_in(id, DEFAULT_USERS)
+}
+
+/// Classifies a user ID in a directory of `users` ordinary `U` users
+/// (`U00000000` up to `U{users-1}`, 8 digits).
+pub fn user_kind_in(id: &str, users: u32) -> UserKind {
     // `get`, not `split_at`: the first character may be more than one byte.
     let (Some(prefix), Some(digits)) = (id.get(..1), id.get(1..)) else {
         return UserKind::Unknown;
@@ -78,7 +89,7 @@ pub fn user_kind(id: &str) -> UserKind {
     }
     let n: u32 = digits.parse().unwrap_or(u32::MAX);
     match prefix {
-        "U" if n <= 99_999 => UserKind::Person,
+        "U" if n < users.min(MAX_USERS_IN_DIRECTORY) => UserKind::Person,
         "U" if (90_000_000..=90_000_099).contains(&n) => UserKind::Bot,
         "W" if n <= 9_999 => UserKind::Person,
         _ => UserKind::Unknown,
@@ -112,6 +123,14 @@ mod tests {
         ] {
             assert_eq!(user_kind(odd), UserKind::Unknown, "{odd}");
         }
+    }
+
+    #[test]
+    fn directory_size() {
+        assert_eq!(user_kind_in("U00999999", 1_000_000), UserKind::Person);
+        assert_eq!(user_kind_in("U01000000", 1_000_000), UserKind::Unknown);
+        assert_eq!(user_kind_in("U00000009", 10), UserKind::Unknown);
+        assert_eq!(user_kind_in("U90000000", u32::MAX), UserKind::Bot);
     }
 
     #[test]

@@ -40,8 +40,8 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 pub use directory::{
-    user_kind, UserKind, ADMIN_TOKEN, BOT_TOKEN, FREE_TOKEN, MEMBER_TOKEN, READONLY_TOKEN,
-    REVOKED_TOKEN, TOKENS,
+    user_kind, user_kind_in, UserKind, ADMIN_TOKEN, BOT_TOKEN, DEFAULT_USERS, FREE_TOKEN,
+    MAX_USERS_IN_DIRECTORY, MEMBER_TOKEN, READONLY_TOKEN, REVOKED_TOKEN, TOKENS,
 };
 pub use faults::{Fault, FaultPlan, FaultSpecError};
 pub use log::{LogEntry, TokenSource};
@@ -59,6 +59,8 @@ pub struct EmulatorBuilder {
     faults: FaultPlan,
     log_capacity: usize,
     workers: usize,
+    storm_retry_after: u64,
+    users: u32,
 }
 
 impl Default for EmulatorBuilder {
@@ -69,6 +71,8 @@ impl Default for EmulatorBuilder {
             faults: FaultPlan::none(),
             log_capacity: 10_000,
             workers: 2,
+            storm_retry_after: 1,
+            users: DEFAULT_USERS,
         }
     }
 }
@@ -98,6 +102,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The `Retry-After` of the 429s a `storm:N` fault sends, in seconds (default 1;
+    /// 0 lets soak tests run storms without waiting).
+    pub fn storm_retry_after(mut self, secs: u64) -> Self {
+        self.storm_retry_after = secs;
+        self
+    }
+
+    /// How many ordinary `U` users exist: `U00000000` up to `U{n-1}` (default 100,000,
+    /// at most 90,000,000). Memory grows with the users that have settings, not with
+    /// this.
+    pub fn users(mut self, n: u32) -> Self {
+        self.users = n.min(MAX_USERS_IN_DIRECTORY);
+        self
+    }
+
     /// Runtime worker threads (default 2).
     pub fn workers(mut self, n: usize) -> Self {
         self.workers = n.max(1);
@@ -115,6 +134,8 @@ impl EmulatorBuilder {
             faults: Mutex::new(self.faults),
             calls: AtomicU64::new(0),
             storm_left: AtomicU64::new(0),
+            storm_retry_after: self.storm_retry_after,
+            users: self.users,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(self.workers)
@@ -239,7 +260,10 @@ impl Emulator {
         for (t, what) in TOKENS {
             s.push_str(&format!("  {t:<24} {what}\n"));
         }
-        s.push_str("users: U00000000-U00099999 and W00000000-W00009999 exist; U90000000-U90000099 are bots\n");
+        s.push_str(&format!(
+            "users: U00000000-U{:08} and W00000000-W00009999 exist; U90000000-U90000099 are bots\n",
+            self.shared.users.saturating_sub(1)
+        ));
         s
     }
 

@@ -41,6 +41,10 @@ pub(crate) struct Shared {
     pub faults: Mutex<FaultPlan>,
     pub calls: AtomicU64,
     pub storm_left: AtomicU64,
+    /// `Retry-After` of a storm's 429s, in seconds.
+    pub storm_retry_after: u64,
+    /// Ordinary `U` users in the directory.
+    pub users: u32,
 }
 
 /// The connection is closed with no answer.
@@ -275,7 +279,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
         .is_ok();
     if storming {
         rec.finish(&shared, 429, "storm");
-        return Ok(rate_limited(1));
+        return Ok(rate_limited(shared.storm_retry_after));
     }
     match fault {
         Some(Fault::Storm(n)) => {
@@ -283,7 +287,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
                 .storm_left
                 .store(u64::from(n.saturating_sub(1)), Ordering::Relaxed);
             rec.finish(&shared, 429, "storm");
-            return Ok(rate_limited(1));
+            return Ok(rate_limited(shared.storm_retry_after));
         }
         Some(Fault::SlackError(code)) => {
             rec.finish(&shared, 200, &format!("fault:{code}"));
@@ -341,7 +345,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
             return Ok(rate_limited(secs));
         }
     }
-    let answer = match slack::check(method, writes, granted, &parsed.args) {
+    let answer = match slack::check(method, writes, granted, &parsed.args, shared.users) {
         Err(a) => a,
         Ok(work) => {
             let a = slack::apply(&shared.store, work);

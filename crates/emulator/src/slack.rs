@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::directory::{user_kind, Grant, UserKind};
+use crate::directory::{user_kind_in, Grant, UserKind};
 use crate::wire::{self, Args};
 
 /// The shortest session Slack allows (8 hours).
@@ -91,7 +91,13 @@ pub(crate) enum Work {
 }
 
 /// Checks scope and arguments; all errors come before any change.
-pub(crate) fn check(method: &str, writes: bool, grant: Grant, args: &Args) -> Result<Work, Answer> {
+pub(crate) fn check(
+    method: &str,
+    writes: bool,
+    grant: Grant,
+    args: &Args,
+    directory: u32,
+) -> Result<Work, Answer> {
     match grant {
         Grant::Refused(code) => return Err(error(code)),
         Grant::ReadOnly if writes => {
@@ -167,7 +173,7 @@ pub(crate) fn check(method: &str, writes: bool, grant: Grant, args: &Args) -> Re
     let users = match &work {
         Work::Set(u, _) | Work::Get(u) | Work::Clear(u) => u,
     };
-    let kinds: Vec<UserKind> = users.iter().map(|u| user_kind(u)).collect();
+    let kinds: Vec<UserKind> = users.iter().map(|u| user_kind_in(u, directory)).collect();
     if kinds.contains(&UserKind::Unknown) {
         return Err(error("user_not_found"));
     }
