@@ -25,6 +25,8 @@
 
 mod directory;
 mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 mod log;
 mod ratelimit;
 mod server;
