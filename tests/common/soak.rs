@@ -185,13 +185,15 @@ pub fn soak(transport: Transport, n: usize, chunk: usize, seed: u64) -> Soak {
             f.user_id
         );
     }
-    // Every bad user failed with its own code; every malformed input is invalid.
+    // Every bad user failed, with its own code unless a fault had the last word (a
+    // single user whose answer is oversized twice fails as `body_too_large`); every
+    // malformed input is invalid.
     for (id, code) in BAD {
         let f = report.failed.iter().find(|f| f.user_id.as_str() == id);
-        assert_eq!(
-            f.map(|f| f.code().into_owned()).as_deref(),
-            Some(code),
-            "{label}: {id}"
+        let got = f.map(|f| f.code().into_owned());
+        assert!(
+            got.as_deref() == Some(code) || got.as_deref() == Some("body_too_large"),
+            "{label}: {id} ended as {got:?}"
         );
     }
     assert_eq!(report.invalid.len(), MALFORMED.len(), "{label}: invalid");
