@@ -4,9 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use slack_sessions::{
-    decode, Encoding, Endpoint, GetSettings, SessionDuration, SetSettings, Token, UserIds,
-};
+use slack_sessions::sansio::{decode, Endpoint};
+use slack_sessions::{Encoding, GetSettings, SessionDuration, SetSettings, Token, UserIds};
 
 fn users(n: usize) -> UserIds {
     UserIds::parse((0..n).map(|i| format!("U{i:08}"))).expect("valid ids")
@@ -57,7 +56,8 @@ fn decoding(c: &mut Criterion) {
 /// The core's share of a 100,000-user bulk run: planning, encoding every chunk, and
 /// settling every answer, with no I/O.
 fn bulk_plan(c: &mut Criterion) {
-    use slack_sessions::{BulkAction, BulkOptions, BulkPlan, SessionSettings};
+    use slack_sessions::sansio::{BulkAction, BulkOptions, BulkPlan};
+    use slack_sessions::SessionSettings;
     let ids: Vec<String> = (0..100_000).map(|i| format!("U{i:08}")).collect();
     let ep = Endpoint::new(Token::new("xoxp-bench").expect("token"));
     let ok = br#"{"ok":true}"#.to_vec();

@@ -6,11 +6,21 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use slack_sessions::{Endpoint, SessionSettings, SetSettings, Token, UserIds};
+use slack_sessions::sansio::Endpoint;
+use slack_sessions::{SessionSettings, SetSettings, Token, UserIds};
 use slack_sessions_emulator::Emulator;
 
 use slack_sessions::blocking::Client as Blocking;
 use slack_sessions::r#async::{BulkRun, Client as Async};
+
+/// Copies a request (`http::Request` is not `Clone`), so that each raw send gets its own.
+fn clone_request(r: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    let mut out = http::Request::new(r.body().clone());
+    *out.method_mut() = r.method().clone();
+    *out.uri_mut() = r.uri().clone();
+    *out.headers_mut() = r.headers().clone();
+    out
+}
 
 const CALLS: u64 = 200;
 
@@ -41,9 +51,7 @@ fn single_calls(c: &mut Criterion) {
     g.bench_function("raw_ureq", |b| {
         b.iter(|| {
             for _ in 0..CALLS {
-                let mut r = agent
-                    .run(slack_sessions::clone_request(&request))
-                    .expect("send");
+                let mut r = agent.run(clone_request(&request)).expect("send");
                 r.body_mut().read_to_vec().expect("body");
             }
         })
@@ -58,9 +66,7 @@ fn single_calls(c: &mut Criterion) {
     g.bench_function("raw_ureq_global_timeout", |b| {
         b.iter(|| {
             for _ in 0..CALLS {
-                let mut r = global
-                    .run(slack_sessions::clone_request(&request))
-                    .expect("send");
+                let mut r = global.run(clone_request(&request)).expect("send");
                 r.body_mut().read_to_vec().expect("body");
             }
         })
@@ -93,10 +99,7 @@ fn single_calls(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 for _ in 0..CALLS {
-                    client
-                        .send(slack_sessions::clone_request(&request))
-                        .await
-                        .expect("send");
+                    client.send(clone_request(&request)).await.expect("send");
                 }
             })
         })
@@ -159,7 +162,7 @@ fn bulk(c: &mut Criterion) {
                         .iter()
                         .skip(lane)
                         .step_by(8)
-                        .map(slack_sessions::clone_request)
+                        .map(clone_request)
                         .collect();
                     handles.push(tokio::spawn(async move {
                         for r in mine {
@@ -176,7 +179,7 @@ fn bulk(c: &mut Criterion) {
     g.bench_function("async_apply_bulk_c8", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let run = BulkRun::concurrency(8);
+                let run = BulkRun::default().concurrency(8);
                 let r = client
                     .set_settings_bulk(
                         &ids,

@@ -1,31 +1,49 @@
 //! Slack's `admin.users.session.*` API for Rust: typed, validated, paced and retried.
 //!
-//! This facade re-exports the sans-IO core ([`slack_sessions_core`]) and, behind
-//! features, the transports: [`blocking`] (feature `ureq`, on by default) and
-//! [`r#async`](async/index.html) (feature `hyper`).
+//! This facade re-exports what a user of the clients needs — the methods, the value
+//! types, [`Error`], [`Reply`] and the bulk report types — and, behind features, the
+//! clients: [`blocking`] (feature `ureq`, on by default) and [`r#async`](async/index.html)
+//! (feature `hyper`; also named [`nonblocking`]). Whoever drives the sans-IO core
+//! directly, or writes a transport, opens [`sansio`].
 //!
 //! ```
-//! use slack_sessions::{Endpoint, SessionDuration, SetSettings, Token, UserIds};
+//! # #[cfg(feature = "ureq")] {
+//! use slack_sessions::blocking::Client;
+//! use slack_sessions::{SessionDuration, SetSettings, Token, UserIds};
+//! # let emu = slack_sessions_emulator::Emulator::builder().start()?;
 //!
-//! let users = UserIds::parse(["U012AB3CD"])?;
-//! let call = SetSettings::new(users).duration("30d".parse::<SessionDuration>()?);
-//! let request = Endpoint::new(Token::new("xoxp-example")?).encode(&call)?;
-//! assert_eq!(request.body(), b"user_ids=U012AB3CD&duration=2592000");
+//! let client = Client::builder(Token::new("xoxp-emulator-admin")?)
+//!     .base_url(emu.base_url()) // omit for https://slack.com/api/
+//!     .build()?;
+//! let users = UserIds::parse(["U00000001"])?;
+//! client.set_settings(&SetSettings::new(users).duration("30d".parse::<SessionDuration>()?))?;
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub use slack_sessions_core::*;
 
 /// The blocking client over ureq (feature `ureq`, on by default).
 #[cfg(feature = "ureq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 pub mod blocking {
     pub use slack_sessions_ureq::*;
 }
 
-/// The async client over hyper (feature `hyper`): runtime-agnostic, tokio + rustls by default.
+/// The async client over hyper (feature `hyper`): runtime-agnostic, tokio + rustls by
+/// default.
 #[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod r#async {
     pub use slack_sessions_hyper::*;
 }
+
+/// The async client, under a name that needs no `r#` (the same module as
+/// [`r#async`](async/index.html)).
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use self::r#async as nonblocking;

@@ -107,7 +107,7 @@ fn blocking_bulk_loses_no_one() {
     let emu = faulty_emulator();
     let client = blocking(&emu, &setup());
     let settled = AtomicUsize::new(0);
-    let run = slack_sessions::blocking::BulkRun::concurrency(2);
+    let run = slack_sessions::blocking::BulkRun::default().concurrency(2);
     let report = client
         .set_settings_bulk(inputs(), settings(), run, |p| {
             // Progress never goes back, even from two threads.
@@ -148,15 +148,12 @@ fn bulk_get_and_clear_over_tcp() {
     let users: Vec<String> = (0..2_500).map(|i| format!("U{i:08}")).collect();
     let events = std::sync::Arc::new(AtomicUsize::new(0));
     let seen = events.clone();
-    let run = slack_sessions::blocking::BulkRun {
-        on_request: Some(std::sync::Arc::new(
-            move |e: &slack_sessions::RequestEvent| {
-                assert_eq!((e.status, e.code.as_str()), (Some(200), "ok"));
-                seen.fetch_add(1, Ordering::Relaxed);
-            },
-        )),
-        ..Default::default()
-    };
+    let run = slack_sessions::blocking::BulkRun::default().on_request(Some(std::sync::Arc::new(
+        move |e: &slack_sessions::RequestEvent| {
+            assert_eq!((e.status, e.code.as_str()), (Some(200), "ok"));
+            seen.fetch_add(1, Ordering::Relaxed);
+        },
+    )));
     client
         .set_settings_bulk(&users[..1_000], settings(), run.clone(), |_| {})
         .expect("set");

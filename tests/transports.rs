@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use slack_sessions::{
-    short_code, ClearSettings, Encoding, Error, ErrorCode, GetSettings, SessionDuration,
-    SetSettings, TokenPlacement, TransportKind, UserIds,
+    ClearSettings, Encoding, Error, ErrorCode, GetSettings, SessionDuration, SetSettings,
+    TokenPlacement, TransportKind, UserIds,
 };
 use slack_sessions_emulator::{Emulator, FaultPlan, TokenSource};
 
@@ -20,7 +20,7 @@ enum Outcome {
 }
 
 fn summary(e: &Error) -> Outcome {
-    Outcome::Err(short_code(e).into_owned())
+    Outcome::Err(e.short_code().into_owned())
 }
 
 fn users(ids: &[&str]) -> UserIds {
@@ -362,20 +362,19 @@ fn clones_share_one_pacer_across_threads() {
 fn the_async_client_runs_on_a_connector_and_timer_of_ones_choosing() {
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::rt::{TokioExecutor, TokioTimer};
-    use slack_sessions::r#async::{builder, HttpClient};
+    use slack_sessions::r#async::{builder, Client, HttpClient};
 
     let emu = emulator();
     let rt = runtime();
     let out = rt.block_on(async {
         // A plain-http connector and an explicit executor and timer: the generic path.
         let http = HttpClient::builder(TokioExecutor::new()).build(HttpConnector::new());
-        let client = builder(
+        let config = builder(
             slack_sessions::Token::new(slack_sessions_emulator::ADMIN_TOKEN).expect("token"),
         )
         .base_url(emu.base_url())
-        .retry_policy(fast_retries(3))
-        .build_with(http, TokioTimer::new())
-        .expect("client");
+        .retry_policy(fast_retries(3));
+        let client = Client::with_parts(config, http, TokioTimer::new()).expect("client");
         client.set_settings(&set_call()).await
     });
     assert!(out.is_ok(), "{out:?}");

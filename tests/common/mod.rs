@@ -43,12 +43,10 @@ impl Default for Setup {
 
 /// Fast retries so tests never wait on backoff.
 pub fn fast_retries(max_retries: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_retries,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .max_retries(max_retries)
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(5))
 }
 
 pub fn emulator() -> Emulator {

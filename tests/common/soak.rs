@@ -76,20 +76,15 @@ pub fn soak(transport: Transport, n: usize, chunk: usize, seed: u64) -> Soak {
         .expect("faults");
     emu.set_faults(plan);
     let inputs = inputs(n);
-    let policy = RetryPolicy {
-        max_retries: 12,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(8),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::default()
+        .max_retries(12)
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(8));
     let token = Token::new(emu.admin_token()).expect("token");
     let settings = SessionSettings::new()
         .duration(SessionDuration::from_secs(43_200).expect("duration"))
         .desktop_app_browser_quit(true);
-    let run = BulkRun {
-        chunk_size: Some(chunk),
-        ..BulkRun::concurrency(4)
-    };
+    let run = BulkRun::default().concurrency(4).chunk_size(chunk);
     let started = Instant::now();
     let report: BulkReport<Empty> = match transport {
         Transport::Blocking => slack_sessions::blocking::Client::builder(token)

@@ -2,8 +2,25 @@
 //! command.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::report::exit;
+
+/// What `--help` ends with: the exit codes and three examples.
+pub const AFTER_HELP: &str = "\
+Exit codes:
+  0    every user succeeded
+  1    some users failed at the API, or some inputs were invalid and skipped
+  2    usage or validation error; nothing was sent
+  3    auth or permission error; the run stopped
+  4    Slack unreachable, or still failing after retries; the rest not attempted
+
+Examples:
+  slack-sessions set --duration 12h --quit-on-close true --users-file contractors.csv
+  slack-sessions get U012AB3CD W0123ABCD --json
+  slack-sessions --dry-run clear --users-file - < leavers.txt";
 
 /// What `--faults` accepts, shown in `emulator --help`.
 pub const FAULTS_HELP: &str = "\
@@ -19,7 +36,7 @@ Example: --faults '3=internal_error,7=drop'  or  --faults 'rate=0.1,seed=7'";
 
 /// Set, get and clear Slack session settings (admin.users.session.*) for any number of users.
 #[derive(Debug, Parser)]
-#[command(name = "slack-sessions", version, about, long_about = None)]
+#[command(name = "slack-sessions", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -51,9 +68,10 @@ pub struct Global {
     /// Retries after a failed attempt.
     #[arg(long, global = true, default_value_t = 5, value_name = "N")]
     pub max_retries: u32,
-    /// Seconds allowed for each HTTP call.
-    #[arg(long, global = true, default_value_t = 30, value_name = "SECS")]
-    pub timeout: u64,
+    /// Time allowed for each HTTP call, connect to last byte: seconds, or with s, m or h
+    /// (30, 30s, 2m); at most 1h.
+    #[arg(long, global = true, default_value = "30s", value_name = "TIME", value_parser = parse_timeout)]
+    pub timeout: Duration,
     /// Client-side pacing in calls per minute [default: the method's tier]
     #[arg(long, global = true, value_name = "N")]
     pub rate: Option<u32>,
@@ -129,6 +147,90 @@ pub enum Command {
     /// Start an in-process emulator and walk through set → get → clear for about 2,500
     /// users, with a progress bar and a summary; no token needed.
     Demo,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    Man,
+}
+
+/// The command line as clap sees it, for completions and the man page.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses the process's arguments.
+pub fn parse() -> Result<Cli, clap::Error> {
+    Cli::try_parse()
+}
+
+/// `--timeout`: whole seconds, or a number with `s`, `m` or `h`.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a time: use seconds, or 30s, 2m, 1h"))?;
+    let secs = match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        _ => None,
+    }
+    .ok_or_else(|| format!("{s:?} is not a time: use seconds, or 30s, 2m, 1h"))?;
+    if secs == 0 {
+        return Err("must be at least 1 second".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// `slack-sessions completions SHELL`.
+pub fn completions(shell: clap_complete::Shell) -> Result<u8, crate::run::Fail> {
+    let mut cmd = command();
+    clap_complete::generate(shell, &mut cmd, "slack-sessions", &mut std::io::stdout());
+    Ok(exit::OK)
+}
+
+/// `slack-sessions man`.
+pub fn man_page() -> std::io::Result<u8> {
+    clap_mangen::Man::new(command()).render(&mut std::io::stdout())?;
+    Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_take_units() {
+        assert_eq!(parse_timeout("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("1h"), Ok(Duration::from_secs(3600)));
+        for bad in [
+            "",
+            "0",
+            "0s",
+            "2x",
+            "m",
+            "-1",
+            "1.5m",
+            "99999999999999999999h",
+        ] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        command().debug_assert();
+    }
 }
 
 /// Where the users come from.

@@ -9,6 +9,10 @@ use slack_sessions_core::{BulkReport, CallError, Error, ErrorClass, GetSettingsO
 
 use crate::users::{echo, Input};
 
+/// The version of the `--json` report's shape; it changes only when a field changes
+/// meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// Exit codes, as documented in `--help` and the README.
 pub mod exit {
     /// Every user succeeded.
@@ -51,6 +55,11 @@ impl Outcome {
         }
     }
 
+    /// Distinct inputs, valid or not: the same figure in the summary and in JSON.
+    pub fn requested(&self) -> usize {
+        self.report.requested + self.unreadable.len()
+    }
+
     /// The exit code this outcome calls for.
     pub fn exit_code(&self) -> u8 {
         let r = &self.report;
@@ -82,8 +91,9 @@ impl Outcome {
             .map(|i| (i.text.as_str(), i.origin.as_str()))
             .collect();
         let mut v = json!({
+            "schema_version": SCHEMA_VERSION,
             "method": self.method,
-            "requested": r.requested + self.unreadable.len(),
+            "requested": self.requested(),
             "applied": r.applied,
             "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code()})).collect::<Vec<_>>(),
             "invalid": r.invalid.iter().map(|i| {
@@ -103,7 +113,7 @@ impl Outcome {
             "elapsed_ms": self.elapsed.as_millis() as u64,
         });
         if let Some(e) = &r.stopped_by {
-            v["stopped_by"] = json!(slack_sessions_core::short_code(e));
+            v["stopped_by"] = json!(e.short_code());
         }
         if !r.warnings.is_empty() {
             v["warnings"] = json!(r.warnings);
@@ -127,9 +137,13 @@ impl Outcome {
     pub fn summary(&self) -> String {
         let r = &self.report;
         let mut s = String::new();
-        let total = r.applied.len() + r.failed.len() + r.not_attempted.len() + r.not_returned.len();
         let short = self.method.rsplit('.').next().unwrap_or(self.method);
-        let _ = writeln!(s, "{short}: {} of {total} users succeeded", r.applied.len());
+        let _ = writeln!(
+            s,
+            "{short}: {} of {} users succeeded",
+            r.applied.len(),
+            self.requested()
+        );
         if let Some(g) = &self.settings {
             let _ = writeln!(
                 s,

@@ -358,7 +358,7 @@ fn demo_and_emulator_commands() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("setSettings: 2496 of 2499 users succeeded"),
+            .contains("setSettings: 2496 of 2500 users succeeded"),
         "{}",
         r.stdout
     );
@@ -562,4 +562,45 @@ fn an_unreachable_server_stops_the_run_after_two_chunks() {
         let requests = v["requests"].as_u64().unwrap_or(0);
         assert!((4..=most).contains(&requests), "{transport}: {requests}");
     }
+}
+
+/// Issue 10: the help names the exit codes and gives examples; completions, a man page,
+/// `--timeout` with units and a versioned JSON report.
+#[test]
+fn help_completions_man_page_and_schema_version() {
+    let out = |args: &[&str]| {
+        let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+        c.env_clear().args(args);
+        run(c)
+    };
+    let help = out(&["--help"]);
+    assert_eq!(help.code, 0);
+    for needle in [
+        "Exit codes:",
+        "  4    Slack unreachable",
+        "Examples:",
+        "--dry-run clear",
+    ] {
+        assert!(help.stdout.contains(needle), "{needle}: {}", help.stdout);
+    }
+    let bash = out(&["completions", "bash"]);
+    assert_eq!(bash.code, 0);
+    assert!(bash.stdout.contains("complete -F"), "{}", bash.stdout);
+    let man = out(&["man"]);
+    assert_eq!(man.code, 0);
+    assert!(
+        man.stdout.contains(".TH slack-sessions 1"),
+        "{}",
+        man.stdout
+    );
+
+    let emu = emulator();
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["get", "U00000001", "--timeout", "2m", "--json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(json(&r)["schema_version"], 1);
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["get", "U00000001", "--timeout", "2 weeks"]);
+    assert_eq!(run(c).code, 2);
 }

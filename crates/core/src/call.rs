@@ -6,30 +6,31 @@ use std::time::{Duration, Instant};
 
 use http::{Request, Response};
 
+use crate::attempt::{Attempt, Next};
 use crate::decode::{decode_parts, Reply};
 use crate::endpoint::Endpoint;
-use crate::error::{CallError, Error, TransportFailure, TransportKind};
-use crate::method::{Method, Output, Tier};
+use crate::error::{Error, TransportFailure};
+use crate::method::{Method, Output};
 use crate::pacer::SharedPacer;
-use crate::retry::{RetryDecision, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::user::UserIds;
 
-/// What the driver must do next.
-#[derive(Debug)]
+/// What the driver must do next. The call travels inside the action, so that a request
+/// in flight is a value ([`InFlight`]) and no state is reachable only by misuse.
+#[must_use = "an action tells the driver what to do"]
 #[allow(clippy::large_enum_variant)] // the request is moved straight to the transport; boxing would only add an allocation
-pub enum Action<T> {
-    /// Send this request, then pass the outcome to `handle`.
-    Send(Request<Vec<u8>>),
-    /// Sleep until this instant, then poll again.
-    WaitUntil(Instant),
-    /// The call is over.
-    Done(Result<Reply<T>, Error>),
-    /// A request is in flight (or the result was already taken): wait for `handle`.
-    Pending,
+pub enum Action<M: Method> {
+    /// Send this request, then pass its outcome to [`InFlight::handle`].
+    Send(InFlight<M>, Request<Vec<u8>>),
+    /// Sleep until this instant, then poll the call again.
+    WaitUntil(Call<M>, Instant),
+    /// The call is over, with its counters.
+    Done(Result<Reply<M::Output>, Error>, CallStats),
 }
 
 /// Counters of one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CallStats {
     /// Requests handed out to send, retries included.
     pub requests: u32,
@@ -41,30 +42,24 @@ pub struct CallStats {
     pub pacing_wait: Duration,
 }
 
-enum State<T> {
-    Ready {
-        not_before: Option<Instant>,
-        slot: Option<Instant>,
-    },
-    InFlight,
-    Finished(Option<Result<Reply<T>, Error>>),
-}
-
-/// One call to method `M`, driven by `poll` and `handle`.
+/// One call to method `M`, between requests: [`poll`](Call::poll) it for the next
+/// [`Action`].
 ///
 /// ```
 /// use std::time::Instant;
-/// use slack_sessions_core::{Action, Call, ClearSettings, Endpoint, RetryPolicy, Token, UserIds};
+/// use slack_sessions_core::sansio::{Action, Call};
+/// use slack_sessions_core::sansio::Endpoint;
+/// use slack_sessions_core::{ClearSettings, RetryPolicy, Token, UserIds};
 ///
 /// let endpoint = Endpoint::new(Token::new("xoxp-1").unwrap());
 /// let method = ClearSettings::new(UserIds::parse(["U1"]).unwrap());
-/// let mut call = Call::new(&endpoint, &method, RetryPolicy::default()).unwrap();
+/// let call = Call::new(&endpoint, &method, RetryPolicy::default()).unwrap();
 /// let now = Instant::now();
-/// let Action::Send(req) = call.poll(now) else { unreachable!() };
+/// let Action::Send(in_flight, req) = call.poll(now) else { unreachable!() };
 /// assert!(req.uri().path().ends_with("clearSettings"));
 /// // The transport answers 200 {"ok":true}.
-/// call.handle(now, Ok(http::Response::new(br#"{"ok":true}"#.to_vec())));
-/// assert!(matches!(call.poll(now), Action::Done(Ok(_))));
+/// let call = in_flight.handle(now, Ok(http::Response::new(br#"{"ok":true}"#.to_vec())));
+/// assert!(matches!(call.poll(now), Action::Done(Ok(_), _)));
 /// ```
 pub struct Call<M: Method> {
     request: Request<Vec<u8>>,
@@ -72,11 +67,34 @@ pub struct Call<M: Method> {
     listed: Option<UserIds>,
     policy: RetryPolicy,
     pacer: Option<SharedPacer>,
-    state: State<M::Output>,
+    attempt: Attempt,
+    result: Option<Result<Reply<M::Output>, Error>>,
     stats: CallStats,
-    /// An answer was already too large to read: the next one gives up.
-    oversized: bool,
     _method: PhantomData<fn() -> M>,
+}
+
+/// A [`Call`] whose request is out: [`handle`](InFlight::handle) its outcome to get the
+/// call back.
+#[must_use = "a request in flight must be handled"]
+pub struct InFlight<M: Method>(Call<M>);
+
+impl<M: Method> std::fmt::Debug for InFlight<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("InFlight").field(&self.0).finish()
+    }
+}
+
+impl<M: Method> std::fmt::Debug for Action<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Send(_, r) => write!(f, "Send({} {})", r.method(), r.uri()),
+            Action::WaitUntil(_, t) => write!(f, "WaitUntil({t:?})"),
+            Action::Done(r, stats) => match r {
+                Ok(_) => write!(f, "Done(Ok, {stats:?})"),
+                Err(e) => write!(f, "Done(Err({e}), {stats:?})"),
+            },
+        }
+    }
 }
 
 impl<M: Method> std::fmt::Debug for Call<M> {
@@ -92,29 +110,20 @@ impl<M: Method> Call<M> {
     /// Validates and encodes `method` once. Bad input is refused here, before any request.
     pub fn new(endpoint: &Endpoint, method: &M, policy: RetryPolicy) -> Result<Self, Error> {
         let request = endpoint.encode(method)?;
-        let mut call = Self::from_request(request, policy);
-        call.listed = method.listed_users().cloned();
-        Ok(call)
-    }
-
-    /// Wraps a request already encoded for `M`.
-    pub fn from_request(request: Request<Vec<u8>>, policy: RetryPolicy) -> Self {
-        Call {
+        Ok(Call {
             request,
-            listed: None,
+            listed: method.listed_users().cloned(),
+            attempt: Attempt::new(policy.seed),
             policy,
             pacer: None,
-            state: State::Ready {
-                not_before: None,
-                slot: None,
-            },
+            result: None,
             stats: CallStats::default(),
-            oversized: false,
             _method: PhantomData,
-        }
+        })
     }
 
     /// Paces this call's requests through `pacer`.
+    #[must_use]
     pub fn with_pacer(mut self, pacer: SharedPacer) -> Self {
         self.pacer = Some(pacer);
         self
@@ -125,97 +134,80 @@ impl<M: Method> Call<M> {
         self.stats
     }
 
-    /// The method's tier.
-    pub fn tier(&self) -> Tier {
-        M::TIER
-    }
-
     /// What to do next, at time `now`.
-    pub fn poll(&mut self, now: Instant) -> Action<M::Output> {
-        match &mut self.state {
-            State::Ready { not_before, slot } => {
-                if let Some(t) = *not_before {
-                    if now < t {
-                        return Action::WaitUntil(t);
-                    }
-                }
-                if let Some(pacer) = &self.pacer {
-                    let at = *slot.get_or_insert_with(|| {
-                        let wait = pacer.reserve(now, M::NAME, M::TIER);
-                        self.stats.pacing_wait += wait;
-                        now + wait
-                    });
-                    if now < at {
-                        return Action::WaitUntil(at);
-                    }
-                }
-                self.state = State::InFlight;
-                self.stats.requests += 1;
-                Action::Send(clone_request(&self.request))
-            }
-            State::InFlight => Action::Pending,
-            State::Finished(result) => match result.take() {
-                Some(r) => Action::Done(r),
-                None => Action::Pending,
-            },
+    pub fn poll(mut self, now: Instant) -> Action<M> {
+        if let Some(result) = self.result.take() {
+            return Action::Done(result, self.stats);
         }
+        if let Some(t) = self.attempt.not_before {
+            if now < t {
+                return Action::WaitUntil(self, t);
+            }
+        }
+        let stats = &mut self.stats;
+        if let Err(at) = self
+            .attempt
+            .pace(now, self.pacer.as_ref(), M::NAME, M::TIER, |w| {
+                stats.pacing_wait += w
+            })
+        {
+            return Action::WaitUntil(self, at);
+        }
+        self.attempt.sent();
+        self.stats.requests += 1;
+        let request = clone_request(&self.request);
+        Action::Send(InFlight(self), request)
+    }
+}
+
+impl<M: Method> InFlight<M> {
+    /// The counters so far.
+    pub fn stats(&self) -> CallStats {
+        self.0.stats
     }
 
-    /// Takes the outcome of the request last handed out by `poll`.
-    pub fn handle(&mut self, now: Instant, outcome: Result<Response<Vec<u8>>, TransportFailure>) {
-        if !matches!(self.state, State::InFlight) {
-            return;
-        }
+    /// Takes the outcome of the request and gives the call back, to poll again.
+    pub fn handle(
+        self,
+        now: Instant,
+        outcome: Result<Response<Vec<u8>>, TransportFailure>,
+    ) -> Call<M> {
+        let mut call = self.0;
         let error = match outcome {
             Ok(resp) => {
                 match decode_parts::<M::Output>(resp.status(), resp.headers(), resp.body()) {
                     Ok(mut reply) => {
-                        if let Some(asked) = &self.listed {
+                        if let Some(asked) = &call.listed {
                             let r = reply.output.reconcile(asked);
                             if r.dropped > 0 {
                                 reply.warnings.push(dropped_warning(M::NAME, r.dropped));
                             }
                         }
-                        self.state = State::Finished(Some(Ok(reply)));
-                        return;
+                        call.result = Some(Ok(reply));
+                        return call;
                     }
                     Err(e) => Error::Call(e),
                 }
             }
             Err(t) => Error::Transport(t),
         };
-        self.fail(now, error);
-    }
-
-    fn fail(&mut self, now: Instant, error: Error) {
-        if let (Error::Call(CallError::RateLimited { retry_after }), Some(p)) =
-            (&error, &self.pacer)
-        {
-            p.penalize(now, M::NAME, M::TIER, *retry_after);
-        }
-        if matches!(&error, Error::Transport(t) if t.kind == TransportKind::BodyTooLarge) {
-            if self.oversized {
-                self.state = State::Finished(Some(Err(error)));
-                return;
-            }
-            self.oversized = true;
-        }
-        match self.policy.decide(
+        let next = call.attempt.after_failure(
+            now,
             &error,
-            self.stats.retries,
-            self.stats.retry_wait,
+            &call.policy,
+            call.pacer.as_ref(),
+            M::NAME,
+            M::TIER,
             M::IDEMPOTENT,
-        ) {
-            RetryDecision::RetryAfter(wait) => {
-                self.stats.retries += 1;
-                self.stats.retry_wait += wait;
-                self.state = State::Ready {
-                    not_before: Some(now + wait),
-                    slot: None,
-                };
+        );
+        match next {
+            Next::Retry(wait) => {
+                call.stats.retries += 1;
+                call.stats.retry_wait += wait;
             }
-            RetryDecision::GiveUp => self.state = State::Finished(Some(Err(error))),
+            Next::StopRun | Next::Isolate | Next::Fail => call.result = Some(Err(error)),
         }
+        call
     }
 }
 
@@ -226,7 +218,7 @@ pub(crate) fn dropped_warning(method: &str, n: usize) -> String {
 
 /// Copies a request; `http::Request` is not `Clone` because of its extensions, which the
 /// core never sets.
-pub fn clone_request(r: &Request<Vec<u8>>) -> Request<Vec<u8>> {
+pub(crate) fn clone_request(r: &Request<Vec<u8>>) -> Request<Vec<u8>> {
     let mut out = Request::new(r.body().clone());
     *out.method_mut() = r.method().clone();
     *out.uri_mut() = r.uri().clone();
@@ -239,7 +231,10 @@ pub fn clone_request(r: &Request<Vec<u8>>) -> Request<Vec<u8>> {
 #[allow(clippy::disallowed_methods)] // a base instant for virtual time
 mod tests {
     use super::*;
-    use crate::{ErrorCode, SetSettings, Token, TransportKind, UserIds};
+    use crate::error::CallError;
+    use crate::method::Tier;
+    use crate::pacer::Pacer;
+    use crate::{ErrorCode, Rate, SetSettings, Token, TransportKind, UserIds};
 
     fn call(policy: RetryPolicy) -> Call<SetSettings> {
         let ep = Endpoint::new(Token::new("xoxp-1").unwrap());
@@ -256,7 +251,7 @@ mod tests {
     }
 
     /// Drives `call` in virtual time, answering from `answers`; returns the result, the
-    /// instants at which requests went out, and the final clock.
+    /// instants at which requests went out, the start and the final clock.
     fn drive(
         mut call: Call<SetSettings>,
         mut answers: Vec<Result<Response<Vec<u8>>, TransportFailure>>,
@@ -271,22 +266,22 @@ mod tests {
         let mut sent = Vec::new();
         answers.reverse();
         loop {
-            match call.poll(now) {
-                Action::Send(req) => {
+            call = match call.poll(now) {
+                Action::Send(flight, req) => {
                     assert_eq!(
                         req.body().as_slice(),
                         b"user_ids=U1&desktop_app_browser_quit=true"
                     );
                     sent.push(now);
                     let a = answers.pop().expect("more requests than answers");
-                    call.handle(now, a);
+                    flight.handle(now, a)
                 }
-                Action::WaitUntil(t) => {
+                Action::WaitUntil(c, t) => {
                     assert!(t > now, "waits must move forward");
                     now = t;
+                    c
                 }
-                Action::Done(r) => return (r, sent, t0, now),
-                Action::Pending => panic!("pending with nothing in flight"),
+                Action::Done(r, _) => return (r, sent, t0, now),
             }
         }
     }
@@ -333,21 +328,23 @@ mod tests {
 
     #[test]
     fn auth_errors_are_not_retried() {
-        let mut c = call(RetryPolicy::default());
+        let c = call(RetryPolicy::default());
         let now = Instant::now();
-        assert!(matches!(c.poll(now), Action::Send(_)));
-        assert!(matches!(c.poll(now), Action::Pending));
-        c.handle(
+        let Action::Send(flight, _) = c.poll(now) else {
+            panic!("the first poll sends")
+        };
+        let c = flight.handle(
             now,
             Ok(answer(200, r#"{"ok":false,"error":"invalid_auth"}"#, None)),
         );
         match c.poll(now) {
-            Action::Done(Err(e)) => assert_eq!(e.code(), Some(ErrorCode::InvalidAuth)),
+            Action::Done(Err(e), stats) => {
+                assert_eq!(e.code(), Some(ErrorCode::InvalidAuth));
+                assert_eq!(stats.requests, 1);
+                assert_eq!(stats.retries, 0);
+            }
             other => panic!("{other:?}"),
         }
-        assert_eq!(c.stats().requests, 1);
-        assert_eq!(c.stats().retries, 0);
-        assert!(matches!(c.poll(now), Action::Pending));
     }
 
     #[test]
@@ -381,25 +378,23 @@ mod tests {
 
     #[test]
     fn the_pacer_delays_and_a_429_moves_it() {
-        let pacer =
-            SharedPacer::new(crate::Pacer::new().with_rate(Tier::Tier4, crate::Rate::new(60, 1)));
+        let pacer = SharedPacer::new(Pacer::new().with_rate(Tier::Tier4, Rate::new(60, 1)));
         let now = Instant::now();
         // Another caller has just taken the slot.
         assert_eq!(
             pacer.reserve(now, SetSettings::NAME, Tier::Tier4),
             Duration::ZERO
         );
-        let mut c = call(RetryPolicy::default()).with_pacer(pacer.clone());
-        assert_eq!(
-            match c.poll(now) {
-                Action::WaitUntil(t) => t - now,
-                other => panic!("{other:?}"),
-            },
-            Duration::from_secs(1)
-        );
+        let c = call(RetryPolicy::default()).with_pacer(pacer.clone());
+        let Action::WaitUntil(c, t) = c.poll(now) else {
+            panic!("the pacer holds the call")
+        };
+        assert_eq!(t - now, Duration::from_secs(1));
         let later = now + Duration::from_secs(1);
-        assert!(matches!(c.poll(later), Action::Send(_)));
-        c.handle(later, Ok(answer(429, "", Some("20"))));
+        let Action::Send(flight, _) = c.poll(later) else {
+            panic!("sent once the slot comes")
+        };
+        let c = flight.handle(later, Ok(answer(429, "", Some("20"))));
         // Others now wait for the 429 too.
         let w = pacer.reserve(later, SetSettings::NAME, Tier::Tier4);
         assert!(w >= Duration::from_secs(20), "{w:?}");
@@ -408,19 +403,19 @@ mod tests {
 
     #[test]
     fn the_request_is_encoded_once_and_reused() {
-        let mut c = call(RetryPolicy::default());
+        let c = call(RetryPolicy::default());
         let now = Instant::now();
-        let Action::Send(first) = c.poll(now) else {
+        let Action::Send(flight, first) = c.poll(now) else {
             panic!()
         };
-        c.handle(
+        let c = flight.handle(
             now,
             Err(TransportFailure::new(TransportKind::Connect, "refused")),
         );
-        let Action::WaitUntil(t) = c.poll(now) else {
+        let Action::WaitUntil(c, t) = c.poll(now) else {
             panic!()
         };
-        let Action::Send(second) = c.poll(t) else {
+        let Action::Send(_, second) = c.poll(t) else {
             panic!()
         };
         assert_eq!(first.body(), second.body());

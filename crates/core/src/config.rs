@@ -1,13 +1,18 @@
-//! [`ClientConfig`]: the settings every transport adapter's client builder shares, checked
-//! in one place.
+//! [`ClientConfig`]: the settings both clients share, with chainable setters, checked in
+//! one place; each adapter's `ClientBuilder` is a `ClientConfig` marked with its
+//! [`Adapter`], whose `build` it runs.
 
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::endpoint::{Encoding, Endpoint, TokenPlacement};
+use crate::error::Error;
 use crate::error::InvalidInput;
 use crate::method::Tier;
-use crate::pacer::Pacer;
-use crate::retry::RetryPolicy;
+use crate::pacer::{Pacer, Rate};
+use crate::retry::{splitmix64, RetryPolicy};
 use crate::token::Token;
 
 /// The default time allowed to open a connection.
@@ -24,55 +29,115 @@ pub const MAX_TOTAL_WAIT: Duration = Duration::from_secs(24 * 3600);
 /// 100+; this leaves room for emulators and tests).
 pub const MAX_RATE_PER_MINUTE: u32 = 1_000_000;
 
-/// What a client is built from. Adapters wrap it in their `ClientBuilder`, whose setters
-/// ([`config_setters!`](crate::config_setters)) forward here.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// The token.
-    pub token: Token,
-    /// The API base URL.
-    pub base_url: String,
-    /// Body encoding.
-    pub encoding: Encoding,
-    /// Where the token goes.
-    pub token_placement: TokenPlacement,
-    /// Allow plain http to non-loopback hosts.
-    pub allow_insecure_http: bool,
-    /// Time to open a connection.
-    pub connect_timeout: Duration,
-    /// Time for one HTTP request, from send to the end of the answer.
-    pub timeout: Duration,
-    /// Largest answer body read.
-    pub max_body: usize,
-    /// Retry policy.
-    pub retry: RetryPolicy,
-    /// The pacer, or `None` for no client-side pacing.
-    pub pacer: Option<Pacer>,
-    /// Appended to the `User-Agent`.
-    pub user_agent_suffix: Option<String>,
+/// Builds a client from checked settings: implemented by each transport adapter for its
+/// marker type, so that `ClientConfig<Adapter>` is that adapter's builder.
+pub trait Adapter {
+    /// The client built.
+    type Client;
+    /// Builds the client.
+    fn build(config: ValidConfig) -> Result<Self::Client, Error>;
+}
+
+/// The settings of a client, with chainable setters; `A` is the transport adapter that
+/// [`build`](ClientConfig::build) hands them to (each adapter names it `ClientBuilder`).
+///
+/// ```
+/// use std::time::Duration;
+/// use slack_sessions_core::sansio::ClientConfig;
+/// use slack_sessions_core::{Encoding, Token};
+///
+/// let config: ClientConfig = ClientConfig::new(Token::new("xoxp-1")?)
+///     .base_url("http://127.0.0.1:8787/api/")
+///     .encoding(Encoding::Json)
+///     .timeout(Duration::from_secs(5))
+///     .max_retries(2);
+/// let valid = config.validate()?;
+/// assert_eq!(valid.timeout, Duration::from_secs(5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+#[must_use = "a configuration does nothing until it is built"]
+pub struct ClientConfig<A = ()> {
+    token: Token,
+    base_url: String,
+    encoding: Encoding,
+    token_placement: TokenPlacement,
+    allow_insecure_http: bool,
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body: usize,
+    retry: RetryPolicy,
+    pacer: Option<Pacer>,
+    user_agent_suffix: Option<String>,
+    proxy_from_env: bool,
+    adapter: PhantomData<fn() -> A>,
+}
+
+impl<A> Clone for ClientConfig<A> {
+    fn clone(&self) -> Self {
+        ClientConfig {
+            token: self.token.clone(),
+            base_url: self.base_url.clone(),
+            encoding: self.encoding,
+            token_placement: self.token_placement,
+            allow_insecure_http: self.allow_insecure_http,
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            max_body: self.max_body,
+            retry: self.retry,
+            pacer: self.pacer.clone(),
+            user_agent_suffix: self.user_agent_suffix.clone(),
+            proxy_from_env: self.proxy_from_env,
+            adapter: PhantomData,
+        }
+    }
 }
 
 /// A checked [`ClientConfig`]: the endpoint is built and every number is in range.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ValidConfig {
     /// The endpoint requests are encoded for.
     pub endpoint: Endpoint,
     /// Time to open a connection.
     pub connect_timeout: Duration,
-    /// Time for one HTTP request.
+    /// Time for one HTTP call, from connect to the last byte of the answer.
     pub timeout: Duration,
     /// Largest answer body read.
     pub max_body: usize,
-    /// Retry policy.
+    /// Retry policy; each call draws its jitter seed from
+    /// [`next_policy`](ValidConfig::next_policy).
     pub retry: RetryPolicy,
     /// The pacer (a disabled one when pacing is off, so 429s still hold callers back).
     pub pacer: Pacer,
+    /// Use a proxy named by the environment.
+    pub proxy_from_env: bool,
+    /// Calls made so far, mixed into each call's jitter seed.
+    calls: Arc<AtomicU64>,
+}
+
+impl ValidConfig {
+    /// The retry policy for the next call (or bulk run): the client's, with a seed of its
+    /// own, so that calls that fail together do not back off in lockstep.
+    pub fn next_policy(&self) -> RetryPolicy {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed);
+        self.retry.with_seed(self.retry.seed ^ splitmix64(n))
+    }
 }
 
 impl ClientConfig {
-    /// Defaults for `token`: Slack's API, form bodies, token in the header, connect 10 s,
-    /// each request 30 s, bodies up to 4 MiB, default retries, pacing at tier rates.
+    /// Defaults for `token`, with no adapter: see [`ClientConfig::for_adapter`].
     pub fn new(token: Token) -> Self {
+        Self::for_adapter(token)
+    }
+}
+
+impl<A> ClientConfig<A> {
+    /// Defaults for `token`: Slack's API, form bodies, token in the header, connect 10 s,
+    /// each call 30 s, bodies up to 4 MiB, default retries with a random jitter seed,
+    /// pacing at tier rates, no proxy.
+    pub fn for_adapter(token: Token) -> Self {
         ClientConfig {
             token,
             base_url: crate::endpoint::DEFAULT_BASE_URL.to_owned(),
@@ -85,6 +150,123 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             pacer: Some(Pacer::new()),
             user_agent_suffix: None,
+            proxy_from_env: false,
+            adapter: PhantomData,
+        }
+    }
+
+    /// The API base URL (default `https://slack.com/api/`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The body encoding (default form).
+    pub fn encoding(mut self, e: Encoding) -> Self {
+        self.encoding = e;
+        self
+    }
+
+    /// Where the token goes (default the `Authorization` header).
+    pub fn token_placement(mut self, p: TokenPlacement) -> Self {
+        self.token_placement = p;
+        self
+    }
+
+    /// Allows plain http to hosts that are not loopback.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Time to open a connection (default 10 s, at most [`MAX_TIMEOUT`]).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Time for one HTTP call, from connect to the last byte of the answer, on both
+    /// transports (default 30 s, at most [`MAX_TIMEOUT`]).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// The largest answer body read (default 4 MiB); larger ones fail with
+    /// `BodyTooLarge` and are not read past the cap.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
+        self.retry = p;
+        self
+    }
+
+    /// Retries after the first attempt (default 5).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.retry.max_retries = n;
+        self
+    }
+
+    /// A fixed jitter seed, for runs that must repeat exactly (tests); by default each
+    /// client draws one at random.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.retry.seed = seed;
+        self
+    }
+
+    /// Turns client-side pacing on (default, at tier rates) or off.
+    pub fn pacing(mut self, on: bool) -> Self {
+        self.pacer = if on { Some(Pacer::new()) } else { None };
+        self
+    }
+
+    /// Paces every tier at `rate` (turns pacing on).
+    pub fn rate(mut self, rate: Rate) -> Self {
+        let p = self.pacer.take().unwrap_or_default();
+        self.pacer = Some(p.with_all_rates(rate));
+        self
+    }
+
+    /// Paces one tier at `rate` (turns pacing on).
+    pub fn tier_rate(mut self, tier: Tier, rate: Rate) -> Self {
+        let p = self.pacer.take().unwrap_or_default();
+        self.pacer = Some(p.with_rate(tier, rate));
+        self
+    }
+
+    /// Text appended to the `User-Agent`, e.g. `my-tool/1.2`.
+    pub fn user_agent_suffix(mut self, s: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(s.into());
+        self
+    }
+
+    /// Uses a proxy named by `HTTPS_PROXY` / `ALL_PROXY` (off by default). The blocking
+    /// client honours it today; the async client does not use proxies yet.
+    pub fn proxy_from_env(mut self, on: bool) -> Self {
+        self.proxy_from_env = on;
+        self
+    }
+
+    /// The same settings for another adapter.
+    pub fn with_adapter<B>(self) -> ClientConfig<B> {
+        ClientConfig {
+            token: self.token,
+            base_url: self.base_url,
+            encoding: self.encoding,
+            token_placement: self.token_placement,
+            allow_insecure_http: self.allow_insecure_http,
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            max_body: self.max_body,
+            retry: self.retry,
+            pacer: self.pacer,
+            user_agent_suffix: self.user_agent_suffix,
+            proxy_from_env: self.proxy_from_env,
+            adapter: PhantomData,
         }
     }
 
@@ -169,84 +351,17 @@ impl ClientConfig {
             max_body: self.max_body,
             retry: self.retry,
             pacer: self.pacer.clone().unwrap_or_else(Pacer::disabled),
+            proxy_from_env: self.proxy_from_env,
+            calls: Arc::new(AtomicU64::new(0)),
         })
     }
 }
 
-/// Generates the chainable setters an adapter's `ClientBuilder` forwards to its
-/// `config: ClientConfig` field, so both adapters offer the same names.
-#[macro_export]
-macro_rules! config_setters {
-    () => {
-        /// The API base URL (default `https://slack.com/api/`).
-        pub fn base_url(mut self, url: impl Into<String>) -> Self {
-            self.config.base_url = url.into();
-            self
-        }
-        /// The body encoding (default form).
-        pub fn encoding(mut self, e: $crate::Encoding) -> Self {
-            self.config.encoding = e;
-            self
-        }
-        /// Where the token goes (default the `Authorization` header).
-        pub fn token_placement(mut self, p: $crate::TokenPlacement) -> Self {
-            self.config.token_placement = p;
-            self
-        }
-        /// Allows plain http to hosts that are not loopback.
-        pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-            self.config.allow_insecure_http = allow;
-            self
-        }
-        /// Time to open a connection (default 10 s).
-        pub fn connect_timeout(mut self, d: std::time::Duration) -> Self {
-            self.config.connect_timeout = d;
-            self
-        }
-        /// Time for one HTTP request, from send to the end of the answer (default 30 s).
-        pub fn timeout(mut self, d: std::time::Duration) -> Self {
-            self.config.timeout = d;
-            self
-        }
-        /// The largest answer body read (default 4 MiB); larger ones fail with
-        /// `BodyTooLarge` and are not read past the cap.
-        pub fn max_body(mut self, bytes: usize) -> Self {
-            self.config.max_body = bytes;
-            self
-        }
-        /// The retry policy.
-        pub fn retry_policy(mut self, p: $crate::RetryPolicy) -> Self {
-            self.config.retry = p;
-            self
-        }
-        /// Retries after the first attempt (default 5).
-        pub fn max_retries(mut self, n: u32) -> Self {
-            self.config.retry.max_retries = n;
-            self
-        }
-        /// Turns client-side pacing on (default, at tier rates) or off.
-        pub fn pacing(mut self, on: bool) -> Self {
-            self.config.pacer = if on { Some($crate::Pacer::new()) } else { None };
-            self
-        }
-        /// Paces every tier at `rate` (turns pacing on).
-        pub fn rate(mut self, rate: $crate::Rate) -> Self {
-            let p = self.config.pacer.take().unwrap_or_default();
-            self.config.pacer = Some(p.with_all_rates(rate));
-            self
-        }
-        /// Paces one tier at `rate` (turns pacing on).
-        pub fn tier_rate(mut self, tier: $crate::Tier, rate: $crate::Rate) -> Self {
-            let p = self.config.pacer.take().unwrap_or_default();
-            self.config.pacer = Some(p.with_rate(tier, rate));
-            self
-        }
-        /// Text appended to the `User-Agent`, e.g. `my-tool/1.2`.
-        pub fn user_agent_suffix(mut self, s: impl Into<String>) -> Self {
-            self.config.user_agent_suffix = Some(s.into());
-            self
-        }
-    };
+impl<A: Adapter> ClientConfig<A> {
+    /// Checks every setting and builds the client.
+    pub fn build(self) -> Result<A::Client, Error> {
+        A::build(self.validate()?)
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +420,23 @@ mod tests {
         c.retry.max_total_wait = MAX_TOTAL_WAIT;
         c.pacer = Some(Pacer::new().with_all_rates(Rate::new(MAX_RATE_PER_MINUTE, 1000)));
         assert!(c.validate().is_ok());
+    }
+
+    /// Issue 10: every client and every call backs off on its own schedule.
+    #[test]
+    fn each_client_and_each_call_has_its_own_jitter() {
+        let t = Token::new("xoxp-1").unwrap();
+        let a = ClientConfig::new(t.clone()).validate().unwrap();
+        let b = ClientConfig::new(t.clone()).validate().unwrap();
+        assert_ne!(a.retry.seed, b.retry.seed);
+        let (first, second) = (a.next_policy(), a.next_policy());
+        assert_ne!(first.seed, second.seed);
+        assert_ne!(first.backoff(2), second.backoff(2));
+        // A fixed seed repeats exactly.
+        let fixed = || ClientConfig::new(t.clone()).seed(7).validate().unwrap();
+        let (x, y) = (fixed(), fixed());
+        assert_eq!(x.next_policy(), y.next_policy());
+        assert_eq!(x.next_policy(), y.next_policy());
     }
 
     #[test]

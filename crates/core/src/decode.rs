@@ -22,10 +22,11 @@ pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// How many characters of a body an error quotes.
-pub const EXCERPT_CHARS: usize = 200;
+pub(crate) const EXCERPT_CHARS: usize = 200;
 
 /// A successful answer: the method's payload plus Slack's warnings.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Reply<T> {
     /// The typed payload.
     pub output: T,
@@ -42,7 +43,8 @@ pub struct Reply<T> {
 /// with `ok:false` is [`ErrorCode::UnknownError`].
 ///
 /// ```
-/// use slack_sessions_core::{decode, CallError, ErrorCode, SetSettings};
+/// use slack_sessions_core::sansio::decode;
+/// use slack_sessions_core::{CallError, ErrorCode, SetSettings};
 /// let ok = http::Response::new(br#"{"ok":true}"#.to_vec());
 /// assert!(decode::<SetSettings, _>(ok).is_ok());
 /// let err = http::Response::new(br#"{"ok":false,"error":"user_not_found"}"#.to_vec());

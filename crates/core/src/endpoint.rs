@@ -14,7 +14,7 @@ use crate::token::Token;
 pub const DEFAULT_BASE_URL: &str = "https://slack.com/api/";
 
 /// The `User-Agent` this crate sends: its name and version.
-pub const USER_AGENT_PREFIX: &str = concat!("slack-sessions/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT_PREFIX: &str = concat!("slack-sessions/", env!("CARGO_PKG_VERSION"));
 
 /// How the arguments travel in the body.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -41,7 +41,8 @@ pub enum TokenPlacement {
 /// Where calls go, with which token and in which encoding.
 ///
 /// ```
-/// use slack_sessions_core::{Encoding, Endpoint, Token};
+/// use slack_sessions_core::sansio::Endpoint;
+/// use slack_sessions_core::{Encoding, Token};
 /// let ep = Endpoint::builder(Token::new("xoxp-1").unwrap())
 ///     .base_url("http://127.0.0.1:8787/api")
 ///     .encoding(Encoding::Json)
@@ -171,7 +172,7 @@ fn check_base_url(url: &str, allow_insecure: bool) -> Result<String, InvalidInpu
 }
 
 /// True for `localhost`, 127.0.0.0/8 and `::1`.
-pub fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     if h.eq_ignore_ascii_case("localhost") {
         return true;

@@ -235,33 +235,30 @@ impl Error {
         }
     }
 
-    /// Whether the failure is of a kind a later try of an idempotent call may fix
-    /// (rate limits, transient codes, 5xx, dropped connections, timeouts, garbled answers).
-    /// The call that returned it has already used up its retries.
+    /// Whether a later try of an idempotent call may fix the failure (rate limits,
+    /// transient codes, 408/500/502/503/504, no answer, an unreadable answer), as
+    /// [`verdict`](crate::sansio::verdict) rules. The call that returned it has already used up
+    /// its retries.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Invalid(_) => false,
-            Error::Call(CallError::Api(e)) => {
-                matches!(
-                    e.code.class(),
-                    ErrorClass::Transient | ErrorClass::RateLimit
-                )
-            }
-            Error::Call(CallError::RateLimited { .. }) => true,
-            Error::Call(CallError::Http { status, .. }) => {
-                status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT
-            }
-            Error::Call(CallError::Decode(_)) => true,
-            Error::Transport(t) => matches!(
-                t.kind,
-                TransportKind::Connect | TransportKind::Timeout | TransportKind::Io
-            ),
-        }
+        crate::verdict::verdict(self, true).retries()
     }
 
-    /// Whether this is an auth or permission failure that should stop all work.
+    /// Whether the failure stops a whole bulk run (auth, permission, a method that is
+    /// gone), as [`verdict`](crate::sansio::verdict) rules.
+    pub fn stops_run(&self) -> bool {
+        crate::verdict::verdict(self, true) == crate::verdict::Verdict::StopRun
+    }
+
+    /// Whether this is an auth or permission failure (one kind of [`stops_run`](Self::stops_run)).
     pub fn is_auth(&self) -> bool {
         self.class() == Some(ErrorClass::Auth)
+    }
+
+    /// A short, stable name for the failure: Slack's code when it has one, else
+    /// `ratelimited`, `http_503`, `decode_error`, `connect_error`, `timeout`, `io_error`,
+    /// `body_too_large`, `tls_error`, `transport_error` or `invalid_input`.
+    pub fn short_code(&self) -> std::borrow::Cow<'_, str> {
+        crate::bulk::short_code(self)
     }
 
     /// The transport failure's kind, when no answer came.
@@ -325,7 +322,9 @@ mod tests {
             TransportKind::BodyTooLarge,
             "over 4 MiB",
         ));
-        assert!(!t.is_retryable());
+        // Retried once, since issue 9: a smaller answer may fit.
+        assert!(t.is_retryable() && !t.stops_run());
         assert_eq!(t.to_string(), "body too large error: over 4 MiB");
+        assert!(auth.stops_run());
     }
 }

@@ -7,9 +7,8 @@
 //!
 //! ```
 //! use std::time::Instant;
-//! use slack_sessions_core::{
-//!     Action, Call, Endpoint, RetryPolicy, SessionDuration, SetSettings, Token, UserIds,
-//! };
+//! use slack_sessions_core::sansio::{Action, Call, Endpoint};
+//! use slack_sessions_core::{RetryPolicy, SessionDuration, SetSettings, Token, UserIds};
 //!
 //! let endpoint = Endpoint::new(Token::new("xoxp-your-token")?);
 //! let users = UserIds::parse(["U012AB3CD", "W0123ABCD"])?;
@@ -24,30 +23,38 @@
 //!     http::Response::builder().status(503).body(b"<html>busy</html>".to_vec())?,
 //! ];
 //! let mut now = Instant::now();
-//! let reply = loop {
-//!     match call.poll(now) {
-//!         Action::Send(request) => {
+//! let (reply, stats) = loop {
+//!     call = match call.poll(now) {
+//!         Action::Send(in_flight, request) => {
 //!             assert_eq!(request.uri(), "https://slack.com/api/admin.users.session.setSettings");
-//!             call.handle(now, Ok(answers.pop().expect("one answer per request")));
+//!             in_flight.handle(now, Ok(answers.pop().expect("one answer per request")))
 //!         }
-//!         Action::WaitUntil(t) => now = t, // a real driver sleeps until `t`
-//!         Action::Done(result) => break result?,
-//!         Action::Pending => unreachable!("one request at a time"),
+//!         Action::WaitUntil(call, t) => {
+//!             now = t; // a real driver sleeps until `t`
+//!             call
+//!         }
+//!         Action::Done(result, stats) => break (result?, stats),
 //!     }
 //! };
 //! assert!(reply.warnings.is_empty());
-//! assert_eq!(call.stats().retries, 1);
+//! assert_eq!(stats.retries, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A user of the ready-made clients needs only the crate root: the methods, the value
+//! types, [`Error`], [`Reply`] and the report types. Adapters are built from [`sansio`].
+//!
 //! In scope: validated argument types, encoding (form or JSON, token in header or body),
 //! decoding every answer shape into typed results, error classes, the retry policy, the
-//! pacer, and the [`Call`] and [`BulkPlan`] state machines.
+//! pacer, and the [`Call`](sansio::Call) and [`BulkPlan`](sansio::BulkPlan) state
+//! machines.
 //!
 //! Out of scope: sockets, TLS, timers, threads, async runtimes — the adapters' business.
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod attempt;
 mod bulk;
 mod call;
 mod capped;
@@ -63,36 +70,46 @@ mod pacer;
 mod retry;
 mod token;
 mod user;
+mod verdict;
 
 pub use bulk::{
-    short_code, BulkAction, BulkOptions, BulkPlan, BulkReport, BulkRun, ChunkId, Disposition,
-    Failed, Invalid, Progress, RequestEvent, RequestObserver,
+    BulkReport, BulkRun, Disposition, Failed, Invalid, Progress, RequestEvent, RequestObserver,
+    UNREACHABLE_AFTER,
 };
-pub use call::{clone_request, Action, Call, CallStats};
 pub use capped::{MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
 pub use config::{
-    ClientConfig, ValidConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT,
-    MAX_RATE_PER_MINUTE, MAX_TIMEOUT, MAX_TOTAL_WAIT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, MAX_RATE_PER_MINUTE, MAX_TIMEOUT,
+    MAX_TOTAL_WAIT,
 };
-pub use decode::{
-    decode, decode_parts, parse_retry_after, Reply, DEFAULT_RETRY_AFTER, EXCERPT_CHARS,
-    MAX_RETRY_AFTER,
-};
+pub use decode::{Reply, DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
 pub use duration::{InvalidDuration, SessionDuration};
-pub use endpoint::{
-    is_loopback, Encoding, Endpoint, EndpointBuilder, TokenPlacement, DEFAULT_BASE_URL,
-    USER_AGENT_PREFIX,
-};
+pub use endpoint::{Encoding, TokenPlacement, DEFAULT_BASE_URL};
 pub use error::{
     ApiError, CallError, DecodeError, Error, InvalidInput, TransportFailure, TransportKind,
 };
 pub use error_code::{ErrorClass, ErrorCode};
-pub use method::{Arg, ArgValue, Empty, Method, Output, Reconciled, Tier, UsersMethod};
+pub use method::{Empty, Method, Output, Tier, UsersMethod};
 pub use methods::admin::users::session::{
     ClearSettings, GetSettings, GetSettingsOutput, SessionSettings, SetSettings,
     UserSessionSettings,
 };
-pub use pacer::{Pacer, Rate, SharedPacer};
-pub use retry::{RetryDecision, RetryPolicy};
+pub use pacer::Rate;
+pub use retry::RetryPolicy;
 pub use token::{InvalidToken, Token};
 pub use user::{InvalidUserId, InvalidUserIds, UserId, UserIds, MAX_USERS_PER_CALL};
+
+/// The plumbing a transport adapter is built from: the [`Call`](sansio::Call) and
+/// [`BulkPlan`](sansio::BulkPlan) state machines, the endpoint that encodes requests, the
+/// decoder, the pacer, the checked client settings and the one rule for failures
+/// ([`verdict`](sansio::verdict)). A user of the ready-made clients needs none of it.
+pub mod sansio {
+    pub use crate::bulk::{BulkAction, BulkOptions, BulkPlan, ChunkId};
+    pub use crate::call::{Action, Call, CallStats, InFlight};
+    pub use crate::config::{Adapter, ClientConfig, ValidConfig};
+    pub use crate::decode::{decode, decode_parts, parse_retry_after};
+    pub use crate::endpoint::{Endpoint, EndpointBuilder};
+    pub use crate::method::{Arg, ArgValue, Reconciled};
+    pub use crate::pacer::{Pacer, SharedPacer};
+    pub use crate::retry::RetryDecision;
+    pub use crate::verdict::{verdict, Verdict};
+}

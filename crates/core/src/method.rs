@@ -133,7 +133,7 @@ pub trait Method {
 }
 
 /// A method whose single list of users can be split across many calls (see
-/// [`BulkPlan`](crate::BulkPlan)).
+/// [`BulkPlan`](crate::sansio::BulkPlan)).
 pub trait UsersMethod: Method + Sized {
     /// Everything but the users, shared by every chunk (e.g. the settings to apply).
     type Params: Clone + Send + Sync + 'static;
@@ -145,9 +145,6 @@ pub trait UsersMethod: Method + Sized {
 
     /// The call for `users` with `params`.
     fn for_users(users: UserIds, params: &Self::Params) -> Self;
-
-    /// The users this call names.
-    fn users(&self) -> &UserIds;
 
     /// Gives the users back, consuming the call.
     fn into_users(self) -> UserIds;

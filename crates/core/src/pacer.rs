@@ -9,6 +9,7 @@ use crate::method::Tier;
 
 /// A rate: calls a minute, and how many may go at once after a quiet spell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rate {
     /// Sustained calls a minute (at least 1).
     pub per_minute: u32,
@@ -50,7 +51,8 @@ impl Rate {
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use slack_sessions_core::{Pacer, Rate, Tier};
+/// use slack_sessions_core::sansio::Pacer;
+/// use slack_sessions_core::{Rate, Tier};
 /// let mut pacer = Pacer::new().with_rate(Tier::Tier4, Rate::new(60, 1));
 /// let t0 = Instant::now();
 /// assert_eq!(pacer.reserve(t0, "m", Tier::Tier4), Duration::ZERO);

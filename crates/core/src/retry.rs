@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use http::StatusCode;
-
-use crate::error::{CallError, Error, TransportKind};
-use crate::error_code::{ErrorClass, ErrorCode};
+use crate::error::Error;
+use crate::verdict::{verdict, Verdict};
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +25,7 @@ pub enum RetryDecision {
 ///   random) drawn from `seed`, so that every wait is at least as long as the one before.
 /// - `fatal_error`, timeouts, dropped connections and garbled answers only for idempotent
 ///   methods (the work may have happened); a failed connect is always safe to retry.
-/// - An answer larger than the body cap: for idempotent methods. [`Call`](crate::Call)
+/// - An answer larger than the body cap: for idempotent methods. [`Call`](crate::sansio::Call)
 ///   retries it once; bulk work retries it once, then halves the chunk, whose answer may
 ///   then fit.
 /// - Auth, per-user, request-shape and gone errors: never.
@@ -35,13 +33,15 @@ pub enum RetryDecision {
 ///
 /// ```
 /// use std::time::Duration;
-/// use slack_sessions_core::{CallError, Error, RetryDecision, RetryPolicy};
+/// use slack_sessions_core::sansio::RetryDecision;
+/// use slack_sessions_core::{CallError, Error, RetryPolicy};
 /// let policy = RetryPolicy::default();
 /// let e = Error::Call(CallError::RateLimited { retry_after: Duration::from_secs(2) });
 /// assert_eq!(policy.decide(&e, 0, Duration::ZERO, true), RetryDecision::RetryAfter(Duration::from_secs(2)));
 /// assert_eq!(policy.decide(&e, 5, Duration::ZERO, true), RetryDecision::GiveUp);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt; 0 disables retrying.
     pub max_retries: u32,
@@ -51,8 +51,16 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// The most time one call may spend waiting between attempts.
     pub max_total_wait: Duration,
-    /// Seeds the jitter; equal seeds give equal waits.
+    /// Seeds the jitter; equal seeds give equal waits. The default is drawn at random,
+    /// so that separate clients and processes do not back off in lockstep.
     pub seed: u64,
+}
+
+/// A seed no other client is likely to share: std's randomly keyed hasher, with no new
+/// dependency.
+fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)
 }
 
 impl Default for RetryPolicy {
@@ -62,7 +70,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             max_total_wait: Duration::from_secs(300),
-            seed: 0x5eed,
+            seed: random_seed(),
         }
     }
 }
@@ -77,8 +85,45 @@ impl RetryPolicy {
     }
 
     /// The same policy with another jitter seed (bulk work gives each chunk its own).
+    #[must_use]
     pub fn with_seed(self, seed: u64) -> Self {
         RetryPolicy { seed, ..self }
+    }
+
+    /// Retries after the first attempt; 0 disables retrying.
+    #[must_use]
+    pub fn max_retries(self, n: u32) -> Self {
+        RetryPolicy {
+            max_retries: n,
+            ..self
+        }
+    }
+
+    /// The first backoff step.
+    #[must_use]
+    pub fn base_delay(self, d: Duration) -> Self {
+        RetryPolicy {
+            base_delay: d,
+            ..self
+        }
+    }
+
+    /// The largest backoff step.
+    #[must_use]
+    pub fn max_delay(self, d: Duration) -> Self {
+        RetryPolicy {
+            max_delay: d,
+            ..self
+        }
+    }
+
+    /// The most time one call may spend waiting between attempts.
+    #[must_use]
+    pub fn max_total_wait(self, d: Duration) -> Self {
+        RetryPolicy {
+            max_total_wait: d,
+            ..self
+        }
     }
 
     /// Decides after a failure, given the retries already made and the time already waited.
@@ -92,10 +137,10 @@ impl RetryPolicy {
         if retries_so_far >= self.max_retries {
             return RetryDecision::GiveUp;
         }
-        let wait = match classify(error, idempotent) {
-            Kind::Never => return RetryDecision::GiveUp,
-            Kind::After(d) => d.max(self.floor(retries_so_far)),
-            Kind::Backoff => self.backoff(retries_so_far),
+        let wait = match verdict(error, idempotent) {
+            Verdict::RetryAfter(d) => d.max(self.floor(retries_so_far)),
+            Verdict::Backoff => self.backoff(retries_so_far),
+            _ => return RetryDecision::GiveUp,
         };
         if waited_so_far.saturating_add(wait) > self.max_total_wait {
             return RetryDecision::GiveUp;
@@ -125,54 +170,6 @@ impl RetryPolicy {
     }
 }
 
-enum Kind {
-    Never,
-    After(Duration),
-    Backoff,
-}
-
-fn classify(error: &Error, idempotent: bool) -> Kind {
-    let if_idempotent = |k: Kind| if idempotent { k } else { Kind::Never };
-    match error {
-        Error::Invalid(_) => Kind::Never,
-        Error::Call(CallError::RateLimited { retry_after }) => Kind::After(*retry_after),
-        Error::Call(CallError::Api(api)) => match api.code.class() {
-            ErrorClass::RateLimit => Kind::Backoff,
-            ErrorClass::Transient if api.code == ErrorCode::FatalError => {
-                if_idempotent(Kind::Backoff)
-            }
-            ErrorClass::Transient => Kind::Backoff,
-            _ => Kind::Never,
-        },
-        Error::Call(CallError::Http {
-            status,
-            retry_after,
-            ..
-        }) => {
-            let retryable = matches!(
-                *status,
-                StatusCode::INTERNAL_SERVER_ERROR
-                    | StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-                    | StatusCode::REQUEST_TIMEOUT
-            );
-            match (retryable, retry_after) {
-                (false, _) => Kind::Never,
-                (true, Some(d)) => if_idempotent(Kind::After(*d)),
-                (true, None) => if_idempotent(Kind::Backoff),
-            }
-        }
-        Error::Call(CallError::Decode(_)) => if_idempotent(Kind::Backoff),
-        Error::Transport(t) => match t.kind {
-            TransportKind::Connect => Kind::Backoff,
-            TransportKind::Timeout | TransportKind::Io => if_idempotent(Kind::Backoff),
-            TransportKind::BodyTooLarge => if_idempotent(Kind::Backoff),
-            _ => Kind::Never,
-        },
-    }
-}
-
 /// A well-mixed 64-bit hash; enough for jitter, and deterministic.
 pub(crate) fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -184,7 +181,11 @@ pub(crate) fn splitmix64(mut x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{ApiError, DecodeError, InvalidInput, TransportFailure};
+    use crate::error::{
+        ApiError, CallError, DecodeError, InvalidInput, TransportFailure, TransportKind,
+    };
+    use crate::ErrorCode;
+    use http::StatusCode;
 
     fn api(code: &str) -> Error {
         Error::Call(CallError::Api(ApiError {

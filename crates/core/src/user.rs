@@ -305,7 +305,7 @@ impl UserIds {
     }
 
     /// The IDs joined by commas, as the form encoding sends them.
-    pub fn joined(&self) -> String {
+    pub(crate) fn joined(&self) -> String {
         let mut s = String::with_capacity(self.0.len() * 12);
         for (i, id) in self.0.iter().enumerate() {
             if i > 0 {
@@ -317,7 +317,7 @@ impl UserIds {
     }
 
     /// Splits the list in two halves (the first holds the extra one); `None` for one user.
-    pub fn split_halves(&self) -> Option<(UserIds, UserIds)> {
+    pub(crate) fn split_halves(&self) -> Option<(UserIds, UserIds)> {
         if self.0.len() < 2 {
             return None;
         }

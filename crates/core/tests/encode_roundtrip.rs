@@ -2,9 +2,8 @@
 //! The body is read with this file's own parsers, not the core's.
 
 use proptest::prelude::*;
-use slack_sessions_core::{
-    Encoding, Endpoint, SessionDuration, SetSettings, Token, TokenPlacement, UserIds,
-};
+use slack_sessions_core::sansio::Endpoint;
+use slack_sessions_core::{Encoding, SessionDuration, SetSettings, Token, TokenPlacement, UserIds};
 
 fn user_id() -> impl Strategy<Value = String> {
     ("[UW]", "[A-Z0-9]{1,12}").prop_map(|(p, b)| format!("{p}{b}"))

@@ -129,7 +129,8 @@ mod tests {
     fn directory_size() {
         assert_eq!(user_kind_in("U00999999", 1_000_000), UserKind::Person);
         assert_eq!(user_kind_in("U01000000", 1_000_000), UserKind::Unknown);
-        assert_eq!(user_kind_in("U00000009", 10), UserKind::Unknown);
+        assert_eq!(user_kind_in("U00000009", 10), UserKind::Person);
+        assert_eq!(user_kind_in("U00000010", 10), UserKind::Unknown);
         assert_eq!(user_kind_in("U90000000", u32::MAX), UserKind::Bot);
     }
 

@@ -6,9 +6,10 @@ use std::time::Instant;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
+use slack_sessions_core::sansio::{BulkAction, BulkPlan};
 use slack_sessions_core::{
-    BulkAction, BulkPlan, BulkReport, BulkRun, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
+    BulkReport, BulkRun, ClearSettings, Empty, GetSettings, GetSettingsOutput, Progress,
+    SessionSettings, SetSettings, UsersMethod,
 };
 
 use crate::{Client, Error};
@@ -34,11 +35,10 @@ where
         I::IntoIter: Send,
         S: AsRef<str>,
     {
-        let s = &self.inner.settings;
-        let mut options = run.options(4, s.retry);
+        let mut options = run.options(4, self.next_policy());
         options.max_in_flight = options.max_in_flight.clamp(1, 256);
-        let mut plan =
-            BulkPlan::<M>::new(&s.endpoint, params, users, options)?.with_pacer(s.pacer.clone());
+        let mut plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
+            .with_pacer(self.pacer().clone());
         let mut in_flight = FuturesUnordered::new();
         loop {
             // Hand out all the work the plan allows now.

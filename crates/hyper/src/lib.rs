@@ -26,15 +26,18 @@ mod bulk;
 mod transport;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
+use slack_sessions_core::sansio::{
+    Action, Adapter, Call, ClientConfig, Endpoint, SharedPacer, ValidConfig,
+};
 use slack_sessions_core::{
-    Action, Call, ClearSettings, ClientConfig, Empty, Endpoint, GetSettings, GetSettingsOutput,
-    Method, Reply, RetryPolicy, SetSettings, SharedPacer, Token, TransportFailure, TransportKind,
+    ClearSettings, Empty, GetSettings, GetSettingsOutput, Method, Reply, RetryPolicy, SetSettings,
+    Token, TransportFailure, TransportKind,
 };
 
 /// hyper-util's pooled client, which this crate drives.
@@ -59,23 +62,25 @@ pub type DefaultConnector =
 #[cfg(feature = "tokio")]
 pub use hyper_util::rt::TokioTimer;
 
-/// The client [`Client::builder`] builds: tokio, rustls.
+/// The client [`Client::builder`] builds: tokio, rustls. Store this one in a struct.
 #[cfg(feature = "tokio")]
 pub type DefaultClient = Client<DefaultConnector, TokioTimer>;
 
-/// Configures a [`Client`]; `build()` checks every setting.
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
-    config: ClientConfig,
-}
+/// The async transport on tokio with rustls, as the [`Adapter`] that [`ClientBuilder`]
+/// builds with. On another runtime, finish the same settings with [`Client::with_parts`].
+#[derive(Debug, Clone, Copy)]
+pub struct Async;
 
-impl ClientBuilder {
-    slack_sessions_core::config_setters!();
+/// Configures a [`Client`]: the shared [`ClientConfig`] setters (`base_url`, `timeout`,
+/// `retry_policy`, `rate`, …), then `build()` (tokio) or [`Client::with_parts`] (any
+/// runtime); both check every setting.
+pub type ClientBuilder = ClientConfig<Async>;
 
-    /// Builds a client on tokio with the default rustls connector.
-    #[cfg(feature = "tokio")]
-    pub fn build(self) -> Result<DefaultClient, Error> {
-        let valid = self.config.validate()?;
+#[cfg(feature = "tokio")]
+impl Adapter for Async {
+    type Client = DefaultClient;
+
+    fn build(valid: ValidConfig) -> Result<DefaultClient, Error> {
         let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -93,58 +98,24 @@ impl ClientBuilder {
             .timer(hyper_util::rt::TokioTimer::new())
             .pool_timer(hyper_util::rt::TokioTimer::new())
             .build(connector);
-        Ok(Client::from_parts(
+        Ok(Client::from_valid(
             client,
             hyper_util::rt::TokioTimer::new(),
-            Settings::from(valid),
+            valid,
         ))
     }
-
-    /// Builds a client on any runtime: your pooled `HttpClient` (with your connector and
-    /// executor) and your `Timer`. The connect timeout is then your connector's business.
-    pub fn build_with<C, T>(
-        self,
-        http: HttpClient<C, Full<Bytes>>,
-        timer: T,
-    ) -> Result<Client<C, T>, Error>
-    where
-        C: Connect + Clone + Send + Sync + 'static,
-        T: Timer + Send + Sync + 'static,
-    {
-        let valid = self.config.validate()?;
-        Ok(Client::from_parts(http, timer, Settings::from(valid)))
-    }
-}
-
-impl From<slack_sessions_core::ValidConfig> for Settings {
-    fn from(valid: slack_sessions_core::ValidConfig) -> Settings {
-        Settings {
-            endpoint: valid.endpoint,
-            retry: valid.retry,
-            pacer: SharedPacer::new(valid.pacer),
-            max_body: valid.max_body,
-            timeout: valid.timeout,
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Settings {
-    endpoint: Endpoint,
-    retry: RetryPolicy,
-    pacer: SharedPacer,
-    max_body: usize,
-    timeout: Duration,
 }
 
 struct Inner<C, T> {
     http: HttpClient<C, Full<Bytes>>,
     timer: T,
-    settings: Settings,
+    config: ValidConfig,
+    pacer: SharedPacer,
 }
 
 /// An async Slack session-settings client. Cheap to clone; clones share one connection
-/// pool and one pacer, across tasks.
+/// pool and one pacer, across tasks. With the default `tokio` feature, name it
+/// [`DefaultClient`].
 pub struct Client<C, T> {
     inner: Arc<Inner<C, T>>,
 }
@@ -160,7 +131,7 @@ impl<C, T> Clone for Client<C, T> {
 impl<C, T> std::fmt::Debug for Client<C, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.inner.settings.endpoint)
+            .field("endpoint", &self.inner.config.endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -169,18 +140,14 @@ impl<C, T> std::fmt::Debug for Client<C, T> {
 impl DefaultClient {
     /// Starts configuring a client for `token`.
     pub fn builder(token: Token) -> ClientBuilder {
-        ClientBuilder {
-            config: ClientConfig::new(token),
-        }
+        ClientConfig::for_adapter(token)
     }
 }
 
-/// Starts configuring a client for `token`, to be finished with
-/// [`ClientBuilder::build_with`] on any runtime.
+/// Starts configuring a client for `token`, to be finished with [`Client::with_parts`]
+/// on any runtime.
 pub fn builder(token: Token) -> ClientBuilder {
-    ClientBuilder {
-        config: ClientConfig::new(token),
-    }
+    ClientConfig::for_adapter(token)
 }
 
 impl<C, T> Client<C, T>
@@ -188,39 +155,48 @@ where
     C: Connect + Clone + Send + Sync + 'static,
     T: Timer + Send + Sync + 'static,
 {
-    fn from_parts(http: HttpClient<C, Full<Bytes>>, timer: T, settings: Settings) -> Self {
+    /// Builds a client on any runtime from `config`, your pooled `HttpClient` (with your
+    /// connector and executor) and your `Timer`. The connect timeout is then your
+    /// connector's business.
+    pub fn with_parts(
+        config: ClientBuilder,
+        http: HttpClient<C, Full<Bytes>>,
+        timer: T,
+    ) -> Result<Self, Error> {
+        Ok(Self::from_valid(http, timer, config.validate()?))
+    }
+
+    fn from_valid(http: HttpClient<C, Full<Bytes>>, timer: T, config: ValidConfig) -> Self {
         Client {
             inner: Arc::new(Inner {
                 http,
                 timer,
-                settings,
+                pacer: SharedPacer::new(config.pacer.clone()),
+                config,
             }),
         }
     }
 
     /// The endpoint requests are encoded for.
     pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.settings.endpoint
+        &self.inner.config.endpoint
     }
 
     /// Calls any method: validated, paced, retried as the core decides.
     pub async fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
-        let s = &self.inner.settings;
-        let mut call = Call::new(&s.endpoint, method, s.retry)?.with_pacer(s.pacer.clone());
+        let mut call = Call::new(self.endpoint(), method, self.next_policy())?
+            .with_pacer(self.inner.pacer.clone());
         loop {
-            match call.poll(Instant::now()) {
-                Action::Send(request) => {
+            call = match call.poll(Instant::now()) {
+                Action::Send(flight, request) => {
                     let outcome = self.send(request).await;
-                    call.handle(Instant::now(), outcome);
+                    flight.handle(Instant::now(), outcome)
                 }
-                Action::WaitUntil(t) => self.sleep_until(t).await,
-                Action::Done(result) => return result,
-                Action::Pending => {
-                    return Err(Error::Transport(TransportFailure::new(
-                        TransportKind::Other,
-                        "call stalled with a request in flight",
-                    )))
+                Action::WaitUntil(c, t) => {
+                    self.sleep_until(t).await;
+                    c
                 }
+                Action::Done(result, _) => return result,
             }
         }
     }
@@ -245,7 +221,7 @@ where
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        let s = &self.inner.settings;
+        let s = &self.inner.config;
         let work = transport::send(&self.inner.http, request, s.max_body);
         match transport::with_timeout(work, self.inner.timer.sleep(s.timeout)).await {
             Some(r) => r,
@@ -256,7 +232,16 @@ where
         }
     }
 
-    async fn sleep_until(&self, t: Instant) {
+    /// The retry policy for the next call or bulk run, with a jitter seed of its own.
+    pub(crate) fn next_policy(&self) -> RetryPolicy {
+        self.inner.config.next_policy()
+    }
+
+    pub(crate) fn pacer(&self) -> &SharedPacer {
+        &self.inner.pacer
+    }
+
+    pub(crate) async fn sleep_until(&self, t: Instant) {
         let now = Instant::now();
         if t > now {
             self.inner.timer.sleep(t - now).await;

@@ -3,9 +3,10 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
+use slack_sessions_core::sansio::{BulkAction, BulkPlan};
 use slack_sessions_core::{
-    BulkAction, BulkPlan, BulkReport, BulkRun, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
+    BulkReport, BulkRun, ClearSettings, Empty, GetSettings, GetSettingsOutput, Progress,
+    SessionSettings, SetSettings, UsersMethod,
 };
 
 use crate::{sleep_until, Client, Error};
@@ -28,7 +29,7 @@ impl Client {
         I::IntoIter: Send,
         S: AsRef<str>,
     {
-        let mut options = run.options(1, self.retry());
+        let mut options = run.options(1, self.next_policy());
         options.max_in_flight = options.max_in_flight.clamp(1, 64);
         let threads = options.max_in_flight;
         let plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?

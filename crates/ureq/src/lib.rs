@@ -1,6 +1,6 @@
 //! Blocking transport for `slack-sessions`, over ureq 3.
 //!
-//! A thin driver of the core's [`Call`] and [`BulkPlan`](slack_sessions_core::BulkPlan)
+//! A thin driver of the core's [`Call`] and [`BulkPlan`](slack_sessions_core::sansio::BulkPlan)
 //! state machines: the core decides every retry and wait; this crate moves bytes and
 //! sleeps when told to.
 //!
@@ -28,9 +28,12 @@ mod transport;
 use std::sync::Arc;
 use std::time::Instant;
 
+use slack_sessions_core::sansio::{
+    Action, Adapter, Call, ClientConfig, Endpoint, SharedPacer, ValidConfig,
+};
 use slack_sessions_core::{
-    Action, Call, ClearSettings, ClientConfig, Empty, Endpoint, GetSettings, GetSettingsOutput,
-    Method, Reply, RetryPolicy, SetSettings, SharedPacer, Token, TransportFailure, TransportKind,
+    ClearSettings, Empty, GetSettings, GetSettingsOutput, Method, Reply, RetryPolicy, SetSettings,
+    Token, TransportFailure,
 };
 
 /// How a bulk job runs (`concurrency` is the number of threads here).
@@ -38,26 +41,19 @@ pub use slack_sessions_core::BulkRun;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
 
-/// Configures a [`Client`]; `build()` checks every setting.
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
-    config: ClientConfig,
-    proxy_from_env: bool,
-}
+/// The blocking transport, as the [`Adapter`] that [`ClientBuilder`] builds with.
+#[derive(Debug, Clone, Copy)]
+pub struct Blocking;
 
-impl ClientBuilder {
-    slack_sessions_core::config_setters!();
+/// Configures a [`Client`]: the shared [`ClientConfig`] setters (`base_url`, `timeout`,
+/// `retry_policy`, `rate`, …), then `build()`, which checks every setting.
+pub type ClientBuilder = ClientConfig<Blocking>;
 
-    /// Uses a proxy from `HTTPS_PROXY` / `ALL_PROXY` (off by default).
-    pub fn proxy_from_env(mut self, on: bool) -> Self {
-        self.proxy_from_env = on;
-        self
-    }
+impl Adapter for Blocking {
+    type Client = Client;
 
-    /// Checks the settings and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        let valid = self.config.validate()?;
-        let proxy = if self.proxy_from_env {
+    fn build(valid: ValidConfig) -> Result<Client, Error> {
+        let proxy = if valid.proxy_from_env {
             ureq::Proxy::try_from_env()
         } else {
             None
@@ -83,10 +79,8 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
-                endpoint: valid.endpoint,
-                retry: valid.retry,
-                pacer: SharedPacer::new(valid.pacer),
-                max_body: valid.max_body,
+                pacer: SharedPacer::new(valid.pacer.clone()),
+                config: valid,
             }),
         })
     }
@@ -95,10 +89,8 @@ impl ClientBuilder {
 #[derive(Debug)]
 struct Inner {
     agent: ureq::Agent,
-    endpoint: Endpoint,
-    retry: RetryPolicy,
+    config: ValidConfig,
     pacer: SharedPacer,
-    max_body: usize,
 }
 
 /// A blocking Slack session-settings client. Cheap to clone; clones share one connection
@@ -111,35 +103,29 @@ pub struct Client {
 impl Client {
     /// Starts configuring a client for `token`.
     pub fn builder(token: Token) -> ClientBuilder {
-        ClientBuilder {
-            config: ClientConfig::new(token),
-            proxy_from_env: false,
-        }
+        ClientConfig::for_adapter(token)
     }
 
     /// The endpoint requests are encoded for.
     pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.endpoint
+        &self.inner.config.endpoint
     }
 
     /// Calls any method: validated, paced, retried as the core decides.
     pub fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
-        let mut call = Call::new(&self.inner.endpoint, method, self.inner.retry)?
+        let mut call = Call::new(self.endpoint(), method, self.next_policy())?
             .with_pacer(self.inner.pacer.clone());
         loop {
-            match call.poll(Instant::now()) {
-                Action::Send(request) => {
+            call = match call.poll(Instant::now()) {
+                Action::Send(flight, request) => {
                     let outcome = self.send(request);
-                    call.handle(Instant::now(), outcome);
+                    flight.handle(Instant::now(), outcome)
                 }
-                Action::WaitUntil(t) => sleep_until(t),
-                Action::Done(result) => return result,
-                Action::Pending => {
-                    return Err(Error::Transport(TransportFailure::new(
-                        TransportKind::Other,
-                        "call stalled with a request in flight",
-                    )))
+                Action::WaitUntil(c, t) => {
+                    sleep_until(t);
+                    c
                 }
+                Action::Done(result, _) => return result,
             }
         }
     }
@@ -164,15 +150,16 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        transport::send(&self.inner.agent, request, self.inner.max_body)
+        transport::send(&self.inner.agent, request, self.inner.config.max_body)
     }
 
     pub(crate) fn pacer(&self) -> &SharedPacer {
         &self.inner.pacer
     }
 
-    pub(crate) fn retry(&self) -> RetryPolicy {
-        self.inner.retry
+    /// The retry policy for the next call or bulk run, with a jitter seed of its own.
+    pub(crate) fn next_policy(&self) -> RetryPolicy {
+        self.inner.config.next_policy()
     }
 }
 

@@ -8,19 +8,19 @@ use std::time::{Duration, Instant};
 
 use http::{Request, Response};
 
+use crate::attempt::{Attempt, Next};
 use crate::call::clone_request;
 use crate::decode::decode_parts;
 use crate::endpoint::Endpoint;
 use crate::error::{CallError, Error, InvalidInput, TransportFailure, TransportKind};
-use crate::error_code::{ErrorClass, ErrorCode};
 use crate::method::{Output, UsersMethod};
 use crate::pacer::SharedPacer;
-use crate::retry::{splitmix64, RetryDecision, RetryPolicy};
+use crate::retry::{splitmix64, RetryPolicy};
 use crate::user::{InvalidUserId, UserId, UserIds, MAX_USERS_PER_CALL};
 
 /// Identifies one request handed out by [`BulkPlan::poll`], to pass back to `handle`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChunkId(pub u64);
+pub struct ChunkId(pub(crate) u64);
 
 /// What the driver of a bulk run must do next.
 #[derive(Debug)]
@@ -37,7 +37,8 @@ pub enum BulkAction {
     Done,
 }
 
-/// How a bulk run behaves.
+/// How a bulk plan behaves: a client's [`BulkRun`] resolved with the client's defaults
+/// and retry policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BulkOptions {
     /// Users per request, 1 to 1,000 (default 1,000).
@@ -61,8 +62,17 @@ impl Default for BulkOptions {
     }
 }
 
-/// How a client runs a bulk job: shared by the blocking and async clients.
+/// How a client runs a bulk job, as its user sets it: shared by the blocking and async
+/// clients. The client resolves it, with its own defaults and retry policy, into the
+/// plan's [`BulkOptions`](crate::sansio::BulkOptions), which only adapters see.
+///
+/// ```
+/// use slack_sessions_core::BulkRun;
+/// let run = BulkRun::default().concurrency(8).chunk_size(500);
+/// assert_eq!(run.concurrency, Some(8));
+/// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct BulkRun {
     /// Requests in flight at once; `None` for the client's default (blocking: 1, one
     /// chunk after another; async: 4). The blocking client uses that many threads. The
@@ -86,11 +96,24 @@ impl std::fmt::Debug for BulkRun {
 
 impl BulkRun {
     /// `n` requests in flight at once.
-    pub fn concurrency(n: usize) -> Self {
-        BulkRun {
-            concurrency: Some(n),
-            ..BulkRun::default()
-        }
+    #[must_use]
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = Some(n);
+        self
+    }
+
+    /// `n` users a request (1 to 1,000).
+    #[must_use]
+    pub fn chunk_size(mut self, n: usize) -> Self {
+        self.chunk_size = Some(n);
+        self
+    }
+
+    /// Calls `observer` after every answer, or stops calling one (`None`).
+    #[must_use]
+    pub fn on_request(mut self, observer: Option<RequestObserver>) -> Self {
+        self.on_request = observer;
+        self
     }
 
     /// The plan options for this run, given the client's default concurrency and policy.
@@ -131,7 +154,7 @@ impl Failed {
 
 /// A short, stable name for an error: Slack's code when it has one. Borrowed from the
 /// error except for HTTP statuses, so naming the code of many users copies nothing.
-pub fn short_code(e: &Error) -> Cow<'_, str> {
+pub(crate) fn short_code(e: &Error) -> Cow<'_, str> {
     match e {
         Error::Call(CallError::Api(a)) => Cow::Borrowed(a.code.as_str()),
         Error::Call(CallError::RateLimited { .. }) => "ratelimited".into(),
@@ -168,6 +191,7 @@ pub enum Disposition {
 
 /// One handled request of a bulk run, for a verbose log.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestEvent {
     /// The Slack method.
     pub method: &'static str,
@@ -175,7 +199,7 @@ pub struct RequestEvent {
     pub users: usize,
     /// The HTTP status, or `None` when no answer came.
     pub status: Option<u16>,
-    /// `ok`, or the error's short code ([`short_code`]).
+    /// `ok`, or the error's short code ([`Error::short_code`]).
     pub code: String,
     /// Which attempt of this chunk it was, from 1.
     pub attempt: u32,
@@ -197,6 +221,7 @@ pub struct Invalid {
 
 /// Where things stand, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Progress {
     /// Users settled so far (applied, failed or not attempted).
     pub done: usize,
@@ -213,6 +238,7 @@ pub struct Progress {
 /// The outcome of a bulk run: every distinct input is in exactly one of `applied`,
 /// `failed`, `invalid`, `not_attempted` and `not_returned`.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct BulkReport<O> {
     /// Distinct inputs given.
     pub requested: usize,
@@ -274,13 +300,7 @@ impl<O> BulkReport<O> {
 struct Chunk {
     users: UserIds,
     request: Option<Request<Vec<u8>>>,
-    retries: u32,
-    waited: Duration,
-    not_before: Option<Instant>,
-    slot: Option<Instant>,
-    seed: u64,
-    /// An answer to this chunk was already too large to read.
-    oversized: bool,
+    attempt: Attempt,
 }
 
 /// Applies method `M` to any number of users.
@@ -293,13 +313,14 @@ struct Chunk {
 ///
 /// ```
 /// use std::time::Instant;
-/// use slack_sessions_core::*;
+/// use slack_sessions_core::sansio::{BulkAction, BulkOptions, BulkPlan, Endpoint};
+/// use slack_sessions_core::{ClearSettings, Token};
 ///
 /// let ep = Endpoint::new(Token::new("xoxp-1").unwrap());
 /// let mut plan = BulkPlan::<ClearSettings>::new(&ep, (), ["U1", "bad", "U2"], BulkOptions::default()).unwrap();
 /// let now = Instant::now();
 /// while let BulkAction::Send(id, _request) = plan.poll(now) {
-///     plan.handle(now, id, Ok(http::Response::new(br#"{"ok":true}"#.to_vec())));
+///     let _ = plan.handle(now, id, Ok(http::Response::new(br#"{"ok":true}"#.to_vec())));
 /// }
 /// let report = plan.finish();
 /// assert_eq!(report.applied.len(), 2);
@@ -506,11 +527,11 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         // Chunks whose retry time has come go first, in the order they became due.
         if !self.delayed.is_empty() {
             self.delayed
-                .sort_by_key(|c| std::cmp::Reverse(c.not_before));
+                .sort_by_key(|c| std::cmp::Reverse(c.attempt.not_before));
             while self
                 .delayed
                 .last()
-                .is_some_and(|c| c.not_before.is_none_or(|t| t <= now))
+                .is_some_and(|c| c.attempt.not_before.is_none_or(|t| t <= now))
             {
                 if let Some(c) = self.delayed.pop() {
                     self.ready.push_front(c);
@@ -526,19 +547,17 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                 self.refill();
             }
             if let Some(chunk) = self.ready.front_mut() {
-                if let Some(p) = &self.pacer {
-                    let at = *chunk.slot.get_or_insert_with(|| {
-                        let wait = p.reserve(now, M::NAME, M::TIER);
-                        if !wait.is_zero() {
-                            self.report.waits += 1;
+                let waits = &mut self.report.waits;
+                let paced = chunk
+                    .attempt
+                    .pace(now, self.pacer.as_ref(), M::NAME, M::TIER, |w| {
+                        if !w.is_zero() {
+                            *waits += 1;
                         }
-                        now + wait
                     });
-                    if now < at {
-                        return BulkAction::WaitUntil(
-                            self.earliest_delayed().map_or(at, |d| d.min(at)),
-                        );
-                    }
+                if let Err(at) = paced {
+                    let earliest = self.earliest_delayed();
+                    return BulkAction::WaitUntil(earliest.map_or(at, |d| d.min(at)));
                 }
                 if let Some(mut chunk) = self.ready.pop_front() {
                     let request = match &chunk.request {
@@ -562,7 +581,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                             }
                         }
                     };
-                    chunk.slot = None;
+                    chunk.attempt.sent();
                     let id = ChunkId(self.next_id);
                     self.next_id += 1;
                     self.report.requests += 1;
@@ -582,7 +601,10 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
     }
 
     fn earliest_delayed(&self) -> Option<Instant> {
-        self.delayed.iter().filter_map(|c| c.not_before).min()
+        self.delayed
+            .iter()
+            .filter_map(|c| c.attempt.not_before)
+            .min()
     }
 
     /// Takes the outcome of request `id`. Returns the progress when a chunk was settled
@@ -596,7 +618,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         let chunk = self.in_flight.remove(&id)?;
         let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
         self.unanswered = matches!(&outcome, Err(t) if t.kind != TransportKind::BodyTooLarge);
-        let (users, attempt) = (chunk.users.len(), chunk.retries + 1);
+        let (users, attempt) = (chunk.users.len(), chunk.attempt.retries + 1);
         let error = match outcome {
             Ok(resp) => match decode_parts::<M::Output>(resp.status(), resp.headers(), resp.body())
             {
@@ -670,50 +692,36 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         mut chunk: Chunk,
         error: Error,
     ) -> (Option<Progress>, Disposition) {
-        if let Error::Call(CallError::RateLimited { retry_after }) = &error {
+        if let Error::Call(CallError::RateLimited { .. }) = &error {
             self.report.rate_limited += 1;
-            if let Some(p) = &self.pacer {
-                p.penalize(now, M::NAME, M::TIER, *retry_after);
+        }
+        let next = chunk.attempt.after_failure(
+            now,
+            &error,
+            &self.options.policy,
+            self.pacer.as_ref(),
+            M::NAME,
+            M::TIER,
+            M::IDEMPOTENT,
+        );
+        match next {
+            Next::StopRun => {
+                self.not_attempted(chunk);
+                self.stop(error);
+                (Some(self.progress()), Disposition::Stopped)
             }
-        }
-        let code = error.code();
-        let class = code.as_ref().map(ErrorCode::class);
-        let stops = matches!(class, Some(ErrorClass::Auth | ErrorClass::Gone));
-        if stops {
-            self.not_attempted(chunk);
-            self.stop(error);
-            return (Some(self.progress()), Disposition::Stopped);
-        }
-        let splits =
-            class == Some(ErrorClass::PerUser) || code == Some(ErrorCode::InvalidArguments);
-        if splits {
-            return self.split_or_fail(chunk, error);
-        }
-        // An answer too large to read is retried once; after that it may fit for half
-        // the users, so the chunk is halved (a single user fails).
-        if error.transport_kind() == Some(TransportKind::BodyTooLarge) && M::IDEMPOTENT {
-            if chunk.oversized {
-                return self.split_or_fail(chunk, error);
-            }
-            chunk.oversized = true;
-        }
-        let policy = self.options.policy.with_seed(chunk.seed);
-        match policy.decide(&error, chunk.retries, chunk.waited, M::IDEMPOTENT) {
-            RetryDecision::RetryAfter(wait) if self.report.stopped_by.is_none() => {
+            Next::Isolate => self.split_or_fail(chunk, error),
+            Next::Retry(wait) if self.report.stopped_by.is_none() => {
                 self.report.retries += 1;
                 self.report.waits += 1;
-                chunk.retries += 1;
-                chunk.waited += wait;
-                chunk.not_before = Some(now + wait);
-                chunk.slot = None;
                 self.delayed.push(chunk);
                 (None, Disposition::Retry(wait))
             }
-            RetryDecision::RetryAfter(_) => {
+            Next::Retry(_) => {
                 self.not_attempted(chunk);
                 (Some(self.progress()), Disposition::Stopped)
             }
-            RetryDecision::GiveUp => {
+            Next::Fail => {
                 let unreachable = matches!(
                     error.transport_kind(),
                     Some(k) if k != TransportKind::BodyTooLarge
@@ -738,7 +746,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                 self.not_attempted(chunk);
                 return (Some(self.progress()), Disposition::Stopped);
             }
-            let seed = chunk.seed;
+            let seed = chunk.attempt.seed;
             self.ready.push_front(Chunk::new(b, splitmix64(seed ^ 2)));
             self.ready.push_front(Chunk::new(a, splitmix64(seed ^ 1)));
             return (None, Disposition::Split);
@@ -803,12 +811,7 @@ impl Chunk {
         Chunk {
             users,
             request: None,
-            retries: 0,
-            waited: Duration::ZERO,
-            not_before: None,
-            slot: None,
-            seed,
-            oversized: false,
+            attempt: Attempt::new(seed),
         }
     }
 }

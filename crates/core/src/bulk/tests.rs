@@ -1,7 +1,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::*;
-use crate::{ClearSettings, GetSettings, Method, Pacer, SessionSettings, SetSettings, Tier, Token};
+use crate::pacer::Pacer;
+use crate::{
+    ClearSettings, ErrorCode, GetSettings, Method, SessionSettings, SetSettings, Tier, Token,
+};
 
 fn endpoint() -> Endpoint {
     Endpoint::new(Token::new("xoxp-test").unwrap())

@@ -41,9 +41,6 @@ impl UsersMethod for ClearSettings {
     fn for_users(users: UserIds, _: &()) -> Self {
         ClearSettings { users }
     }
-    fn users(&self) -> &UserIds {
-        &self.users
-    }
     fn into_users(self) -> UserIds {
         self.users
     }

@@ -121,9 +121,6 @@ impl UsersMethod for GetSettings {
     fn for_users(users: UserIds, _: &()) -> Self {
         GetSettings { users }
     }
-    fn users(&self) -> &UserIds {
-        &self.users
-    }
     fn into_users(self) -> UserIds {
         self.users
     }
@@ -139,7 +136,7 @@ mod tests {
     use super::*;
 
     fn decode(body: &str) -> GetSettingsOutput {
-        crate::decode::<GetSettings, _>(http::Response::new(body.as_bytes().to_vec()))
+        crate::decode::decode::<GetSettings, _>(http::Response::new(body.as_bytes().to_vec()))
             .unwrap()
             .output
     }

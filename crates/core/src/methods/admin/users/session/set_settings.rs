@@ -54,7 +54,8 @@ impl SessionSettings {
 /// `admin.users.session.setSettings`: apply [`SessionSettings`] to up to 1,000 users.
 ///
 /// ```
-/// use slack_sessions_core::{Endpoint, SessionDuration, SetSettings, Token, UserIds};
+/// use slack_sessions_core::sansio::Endpoint;
+/// use slack_sessions_core::{SessionDuration, SetSettings, Token, UserIds};
 /// let users = UserIds::parse(["U012AB3CD"]).unwrap();
 /// let call = SetSettings::new(users).duration("12h".parse::<SessionDuration>().unwrap());
 /// let endpoint = Endpoint::new(Token::new("xoxp-1").unwrap());
@@ -145,9 +146,6 @@ impl UsersMethod for SetSettings {
     }
     fn for_users(users: UserIds, params: &SessionSettings) -> Self {
         SetSettings::with_settings(users, *params)
-    }
-    fn users(&self) -> &UserIds {
-        &self.users
     }
     fn into_users(self) -> UserIds {
         self.users

@@ -1,0 +1,123 @@
+//! Both transports behind one small trait, so that a command runs the same way over
+//! either: settings from the command line, the verbose observer and the progress bar.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use slack_sessions_core::sansio::ClientConfig;
+use slack_sessions_core::{
+    BulkReport, BulkRun, Disposition, Encoding, Error, Progress, Rate, RequestEvent,
+    RequestObserver, UsersMethod, MAX_USERS_PER_CALL,
+};
+
+use super::{usage, Fail};
+use crate::args::{EncodingArg, Global};
+
+/// A client that can run bulk work to the end, whatever its transport.
+pub(super) trait BulkClient {
+    /// `M` with `params` over `users`, as the client's `apply_bulk` does.
+    fn apply<M: UsersMethod>(
+        &self,
+        params: M::Params,
+        users: &[&str],
+        run: BulkRun,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<BulkReport<M::Output>, Error>;
+}
+
+impl BulkClient for slack_sessions_ureq::Client {
+    fn apply<M: UsersMethod>(
+        &self,
+        params: M::Params,
+        users: &[&str],
+        run: BulkRun,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<BulkReport<M::Output>, Error> {
+        self.apply_bulk::<M, _, _>(params, users, run, progress)
+    }
+}
+
+/// The async client with the runtime it runs on.
+pub(super) struct OnRuntime {
+    pub(super) client: slack_sessions_hyper::DefaultClient,
+    pub(super) runtime: tokio::runtime::Runtime,
+}
+
+impl BulkClient for OnRuntime {
+    fn apply<M: UsersMethod>(
+        &self,
+        params: M::Params,
+        users: &[&str],
+        run: BulkRun,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<BulkReport<M::Output>, Error> {
+        self.runtime.block_on(
+            self.client
+                .apply_bulk::<M, _, _>(params, users, run, progress),
+        )
+    }
+}
+
+/// The body encoding asked for.
+pub(super) fn encoding(g: &Global) -> Encoding {
+    match g.encoding {
+        EncodingArg::Form => Encoding::Form,
+        EncodingArg::Json => Encoding::Json,
+    }
+}
+
+/// The command line's settings on either client's builder.
+pub(super) fn configure<A>(
+    builder: ClientConfig<A>,
+    g: &Global,
+    base_url: Option<String>,
+) -> Result<ClientConfig<A>, Fail> {
+    let mut b = builder
+        .encoding(encoding(g))
+        .timeout(g.timeout)
+        .max_retries(g.max_retries)
+        .user_agent_suffix(concat!("slack-sessions-cli/", env!("CARGO_PKG_VERSION")));
+    if let Some(u) = base_url {
+        b = b.base_url(u);
+    }
+    if let Some(r) = g.rate {
+        if r == 0 {
+            return Err(usage("--rate must be at least 1 call a minute"));
+        }
+        b = b.rate(Rate::new(r, (r / 10).max(1)));
+    }
+    Ok(b)
+}
+
+/// The `-v` log: a stderr line per request.
+pub(super) fn observer(g: &Global) -> Option<RequestObserver> {
+    g.verbose.then(|| {
+        Arc::new(|e: &RequestEvent| {
+            let status = e.status.map_or("-".to_owned(), |s| s.to_string());
+            let wait = match e.disposition {
+                Disposition::Retry(w) => format!("{}ms", w.as_millis()),
+                _ => "0ms".into(),
+            };
+            eprintln!(
+                "{} users={} status={status} code={} attempt={} wait={wait} next={:?}",
+                e.method, e.users, e.code, e.attempt, e.disposition
+            );
+        }) as RequestObserver
+    })
+}
+
+/// A progress bar on a terminal, for runs of more than one chunk.
+pub(super) fn progress_bar(g: &Global, valid: usize) -> Option<ProgressBar> {
+    let chunks = valid.div_ceil(MAX_USERS_PER_CALL);
+    if g.quiet || chunks <= 1 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::new(valid as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} users ({elapsed})")
+    {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    Some(pb)
+}

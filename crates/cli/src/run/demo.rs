@@ -1,0 +1,92 @@
+//! `slack-sessions demo`: an in-process emulator and set → get → clear → get over about
+//! 2,500 users, with a few bad ones to show how they are isolated.
+
+use slack_sessions_core::{SessionDuration, SessionSettings, Token};
+use slack_sessions_emulator::Emulator;
+
+use super::settings::{run_op, Prepared};
+use super::{usage, Fail, Op};
+use crate::args::Global;
+use crate::report::exit;
+use crate::users::Input;
+
+/// Calls a minute the demo's emulator allows and its client paces at, so that the
+/// walk-through takes seconds rather than Slack's real Tier 4 minutes.
+const DEMO_RATE: u32 = 6_000;
+
+/// Runs the walk-through.
+pub(super) fn run(g: &Global) -> Result<u8, Fail> {
+    let mut g = g.clone();
+    g.rate = g.rate.or(Some(DEMO_RATE));
+    let g = &g;
+    let emu = Emulator::builder()
+        .rate_limit(Some(DEMO_RATE))
+        .start()
+        .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
+    println!(
+        "slack-sessions demo: an emulator is serving Slack's API at {}",
+        emu.base_url()
+    );
+    println!("(client and emulator paced at {DEMO_RATE} calls a minute for the demo; Slack's Tier 4 is 100)");
+    let mut texts: Vec<String> = (0..2_496).map(|i| format!("U{i:08}")).collect();
+    // A few bad apples, to show how they are isolated.
+    for (at, id) in [
+        (700, "U77700001"),
+        (1_400, "U90000007"),
+        (2_100, "W77700002"),
+    ] {
+        texts.insert(at, id.to_owned());
+    }
+    texts.push("not-a-user".into());
+    let inputs: Vec<Input> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Input {
+            text: t.clone(),
+            origin: format!("demo input {}", i + 1),
+            problem: None,
+        })
+        .collect();
+    let prepared = Prepared {
+        valid: inputs.len() - 1,
+        inputs,
+    };
+    println!(
+        "{} users, 2 unknown, 1 bot and 1 malformed ID among them\n",
+        prepared.inputs.len()
+    );
+    let token = Token::new(emu.admin_token()).map_err(|e| usage(e.to_string()))?;
+    let policy = SessionSettings::new()
+        .duration(SessionDuration::from_secs(43_200).map_err(|e| usage(e.to_string()))?)
+        .desktop_app_browser_quit(true);
+    let steps = [
+        (
+            "1. set: 12-hour sessions that end when the app or browser closes",
+            Op::Set(policy),
+        ),
+        ("2. get: read the settings back", Op::Get),
+        ("3. clear: back to the organisation's defaults", Op::Clear),
+        ("4. get: nothing is left", Op::Get),
+    ];
+    for (title, op) in steps {
+        println!("== {title}");
+        let outcome = run_op(g, op, &prepared, token.clone(), Some(emu.base_url()))?;
+        if outcome.report.stopped_by.is_some() {
+            return Err(Fail {
+                code: outcome.exit_code(),
+                message: "the demo stopped unexpectedly".into(),
+            });
+        }
+        if g.json {
+            println!("{}", outcome.json(&prepared.inputs));
+        } else {
+            println!("{}", outcome.summary());
+        }
+    }
+    println!(
+        "the emulator now holds settings for {} users",
+        emu.state().len()
+    );
+    println!("run it for real: SLACK_TOKEN=xoxp-… slack-sessions set --duration 12h --users-file users.txt");
+    Ok(exit::OK)
+}

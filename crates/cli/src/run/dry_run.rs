@@ -1,0 +1,113 @@
+//! `--dry-run`: print the requests a run would send first, token redacted; send nothing.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use slack_sessions_core::sansio::{BulkAction, BulkOptions, BulkPlan, Endpoint};
+use slack_sessions_core::{ClearSettings, GetSettings, SetSettings, Token, UsersMethod};
+
+use super::clients::encoding;
+use super::{usage, Fail, Op};
+use crate::args::Global;
+use crate::report::{exit, SCHEMA_VERSION};
+
+/// What `--dry-run --json` prints.
+#[derive(Serialize)]
+struct DryRun<'a> {
+    schema_version: u32,
+    dry_run: bool,
+    method: &'static str,
+    requests: &'a [PrintedRequest],
+}
+
+/// One request, as printed.
+#[derive(Serialize)]
+struct PrintedRequest {
+    method: &'static str,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// The requests a run would send first, and how many users they carry.
+struct Planned {
+    requests: Vec<http::Request<Vec<u8>>>,
+    users: usize,
+}
+
+/// The requests as the bulk plan itself cuts them (answering each with a synthetic
+/// success, so nothing is split or retried).
+fn planned<M: UsersMethod>(
+    endpoint: &Endpoint,
+    params: M::Params,
+    texts: &[&str],
+) -> Result<Planned, Fail> {
+    let mut plan = BulkPlan::<M>::new(endpoint, params, texts, BulkOptions::default())
+        .map_err(|e| usage(e.to_string()))?;
+    let now = Instant::now();
+    let mut requests = Vec::new();
+    while let BulkAction::Send(id, req) = plan.poll(now) {
+        requests.push(req);
+        let _ = plan.handle(now, id, Ok(http::Response::new(br#"{"ok":true}"#.to_vec())));
+    }
+    let users = plan.finish().applied.len();
+    Ok(Planned { requests, users })
+}
+
+/// Prints the requests for `texts`.
+pub(super) fn run(g: &Global, op: Op, texts: &[&str]) -> Result<u8, Fail> {
+    let token = Token::new("xoxp-dry-run").map_err(|e| usage(e.to_string()))?;
+    let mut b = Endpoint::builder(token).encoding(encoding(g));
+    if let Some(u) = &g.base_url {
+        b = b.base_url(u.clone());
+    }
+    let endpoint = b.build().map_err(|e| usage(e.to_string()))?;
+    let Planned { requests, users } = match op {
+        Op::Set(s) => planned::<SetSettings>(&endpoint, s, texts)?,
+        Op::Get => planned::<GetSettings>(&endpoint, (), texts)?,
+        Op::Clear => planned::<ClearSettings>(&endpoint, (), texts)?,
+    };
+    let printed: Vec<PrintedRequest> = requests
+        .iter()
+        .map(|req| PrintedRequest {
+            method: "POST",
+            url: req.uri().to_string(),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    let v = if k == http::header::AUTHORIZATION {
+                        "Bearer [redacted]".to_owned()
+                    } else {
+                        String::from_utf8_lossy(v.as_bytes()).into_owned()
+                    };
+                    (k.as_str().to_owned(), v)
+                })
+                .collect(),
+            body: String::from_utf8_lossy(req.body()).into_owned(),
+        })
+        .collect();
+    if g.json {
+        let report = DryRun {
+            schema_version: SCHEMA_VERSION,
+            dry_run: true,
+            method: op.method(),
+            requests: &printed,
+        };
+        let text = serde_json::to_string(&report).map_err(|e| usage(e.to_string()))?;
+        println!("{text}");
+    } else {
+        for r in &printed {
+            println!("POST {}", r.url);
+            for (k, v) in &r.headers {
+                println!("{k}: {v}");
+            }
+            println!("\n{}\n", r.body);
+        }
+        eprintln!(
+            "dry run: {} request(s) for {users} user(s); nothing sent",
+            printed.len(),
+        );
+    }
+    Ok(exit::OK)
+}

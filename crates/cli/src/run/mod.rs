@@ -1,0 +1,92 @@
+//! Executing a command: validation first, then the emulator, a dry run or a real bulk run.
+//! One file a command: [`settings`] (set, get, clear), [`dry_run`], [`demo`] and
+//! [`emulator`]; [`clients`] drives either transport.
+
+mod clients;
+mod demo;
+mod dry_run;
+mod emulator;
+mod settings;
+
+use slack_sessions_core::{
+    ClearSettings, GetSettings, Method, SessionDuration, SessionSettings, SetSettings,
+};
+
+use crate::args::{Cli, Command};
+use crate::report::exit;
+
+/// A run that ends with this exit code and, unless empty, this one-line message on stderr.
+#[derive(Debug)]
+pub struct Fail {
+    pub code: u8,
+    pub message: String,
+}
+
+/// A usage or validation error: exit 2, nothing sent.
+fn usage(message: impl Into<String>) -> Fail {
+    Fail {
+        code: exit::USAGE,
+        message: message.into(),
+    }
+}
+
+/// What a set/get/clear run does.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Set(SessionSettings),
+    Get,
+    Clear,
+}
+
+impl Op {
+    /// The Slack method.
+    fn method(self) -> &'static str {
+        match self {
+            Op::Set(_) => SetSettings::NAME,
+            Op::Get => GetSettings::NAME,
+            Op::Clear => ClearSettings::NAME,
+        }
+    }
+}
+
+/// Runs the command line; returns the exit code.
+pub fn execute(cli: Cli) -> Result<u8, Fail> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Emulator {
+            port,
+            rate_limit,
+            faults,
+        } => emulator::serve(*port, *rate_limit, faults.as_deref()),
+        Command::Demo => demo::run(g),
+        Command::Completions { shell } => crate::args::completions(*shell),
+        Command::Man => crate::args::man_page().map_err(|e| Fail {
+            code: exit::UNREACHABLE,
+            message: format!("cannot write the man page: {e}"),
+        }),
+        Command::Set {
+            duration,
+            quit_on_close,
+            users,
+        } => {
+            let mut settings = SessionSettings::new();
+            if let Some(d) = duration {
+                let d: SessionDuration = d
+                    .parse()
+                    .map_err(|e| usage(format!("invalid --duration {d:?}: {e}")))?;
+                settings = settings.duration(d);
+            }
+            if let Some(q) = quit_on_close {
+                settings = settings.desktop_app_browser_quit(*q);
+            }
+            if settings.is_empty() {
+                return Err(usage(
+                    "set needs --duration DUR and/or --quit-on-close true|false",
+                ));
+            }
+            settings::run(g, Op::Set(settings), users)
+        }
+        Command::Get { users } => settings::run(g, Op::Get, users),
+        Command::Clear { users } => settings::run(g, Op::Clear, users),
+    }
+}

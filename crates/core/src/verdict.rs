@@ -1,0 +1,187 @@
+//! [`verdict`]: the one rule that says what a failure means — retry, stop the run,
+//! isolate a bad member, or fail these users. [`RetryPolicy`](crate::RetryPolicy),
+//! [`Error::is_retryable`], [`Error::stops_run`], bulk work and the CLI's exit codes
+//! all ask it.
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::error::{CallError, Error, TransportKind};
+use crate::error_code::{ErrorClass, ErrorCode};
+
+/// What a failed attempt calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// Another try may succeed: after exponential backoff.
+    Backoff,
+    /// Another try may succeed: after the server's `Retry-After` (never less than the
+    /// policy's floor).
+    RetryAfter(Duration),
+    /// Nothing else will succeed either (auth, permission, the method is gone): stop the
+    /// whole run; users not yet tried are not attempted.
+    StopRun,
+    /// One member of the list spoils the call (an unknown user, a bot, or an argument
+    /// Slack refused): split the list to find it; a single user fails.
+    Isolate,
+    /// These users fail; others may still succeed.
+    Fail,
+}
+
+impl Verdict {
+    /// Whether another try may succeed.
+    pub fn retries(self) -> bool {
+        matches!(self, Verdict::Backoff | Verdict::RetryAfter(_))
+    }
+}
+
+/// The verdict on `error` for a method that is (or is not) idempotent: only an
+/// idempotent call may be sent again when Slack may already have acted on it
+/// (`fatal_error`, no answer, an unreadable answer).
+///
+/// ```
+/// use slack_sessions_core::sansio::{verdict, Verdict};
+/// use slack_sessions_core::{CallError, Error};
+/// let e = Error::Call(CallError::Http { status: http::StatusCode::BAD_GATEWAY, excerpt: String::new(), retry_after: None });
+/// assert_eq!(verdict(&e, true), Verdict::Backoff);
+/// assert_eq!(verdict(&e, false), Verdict::Fail);
+/// ```
+pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
+    let if_idempotent = |v: Verdict| if idempotent { v } else { Verdict::Fail };
+    match error {
+        Error::Invalid(_) => Verdict::Fail,
+        Error::Call(CallError::RateLimited { retry_after }) => Verdict::RetryAfter(*retry_after),
+        Error::Call(CallError::Api(api)) => match api.code.class() {
+            ErrorClass::RateLimit => Verdict::Backoff,
+            ErrorClass::Transient if api.code == ErrorCode::FatalError => {
+                if_idempotent(Verdict::Backoff)
+            }
+            ErrorClass::Transient => Verdict::Backoff,
+            ErrorClass::Auth | ErrorClass::Gone => Verdict::StopRun,
+            ErrorClass::PerUser => Verdict::Isolate,
+            _ if api.code == ErrorCode::InvalidArguments => Verdict::Isolate,
+            _ => Verdict::Fail,
+        },
+        Error::Call(CallError::Http {
+            status,
+            retry_after,
+            ..
+        }) => {
+            let transient = matches!(
+                *status,
+                StatusCode::INTERNAL_SERVER_ERROR
+                    | StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+                    | StatusCode::REQUEST_TIMEOUT
+            );
+            match (transient, retry_after) {
+                (false, _) => Verdict::Fail,
+                (true, Some(d)) => if_idempotent(Verdict::RetryAfter(*d)),
+                (true, None) => if_idempotent(Verdict::Backoff),
+            }
+        }
+        Error::Call(CallError::Decode(_)) => if_idempotent(Verdict::Backoff),
+        Error::Transport(t) => match t.kind {
+            // Nothing was sent.
+            TransportKind::Connect => Verdict::Backoff,
+            TransportKind::Timeout | TransportKind::Io | TransportKind::BodyTooLarge => {
+                if_idempotent(Verdict::Backoff)
+            }
+            _ => Verdict::Fail,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApiError, DecodeError, InvalidInput, TransportFailure};
+
+    fn api(code: &str) -> Error {
+        Error::Call(CallError::Api(ApiError {
+            code: ErrorCode::from_wire(code),
+            needed: None,
+            provided: None,
+            messages: vec![],
+            warnings: vec![],
+        }))
+    }
+
+    fn http(status: u16, retry_after: Option<u64>) -> Error {
+        Error::Call(CallError::Http {
+            status: StatusCode::from_u16(status).unwrap(),
+            excerpt: String::new(),
+            retry_after: retry_after.map(Duration::from_secs),
+        })
+    }
+
+    fn transport(kind: TransportKind) -> Error {
+        Error::Transport(TransportFailure::new(kind, "x"))
+    }
+
+    /// Every error class × status × idempotency, in one table: the rule, written out.
+    #[test]
+    fn the_rule_as_a_table() {
+        use Verdict::*;
+        let d = Duration::from_secs;
+        let decode = Error::Call(CallError::Decode(DecodeError {
+            status: StatusCode::OK,
+            reason: "eof".into(),
+            excerpt: String::new(),
+        }));
+        let limited = Error::Call(CallError::RateLimited { retry_after: d(7) });
+        // (error, verdict when idempotent, verdict when not)
+        let table: Vec<(Error, Verdict, Verdict)> = vec![
+            // Slack's classes, through a code of each.
+            (api("internal_error"), Backoff, Backoff),
+            (api("service_unavailable"), Backoff, Backoff),
+            (api("request_timeout"), Backoff, Backoff),
+            (api("fatal_error"), Backoff, Fail),
+            (api("ratelimited"), Backoff, Backoff),
+            (api("invalid_auth"), StopRun, StopRun),
+            (api("missing_scope"), StopRun, StopRun),
+            (api("not_an_admin"), StopRun, StopRun),
+            (api("token_revoked"), StopRun, StopRun),
+            (api("unknown_method"), StopRun, StopRun),
+            (api("method_deprecated"), StopRun, StopRun),
+            (api("user_not_found"), Isolate, Isolate),
+            (api("bots_not_allowed"), Isolate, Isolate),
+            (api("invalid_arguments"), Isolate, Isolate),
+            (api("invalid_form_data"), Fail, Fail),
+            (api("at_least_one_session_setting_required"), Fail, Fail),
+            (api("unable_to_update_existing_sessions"), Fail, Fail),
+            (api("shiny_new_code"), Fail, Fail),
+            (api(""), Fail, Fail),
+            // HTTP statuses.
+            (limited, RetryAfter(d(7)), RetryAfter(d(7))),
+            (http(408, None), Backoff, Fail),
+            (http(500, None), Backoff, Fail),
+            (http(502, None), Backoff, Fail),
+            (http(503, None), Backoff, Fail),
+            (http(503, Some(2)), RetryAfter(d(2)), Fail),
+            (http(504, None), Backoff, Fail),
+            (http(501, None), Fail, Fail),
+            (http(400, None), Fail, Fail),
+            (http(401, None), Fail, Fail),
+            (http(404, Some(1)), Fail, Fail),
+            (decode, Backoff, Fail),
+            // No answer.
+            (transport(TransportKind::Connect), Backoff, Backoff),
+            (transport(TransportKind::Timeout), Backoff, Fail),
+            (transport(TransportKind::Io), Backoff, Fail),
+            (transport(TransportKind::BodyTooLarge), Backoff, Fail),
+            (transport(TransportKind::Tls), Fail, Fail),
+            (transport(TransportKind::Other), Fail, Fail),
+            (Error::Invalid(InvalidInput::NoSetting), Fail, Fail),
+        ];
+        for (e, idem, not) in &table {
+            assert_eq!(verdict(e, true), *idem, "{e:?}, idempotent");
+            assert_eq!(verdict(e, false), *not, "{e:?}, not idempotent");
+            // The helpers on Error say the same.
+            assert_eq!(e.is_retryable(), idem.retries(), "{e:?}");
+            assert_eq!(e.stops_run(), *idem == StopRun, "{e:?}");
+        }
+    }
+}
