@@ -69,7 +69,7 @@ fn bulk_plan(c: &mut Criterion) {
                 BulkPlan::<SetSettings>::new(&ep, settings, &ids, BulkOptions::default())
                     .expect("plan");
             while let BulkAction::Send(id, _req) = plan.poll(now) {
-                plan.handle(now, id, Ok(http::Response::new(ok.clone())));
+                let _ = plan.handle(now, id, Ok(http::Response::new(ok.clone())));
             }
             plan.finish()
         })

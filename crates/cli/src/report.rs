@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use slack_sessions_core::{BulkReport, CallError, Error, ErrorClass, GetSettingsOutput};
+use slack_sessions_core::{BulkReport, Error, GetSettingsOutput};
 
 use crate::users::{echo, Input};
 
@@ -214,14 +214,8 @@ impl Outcome {
 }
 
 /// A failure that says Slack could not be reached or kept failing, rather than that it
-/// refused some users.
+/// refused some users: no answer came, or the core's one rule (`Error::is_retryable`)
+/// says a later try might have succeeded.
 fn gave_up(e: &Error) -> bool {
-    match e {
-        Error::Call(CallError::Api(a)) => matches!(
-            a.code.class(),
-            ErrorClass::Transient | ErrorClass::RateLimit
-        ),
-        Error::Call(_) | Error::Transport(_) => true,
-        _ => false,
-    }
+    e.transport_kind().is_some() || e.is_retryable()
 }

@@ -26,9 +26,16 @@ pub struct Input {
 }
 
 impl Input {
+    /// An input with `text` trimmed of any white space (Unicode's, so a vertical tab too).
     fn new(text: impl Into<String>, origin: String) -> Self {
+        let text: String = text.into();
+        let trimmed = text.trim();
         Input {
-            text: text.into(),
+            text: if trimmed.len() == text.len() {
+                text
+            } else {
+                trimmed.to_owned()
+            },
             origin,
             problem: None,
         }
@@ -274,6 +281,15 @@ mod tests {
         let bad = invalid(&v);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].0.origin, "line 2 of f");
+    }
+
+    /// Found by the `users_file` fuzz target: a vertical tab before an ID on a line.
+    #[test]
+    fn every_kind_of_white_space_is_trimmed() {
+        let v = parse("f", "# list\nU1\n\u{b}  W00000002  \nbad\n");
+        assert_eq!(texts(&v), ["U1", "W00000002", "bad"]);
+        let v = parse("f.csv", "user_id,name\n\u{b}U1\u{b},a\n");
+        assert_eq!(texts(&v), ["U1"]);
     }
 
     #[test]

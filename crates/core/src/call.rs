@@ -167,6 +167,7 @@ impl<M: Method> InFlight<M> {
     }
 
     /// Takes the outcome of the request and gives the call back, to poll again.
+    #[must_use = "the call goes on: poll it again"]
     pub fn handle(
         self,
         now: Instant,

@@ -55,12 +55,21 @@ pub struct Arg<'a> {
     pub value: ArgValue<'a>,
 }
 
+/// Keeps [`Method`] and [`Output`] for this crate's own types.
+pub(crate) mod sealed {
+    /// Implemented only inside this crate.
+    pub trait Sealed {}
+}
+
 /// The typed payload of a successful (`ok:true`) answer.
+///
+/// Sealed, like [`Method`]: the methods and their outputs are this crate's to add, so
+/// that a new Slack method never forces a breaking change on other crates' impls.
 ///
 /// The decoder reads the answer in one pass and offers each field that is not part of
 /// Slack's envelope (`ok`, `error`, `warning`, `needed`, `provided`, `response_metadata`)
 /// to [`Output::visit_field`].
-pub trait Output: Default + Send + 'static {
+pub trait Output: sealed::Sealed + Default + Send + 'static {
     /// Takes the value of `key` from `map` if this output knows the field, and says so.
     /// Returning `Ok(false)` leaves the value to be skipped.
     fn visit_field<'de, A: MapAccess<'de>>(
@@ -93,6 +102,8 @@ pub struct Reconciled {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Empty;
 
+impl sealed::Sealed for Empty {}
+
 impl Output for Empty {
     fn visit_field<'de, A: MapAccess<'de>>(
         &mut self,
@@ -104,7 +115,12 @@ impl Output for Empty {
 }
 
 /// A Slack Web API method: its name, limits, arguments and typed output.
-pub trait Method {
+///
+/// Sealed: the methods are this crate's ([`SetSettings`](crate::SetSettings),
+/// [`GetSettings`](crate::GetSettings), [`ClearSettings`](crate::ClearSettings); more of
+/// the `admin.users.session.*` family to come), so that their shared machinery can grow
+/// without breaking anyone. Ask for a method you need in an issue.
+pub trait Method: sealed::Sealed {
     /// The dotted name, e.g. `admin.users.session.setSettings`.
     const NAME: &'static str;
     /// The rate-limit tier.

@@ -21,6 +21,7 @@
 //! Fixed tokens ([`TOKENS`]) and user ranges ([`user_kind`]) are documented in the crate
 //! README; faults are described by [`FaultPlan`].
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod directory;
@@ -46,7 +47,9 @@ pub use directory::{
     MAX_USERS_IN_DIRECTORY, MEMBER_TOKEN, READONLY_TOKEN, REVOKED_TOKEN, TOKENS,
 };
 pub use faults::{Fault, FaultPlan, FaultSpecError};
-pub use log::{LogEntry, TokenSource};
+pub use log::{
+    LogEntry, TokenSource, MAX_LOGGED_ARG, MAX_LOGGED_HEADER, MAX_LOGGED_HEADERS, MAX_LOG_BYTES,
+};
 pub use server::{MAX_HEAD, MAX_REQUEST_BODY};
 pub use slack::{Settings, MAX_DURATION, MAX_USERS, MIN_DURATION};
 

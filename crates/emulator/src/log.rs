@@ -114,7 +114,7 @@ impl LogEntry {
 }
 
 impl Log {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Log {
             capacity,
             entries: Mutex::new(Entries::default()),
@@ -122,18 +122,18 @@ impl Log {
         }
     }
 
-    pub fn wants_entries(&self) -> bool {
+    pub(crate) fn wants_entries(&self) -> bool {
         self.capacity > 0
     }
 
     /// Counts a request that gets no entry, under `outcome` and `requests`.
-    pub fn count_only(&self, outcome: &str) {
+    pub(crate) fn count_only(&self, outcome: &str) {
         let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         *c.entry(outcome.to_owned()).or_default() += 1;
         *c.entry("requests".into()).or_default() += 1;
     }
 
-    pub fn record(&self, mut entry: LogEntry) {
+    pub(crate) fn record(&self, mut entry: LogEntry) {
         self.count_only(&entry.outcome);
         if self.capacity == 0 {
             return;
@@ -152,23 +152,23 @@ impl Log {
 
     /// About how many bytes the kept entries hold.
     #[cfg(test)]
-    pub fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
 
-    pub fn count(&self, outcome: &str) -> u64 {
+    pub(crate) fn count(&self, outcome: &str) -> u64 {
         let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         counts.get(outcome).copied().unwrap_or(0)
     }
 
-    pub fn counts(&self) -> BTreeMap<String, u64> {
+    pub(crate) fn counts(&self) -> BTreeMap<String, u64> {
         self.counts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 
-    pub fn entries(&self) -> Vec<LogEntry> {
+    pub(crate) fn entries(&self) -> Vec<LogEntry> {
         self.entries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -178,7 +178,7 @@ impl Log {
             .collect()
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         *self.entries.lock().unwrap_or_else(|p| p.into_inner()) = Entries::default();
         self.counts
             .lock()

@@ -15,7 +15,7 @@ pub(crate) struct RateLimiter {
 }
 
 impl RateLimiter {
-    pub fn new(per_minute: Option<u32>) -> Self {
+    pub(crate) fn new(per_minute: Option<u32>) -> Self {
         RateLimiter {
             per_minute: per_minute.filter(|n| *n > 0),
             buckets: Mutex::new(HashMap::new()),
@@ -23,7 +23,7 @@ impl RateLimiter {
     }
 
     /// `None` when the call may go; else the whole seconds to wait (at least 1).
-    pub fn check(&self, token: &str, method: &'static str, now: Instant) -> Option<u64> {
+    pub(crate) fn check(&self, token: &str, method: &'static str, now: Instant) -> Option<u64> {
         let limit = f64::from(self.per_minute?);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let (tokens, last) = buckets

@@ -42,11 +42,11 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub fn snapshot(&self) -> HashMap<String, Settings> {
+    pub(crate) fn snapshot(&self) -> HashMap<String, Settings> {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn get(&self, user: &str) -> Option<Settings> {
+    pub(crate) fn get(&self, user: &str) -> Option<Settings> {
         self.users
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -54,7 +54,7 @@ impl Store {
             .copied()
     }
 
-    pub fn clear_all(&self) {
+    pub(crate) fn clear_all(&self) {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }

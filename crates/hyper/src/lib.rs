@@ -20,6 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod bulk;
@@ -104,6 +105,31 @@ impl Adapter for Async {
             valid,
         ))
     }
+}
+
+// The client and its error cross tasks and threads, and so do the futures it returns.
+#[cfg(feature = "tokio")]
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<DefaultClient>();
+    send_sync::<Error>();
+    send_sync::<ClientBuilder>();
+};
+
+/// Never called: it compiles only if the futures of the default client are `Send`.
+#[cfg(feature = "tokio")]
+#[allow(dead_code)]
+fn futures_are_send(c: &DefaultClient, s: &SetSettings, g: &GetSettings, x: &ClearSettings) {
+    fn send<T: Send>(_: &T) {}
+    send(&c.set_settings(s));
+    send(&c.get_settings(g));
+    send(&c.clear_settings(x));
+    send(&c.apply_bulk::<SetSettings, _, _>(
+        slack_sessions_core::SessionSettings::new(),
+        ["U1"],
+        BulkRun::default(),
+        |_| {},
+    ));
 }
 
 struct Inner<C, T> {

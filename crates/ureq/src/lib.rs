@@ -20,6 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod bulk;
@@ -162,6 +163,14 @@ impl Client {
         self.inner.config.next_policy()
     }
 }
+
+// The client and its error cross threads.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Client>();
+    send_sync::<Error>();
+    send_sync::<ClientBuilder>();
+};
 
 pub(crate) fn sleep_until(t: Instant) {
     let now = Instant::now();

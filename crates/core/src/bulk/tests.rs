@@ -1,7 +1,20 @@
 use std::collections::{HashMap, HashSet};
 
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{Request, Response};
+
 use super::*;
+use crate::endpoint::Endpoint;
+use crate::error::InvalidInput;
+use crate::error::{Error, TransportFailure, TransportKind};
 use crate::pacer::Pacer;
+use crate::pacer::SharedPacer;
+use crate::retry::RetryPolicy;
+use crate::user::{InvalidUserId, UserId};
+use crate::UsersMethod;
 use crate::{
     ClearSettings, ErrorCode, GetSettings, Method, SessionSettings, SetSettings, Tier, Token,
 };
@@ -59,7 +72,7 @@ fn run<M: UsersMethod>(
             BulkAction::WaitUntil(t) => {
                 // Answers in flight arrive before the clock moves.
                 if let Some((id, a)) = pending.pop_front() {
-                    plan.handle(now, id, a);
+                    let _ = plan.handle(now, id, a);
                 } else {
                     assert!(t > now);
                     now = t;
@@ -67,7 +80,7 @@ fn run<M: UsersMethod>(
             }
             BulkAction::Pending => {
                 let (id, a) = pending.pop_front().expect("pending with nothing in flight");
-                plan.handle(now, id, a);
+                let _ = plan.handle(now, id, a);
             }
             BulkAction::Done => return (plan.finish(), now - t0),
         }
@@ -385,7 +398,7 @@ fn a_driver_that_quits_early_loses_no_one() {
         panic!()
     };
     assert!(matches!(plan.poll(now), BulkAction::Pending));
-    plan.handle(now, id, Ok(ok()));
+    let _ = plan.handle(now, id, Ok(ok()));
     let report = plan.finish();
     assert_eq!(report.applied.len(), 1000);
     assert_eq!(report.not_attempted.len(), 4000);
@@ -448,7 +461,7 @@ fn events_tell_what_became_of_each_request() {
         } else {
             Ok(fake_slack(&bad, &req))
         };
-        plan.handle(now, id, answer);
+        let _ = plan.handle(now, id, answer);
         events.extend(plan.drain_events());
         if let BulkAction::WaitUntil(_) = plan.poll(now) {
             break;
@@ -601,4 +614,41 @@ fn failed_users_share_one_error() {
         .iter()
         .all(|f| Arc::ptr_eq(&f.error, &report.failed[0].error)));
     assert!(report.failed[0].code().len() <= crate::MAX_CODE_BYTES);
+}
+
+/// Issue 10: getSettings output comes in input order, whatever order answers arrive in.
+#[test]
+fn get_settings_output_keeps_input_order() {
+    let users = ids(2_500);
+    let opts = BulkOptions {
+        max_in_flight: 3,
+        ..BulkOptions::default()
+    };
+    let mut plan = BulkPlan::<GetSettings>::new(&endpoint(), (), &users, opts).unwrap();
+    let now = Instant::now();
+    let mut flying = Vec::new();
+    loop {
+        match plan.poll(now) {
+            BulkAction::Send(id, req) => flying.push((id, users_in(&req))),
+            BulkAction::Pending | BulkAction::WaitUntil(_) => {
+                // The newest request answers first.
+                let (id, us) = flying.pop().expect("something in flight");
+                let none: Vec<String> = us.iter().map(|u| format!("\"{u}\"")).collect();
+                let body = format!(
+                    r#"{{"ok":true,"no_settings_applied":[{}]}}"#,
+                    none.join(",")
+                );
+                let _ = plan.handle(now, id, Ok(Response::new(body.into_bytes())));
+            }
+            BulkAction::Done => break,
+        }
+    }
+    let report = plan.finish();
+    let got: Vec<&str> = report
+        .output
+        .no_settings_applied
+        .iter()
+        .map(UserId::as_str)
+        .collect();
+    assert_eq!(got, users.iter().map(String::as_str).collect::<Vec<_>>());
 }

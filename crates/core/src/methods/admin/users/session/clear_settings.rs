@@ -21,6 +21,8 @@ impl ClearSettings {
     }
 }
 
+impl crate::method::sealed::Sealed for ClearSettings {}
+
 impl Method for ClearSettings {
     const NAME: &'static str = "admin.users.session.clearSettings";
     const TIER: Tier = Tier::Tier4;

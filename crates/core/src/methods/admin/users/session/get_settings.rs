@@ -57,6 +57,8 @@ pub struct GetSettingsOutput {
     pub not_returned: Vec<UserId>,
 }
 
+impl crate::method::sealed::Sealed for GetSettingsOutput {}
+
 impl Output for GetSettingsOutput {
     fn visit_field<'de, A: MapAccess<'de>>(
         &mut self,
@@ -96,6 +98,8 @@ impl Output for GetSettingsOutput {
         }
     }
 }
+
+impl crate::method::sealed::Sealed for GetSettings {}
 
 impl Method for GetSettings {
     const NAME: &'static str = "admin.users.session.getSettings";

@@ -103,6 +103,8 @@ impl SetSettings {
     }
 }
 
+impl crate::method::sealed::Sealed for SetSettings {}
+
 impl Method for SetSettings {
     const NAME: &'static str = "admin.users.session.setSettings";
     const TIER: Tier = Tier::Tier4;

@@ -1,0 +1,41 @@
+//! [`RequestEvent`]: one handled request of a bulk run, for a verbose log.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What became of a chunk after one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Disposition {
+    /// Applied to every user of the chunk.
+    Applied,
+    /// Split in halves to isolate a bad member.
+    Split,
+    /// Sent again after this wait.
+    Retry(Duration),
+    /// Settled as failed.
+    Failed,
+    /// The run stopped (auth or permission error); the chunk is not attempted.
+    Stopped,
+}
+
+/// One handled request of a bulk run, for a verbose log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestEvent {
+    /// The Slack method.
+    pub method: &'static str,
+    /// Users in the request.
+    pub users: usize,
+    /// The HTTP status, or `None` when no answer came.
+    pub status: Option<u16>,
+    /// `ok`, or the error's short code ([`Error::short_code`]).
+    pub code: String,
+    /// Which attempt of this chunk it was, from 1.
+    pub attempt: u32,
+    /// What happens next.
+    pub disposition: Disposition,
+}
+
+/// A shared callback that sees every [`RequestEvent`] of a bulk run.
+pub type RequestObserver = Arc<dyn Fn(&RequestEvent) + Send + Sync>;

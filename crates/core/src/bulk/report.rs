@@ -1,0 +1,131 @@
+//! [`BulkReport`]: where every user of a bulk run ended, and what happened on the way.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::error::{CallError, Error, TransportKind};
+use crate::user::{InvalidUserId, UserId};
+
+/// A user the API refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// The user.
+    pub user_id: UserId,
+    /// The error that settled it, shared by the users of one request.
+    pub error: Arc<Error>,
+}
+
+impl Failed {
+    /// Slack's code, or a short name for a failure without one (`http_503`, `timeout`, …).
+    pub fn code(&self) -> Cow<'_, str> {
+        short_code(&self.error)
+    }
+}
+
+/// A short, stable name for an error: Slack's code when it has one. Borrowed from the
+/// error except for HTTP statuses, so naming the code of many users copies nothing.
+pub(crate) fn short_code(e: &Error) -> Cow<'_, str> {
+    match e {
+        Error::Call(CallError::Api(a)) => Cow::Borrowed(a.code.as_str()),
+        Error::Call(CallError::RateLimited { .. }) => "ratelimited".into(),
+        Error::Call(CallError::Http { status, .. }) => format!("http_{}", status.as_u16()).into(),
+        Error::Call(CallError::Decode(_)) => "decode_error".into(),
+        Error::Transport(t) => match t.kind {
+            TransportKind::Connect => "connect_error",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Io => "io_error",
+            TransportKind::BodyTooLarge => "body_too_large",
+            TransportKind::Tls => "tls_error",
+            _ => "transport_error",
+        }
+        .into(),
+        Error::Invalid(_) => "invalid_input".into(),
+    }
+}
+
+/// An input that is not a user ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The input as given.
+    pub input: String,
+    /// Why it was refused.
+    pub reason: InvalidUserId,
+}
+
+/// Where things stand, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Users settled so far (applied, failed or not attempted).
+    pub done: usize,
+    /// Valid distinct users found so far plus the inputs not yet read (the input is read
+    /// chunk by chunk, as requests go out); exact once the input is exhausted, and for a
+    /// list with no invalid or duplicate entries, exact from the start.
+    pub total: usize,
+    /// Requests handed out, retries included.
+    pub requests: u64,
+    /// Retries decided.
+    pub retries: u64,
+}
+
+/// The outcome of a bulk run: every distinct input is in exactly one of `applied`,
+/// `failed`, `invalid`, `not_attempted` and `not_returned`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct BulkReport<O> {
+    /// Distinct inputs given.
+    pub requested: usize,
+    /// Users the method succeeded for.
+    pub applied: Vec<UserId>,
+    /// Users the API refused, with the error.
+    pub failed: Vec<Failed>,
+    /// Inputs that are not user IDs.
+    pub invalid: Vec<Invalid>,
+    /// Users never tried, because the run stopped (an auth or permission error, or
+    /// Slack unreachable) before their turn.
+    pub not_attempted: Vec<UserId>,
+    /// Users the call succeeded for but whose answer left them out (getSettings: Slack
+    /// leaves out users with no active session). Not a failure.
+    pub not_returned: Vec<UserId>,
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Retries decided.
+    pub retries: u64,
+    /// Times a request had to wait (for the pacer or a retry).
+    pub waits: u64,
+    /// HTTP 429 answers received.
+    pub rate_limited: u64,
+    /// The merged payload of every successful chunk (e.g. all users' settings).
+    pub output: O,
+    /// Slack's warnings, each once.
+    pub warnings: Vec<String>,
+    /// The error that stopped the run early, if one did.
+    pub stopped_by: Option<Error>,
+}
+
+impl<O> BulkReport<O> {
+    /// The same report with its payload turned by `f` (e.g. dropped, or taken out).
+    pub fn map_output<P>(self, f: impl FnOnce(O) -> P) -> BulkReport<P> {
+        BulkReport {
+            requested: self.requested,
+            applied: self.applied,
+            failed: self.failed,
+            invalid: self.invalid,
+            not_attempted: self.not_attempted,
+            not_returned: self.not_returned,
+            requests: self.requests,
+            retries: self.retries,
+            waits: self.waits,
+            rate_limited: self.rate_limited,
+            output: f(self.output),
+            warnings: self.warnings,
+            stopped_by: self.stopped_by,
+        }
+    }
+
+    /// True when the method succeeded for every input (users an answer left out count
+    /// as a success).
+    pub fn is_complete_success(&self) -> bool {
+        self.failed.is_empty() && self.invalid.is_empty() && self.not_attempted.is_empty()
+    }
+}
