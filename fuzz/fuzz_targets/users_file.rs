@@ -10,7 +10,13 @@ use libfuzzer_sys::fuzz_target;
 mod users;
 
 fuzz_target!(|data: &[u8]| {
-    let lines = data.split(|b| *b == b'\n').count();
+    // Lines as a CSV reader counts them: `\n`, `\r\n`, or a lone `\r`.
+    let lone_cr = data
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\r' && data.get(i + 1) != Some(&b'\n'))
+        .count();
+    let lines = data.split(|b| *b == b'\n').count() + lone_cr;
     match users::parse_file("f", data) {
         Ok(inputs) => {
             assert!(inputs.len() <= lines);
