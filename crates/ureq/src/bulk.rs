@@ -13,8 +13,12 @@ use crate::{sleep_until, Client, Error};
 
 impl Client {
     /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
-    /// `progress` after each settled chunk. Fails only on bad params or options: every
-    /// user ends in the report.
+    /// `progress` after each settled chunk, in order. Fails only on bad params or options:
+    /// every user ends in the report.
+    ///
+    /// `progress` must be `Send` even for one thread: the concurrency is a value known
+    /// only at run time, and with more than one thread the callback runs on the worker
+    /// threads (one at a time, under the plan's lock).
     pub fn apply_bulk<M, I, S>(
         &self,
         params: M::Params,
