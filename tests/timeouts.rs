@@ -9,6 +9,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::*;
+use slack_sessions::blocking::Blocking;
+use slack_sessions::r#async::Async;
+use slack_sessions::sansio::ClientConfig;
 use slack_sessions::{ClearSettings, Token, TransportKind, UserIds};
 
 const TIMEOUT: Duration = Duration::from_millis(1_000);
@@ -67,11 +70,14 @@ fn a_dripping_answer_times_out_on_both_transports() {
     let (addr, _server) = dripping_server(2);
     let base = format!("http://{addr}/api/");
 
-    let c = slack_sessions::blocking::Client::builder(token())
+    let config = ClientConfig::new(token())
         .base_url(&base)
         .timeout(TIMEOUT)
         .retry_policy(fast_retries(0))
-        .pacing(false)
+        .pacing(false);
+    let c = config
+        .clone()
+        .with_adapter::<Blocking>()
         .build()
         .expect("client");
     let started = Instant::now();
@@ -83,13 +89,7 @@ fn a_dripping_answer_times_out_on_both_transports() {
     let started = Instant::now();
     let e = rt
         .block_on(async {
-            let c = slack_sessions::r#async::Client::builder(token())
-                .base_url(&base)
-                .timeout(TIMEOUT)
-                .retry_policy(fast_retries(0))
-                .pacing(false)
-                .build()
-                .expect("client");
+            let c = config.with_adapter::<Async>().build().expect("client");
             c.clear_settings(&clear()).await
         })
         .expect_err("whole-call timeout");

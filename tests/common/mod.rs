@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use slack_sessions::blocking as bl;
 use slack_sessions::r#async as hy;
+use slack_sessions::sansio::ClientConfig;
 use slack_sessions::{Encoding, RetryPolicy, Token, TokenPlacement};
 use slack_sessions_emulator::Emulator;
 
@@ -56,27 +57,24 @@ pub fn emulator() -> Emulator {
         .expect("emulator")
 }
 
-/// The same settings on either client's builder (their setter names are shared).
-macro_rules! configured {
-    ($builder:expr, $emu:expr, $s:expr) => {
-        $builder
-            .base_url($emu.base_url())
-            .encoding($s.encoding)
-            .token_placement($s.placement)
-            .timeout($s.timeout)
-            .retry_policy(fast_retries($s.max_retries))
-            .pacing($s.pacing)
-    };
+/// The same settings on either client's builder: both are a `ClientConfig`.
+fn configured<A>(b: ClientConfig<A>, emu: &Emulator, s: &Setup) -> ClientConfig<A> {
+    b.base_url(emu.base_url())
+        .encoding(s.encoding)
+        .token_placement(s.placement)
+        .timeout(s.timeout)
+        .retry_policy(fast_retries(s.max_retries))
+        .pacing(s.pacing)
 }
 
 pub fn blocking(emu: &Emulator, s: &Setup) -> bl::Client {
     let b = bl::Client::builder(Token::new(&s.token).expect("token"));
-    configured!(b, emu, s).build().expect("blocking client")
+    configured(b, emu, s).build().expect("blocking client")
 }
 
 pub fn asynchronous(emu: &Emulator, s: &Setup) -> hy::DefaultClient {
     let b = hy::Client::builder(Token::new(&s.token).expect("token"));
-    configured!(b, emu, s).build().expect("async client")
+    configured(b, emu, s).build().expect("async client")
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {

@@ -6,6 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use slack_sessions::blocking::Blocking;
+use slack_sessions::r#async::Async;
+use slack_sessions::sansio::ClientConfig;
 use slack_sessions::{
     BulkReport, BulkRun, Empty, RetryPolicy, SessionDuration, SessionSettings, Token,
 };
@@ -85,25 +88,24 @@ pub fn soak(transport: Transport, n: usize, chunk: usize, seed: u64) -> Soak {
         .duration(SessionDuration::from_secs(43_200).expect("duration"))
         .desktop_app_browser_quit(true);
     let run = BulkRun::default().concurrency(4).chunk_size(chunk);
+    // Both builders are a `ClientConfig`: one set of settings for either.
+    let config = ClientConfig::new(token)
+        .base_url(emu.base_url())
+        .retry_policy(policy)
+        .pacing(false)
+        .max_body(256 << 10)
+        .timeout(Duration::from_secs(10));
     let started = Instant::now();
     let report: BulkReport<Empty> = match transport {
-        Transport::Blocking => slack_sessions::blocking::Client::builder(token)
-            .base_url(emu.base_url())
-            .retry_policy(policy)
-            .pacing(false)
-            .max_body(256 << 10)
-            .timeout(Duration::from_secs(10))
+        Transport::Blocking => config
+            .with_adapter::<Blocking>()
             .build()
             .expect("client")
             .set_settings_bulk(&inputs, settings, run, |_| {})
             .expect("bulk"),
         Transport::Async => runtime().block_on(async {
-            slack_sessions::r#async::Client::builder(token)
-                .base_url(emu.base_url())
-                .retry_policy(policy)
-                .pacing(false)
-                .max_body(256 << 10)
-                .timeout(Duration::from_secs(10))
+            config
+                .with_adapter::<Async>()
                 .build()
                 .expect("client")
                 .set_settings_bulk(&inputs, settings, run, |_| {})

@@ -55,7 +55,7 @@ pub trait Adapter {
 /// assert_eq!(valid.timeout, Duration::from_secs(5));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 #[must_use = "a configuration does nothing until it is built"]
 pub struct ClientConfig<A = ()> {
@@ -72,26 +72,6 @@ pub struct ClientConfig<A = ()> {
     user_agent_suffix: Option<String>,
     proxy_from_env: bool,
     adapter: PhantomData<fn() -> A>,
-}
-
-impl<A> Clone for ClientConfig<A> {
-    fn clone(&self) -> Self {
-        ClientConfig {
-            token: self.token.clone(),
-            base_url: self.base_url.clone(),
-            encoding: self.encoding,
-            token_placement: self.token_placement,
-            allow_insecure_http: self.allow_insecure_http,
-            connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
-            max_body: self.max_body,
-            retry: self.retry,
-            pacer: self.pacer.clone(),
-            user_agent_suffix: self.user_agent_suffix.clone(),
-            proxy_from_env: self.proxy_from_env,
-            adapter: PhantomData,
-        }
-    }
 }
 
 /// A checked [`ClientConfig`]: the endpoint is built and every number is in range.
@@ -251,7 +231,7 @@ impl<A> ClientConfig<A> {
         self
     }
 
-    /// The same settings for another adapter.
+    /// The same settings for another adapter (e.g. one configuration for both clients).
     pub fn with_adapter<B>(self) -> ClientConfig<B> {
         ClientConfig {
             token: self.token,

@@ -285,6 +285,39 @@ pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
     out
 }
 
+/// Errors of every kind, built in one line, for the tests of the rules that read them.
+#[cfg(test)]
+pub(crate) mod test_errors {
+    use std::time::Duration;
+
+    use http::StatusCode;
+
+    use super::{ApiError, CallError, Error, TransportFailure, TransportKind};
+    use crate::error_code::ErrorCode;
+
+    pub(crate) fn api(code: &str) -> Error {
+        Error::Call(CallError::Api(ApiError {
+            code: ErrorCode::from_wire(code),
+            needed: None,
+            provided: None,
+            messages: vec![],
+            warnings: vec![],
+        }))
+    }
+
+    pub(crate) fn http(status: u16, retry_after: Option<u64>) -> Error {
+        Error::Call(CallError::Http {
+            status: StatusCode::from_u16(status).unwrap(),
+            excerpt: String::new(),
+            retry_after: retry_after.map(Duration::from_secs),
+        })
+    }
+
+    pub(crate) fn transport(kind: TransportKind) -> Error {
+        Error::Transport(TransportFailure::new(kind, "x"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

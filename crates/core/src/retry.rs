@@ -181,33 +181,9 @@ pub(crate) fn splitmix64(mut x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{
-        ApiError, CallError, DecodeError, InvalidInput, TransportFailure, TransportKind,
-    };
-    use crate::ErrorCode;
+    use crate::error::test_errors::{api, http, transport};
+    use crate::error::{CallError, DecodeError, InvalidInput, TransportKind};
     use http::StatusCode;
-
-    fn api(code: &str) -> Error {
-        Error::Call(CallError::Api(ApiError {
-            code: ErrorCode::from_wire(code),
-            needed: None,
-            provided: None,
-            messages: vec![],
-            warnings: vec![],
-        }))
-    }
-
-    fn http(status: u16) -> Error {
-        Error::Call(CallError::Http {
-            status: StatusCode::from_u16(status).unwrap(),
-            excerpt: String::new(),
-            retry_after: None,
-        })
-    }
-
-    fn transport(kind: TransportKind) -> Error {
-        Error::Transport(TransportFailure::new(kind, "x"))
-    }
 
     fn retries(p: &RetryPolicy, e: &Error, idempotent: bool) -> bool {
         matches!(
@@ -224,9 +200,9 @@ mod tests {
             api("service_unavailable"),
             api("request_timeout"),
             api("ratelimited"),
-            http(500),
-            http(502),
-            http(503),
+            http(500, None),
+            http(502, None),
+            http(503, None),
             transport(TransportKind::Connect),
         ] {
             assert!(retries(&p, &e, true), "{e:?}");
@@ -259,8 +235,8 @@ mod tests {
             api("at_least_one_session_setting_required"),
             api("unknown_method"),
             api("something_new"),
-            http(400),
-            http(404),
+            http(400, None),
+            http(404, None),
             transport(TransportKind::Tls),
             Error::Invalid(InvalidInput::NoSetting),
         ] {

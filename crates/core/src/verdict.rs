@@ -97,29 +97,8 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{ApiError, DecodeError, InvalidInput, TransportFailure};
-
-    fn api(code: &str) -> Error {
-        Error::Call(CallError::Api(ApiError {
-            code: ErrorCode::from_wire(code),
-            needed: None,
-            provided: None,
-            messages: vec![],
-            warnings: vec![],
-        }))
-    }
-
-    fn http(status: u16, retry_after: Option<u64>) -> Error {
-        Error::Call(CallError::Http {
-            status: StatusCode::from_u16(status).unwrap(),
-            excerpt: String::new(),
-            retry_after: retry_after.map(Duration::from_secs),
-        })
-    }
-
-    fn transport(kind: TransportKind) -> Error {
-        Error::Transport(TransportFailure::new(kind, "x"))
-    }
+    use crate::error::test_errors::{api, http, transport};
+    use crate::error::{DecodeError, InvalidInput};
 
     /// Every error class × status × idempotency, in one table: the rule, written out.
     #[test]
