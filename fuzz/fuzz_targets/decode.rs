@@ -6,24 +6,24 @@
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
+use slack_sessions_core::sansio::{Action, Call, Endpoint};
 use slack_sessions_core::{
-    Action, Call, CallError, ClearSettings, Endpoint, Error, GetSettings, Method, Reply,
-    RetryPolicy, SetSettings, Token, UserIds, MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS,
-    MAX_TEXT_BYTES,
+    CallError, ClearSettings, Error, GetSettings, Method, Reply, RetryPolicy, SetSettings,
+    Token, UserIds, MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES,
 };
 
 const ASKED: [&str; 3] = ["U00000001", "U00000002", "W00000003"];
 
 fn respond<M: Method>(method: &M, response: http::Response<Vec<u8>>) -> Result<Reply<M::Output>, Error> {
     let endpoint = Endpoint::new(Token::new("xoxp-fuzz").expect("token"));
-    let mut call = Call::new(&endpoint, method, RetryPolicy::never()).expect("call");
+    let call = Call::new(&endpoint, method, RetryPolicy::never()).expect("call");
     let now = Instant::now();
-    let Action::Send(_) = call.poll(now) else {
+    let Action::Send(in_flight, _) = call.poll(now) else {
         panic!("the first poll sends")
     };
-    call.handle(now, Ok(response));
+    let call = in_flight.handle(now, Ok(response));
     match call.poll(now) {
-        Action::Done(r) => r,
+        Action::Done(r, _) => r,
         _ => panic!("a call that never retries is done after one answer"),
     }
 }

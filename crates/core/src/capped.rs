@@ -28,6 +28,10 @@ pub(crate) fn cap(s: &str, max: usize) -> String {
             .collect()
     };
     if s.len() <= max {
+        // The usual case: a short code with nothing to blank.
+        if !s.chars().any(char::is_control) {
+            return s.to_owned();
+        }
         return clean(s);
     }
     let mut end = max.saturating_sub('…'.len_utf8());
