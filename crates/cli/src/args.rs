@@ -34,6 +34,20 @@ KIND: internal_error, service_unavailable, fatal_error, request_timeout,
       delay:MS, drop, drop_after_apply, truncate, huge:MB
 Example: --faults '3=internal_error,7=drop'  or  --faults 'rate=0.1,seed=7'";
 
+/// `emulator --help`: only the options that apply to it (the global options of the
+/// other commands are accepted but mean nothing here, so they are not listed).
+const EMULATOR_HELP: &str = "\
+{about}
+
+Usage: slack-sessions emulator [--port N] [--rate-limit N] [--faults SPEC]
+
+Options:
+      --port <N>           Port on 127.0.0.1 (default: chosen by the OS)
+      --rate-limit <N>     Calls a minute per token and method; 0 turns limiting off [default: 100]
+      --faults <SPEC>      Faults to inject; see below
+  -h, --help               Print help
+{after-help}";
+
 /// Set, get and clear Slack session settings (admin.users.session.*) for any number of users.
 #[derive(Debug, Parser)]
 #[command(name = "slack-sessions", version, about, long_about = None, after_help = AFTER_HELP)]
@@ -132,7 +146,7 @@ pub enum Command {
         users: Users,
     },
     /// Serve the emulator in the foreground; print base URL and tokens.
-    #[command(after_help = FAULTS_HELP)]
+    #[command(help_template = EMULATOR_HELP, after_help = FAULTS_HELP)]
     Emulator {
         /// Port on 127.0.0.1 (default: chosen by the OS).
         #[arg(long, value_name = "N")]

@@ -604,3 +604,24 @@ fn help_completions_man_page_and_schema_version() {
     c.args(["get", "U00000001", "--timeout", "2 weeks"]);
     assert_eq!(run(c).code, 2);
 }
+
+/// Issue 10: `emulator --help` lists only the options that apply to it.
+#[test]
+fn emulator_help_lists_its_own_options() {
+    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+    c.env_clear().args(["emulator", "--help"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for needle in ["--port", "--rate-limit", "--faults", "Fault spec"] {
+        assert!(r.stdout.contains(needle), "{needle}: {}", r.stdout);
+    }
+    for global in [
+        "--token-file",
+        "--json",
+        "--transport",
+        "--strict",
+        "--dry-run",
+    ] {
+        assert!(!r.stdout.contains(global), "{global}: {}", r.stdout);
+    }
+}
