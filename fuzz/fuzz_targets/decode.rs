@@ -8,13 +8,16 @@ use std::time::Instant;
 use libfuzzer_sys::fuzz_target;
 use slack_sessions_core::sansio::{Action, Call, Endpoint};
 use slack_sessions_core::{
-    CallError, ClearSettings, Error, GetSettings, Method, Reply, RetryPolicy, SetSettings,
-    Token, UserIds, MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES,
+    CallError, ClearSettings, Error, GetSettings, Method, Reply, RetryPolicy, SetSettings, Token,
+    UserIds, MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES,
 };
 
 const ASKED: [&str; 3] = ["U00000001", "U00000002", "W00000003"];
 
-fn respond<M: Method>(method: &M, response: http::Response<Vec<u8>>) -> Result<Reply<M::Output>, Error> {
+fn respond<M: Method>(
+    method: &M,
+    response: http::Response<Vec<u8>>,
+) -> Result<Reply<M::Output>, Error> {
     let endpoint = Endpoint::new(Token::new("xoxp-fuzz").expect("token"));
     let call = Call::new(&endpoint, method, RetryPolicy::never()).expect("call");
     let now = Instant::now();
@@ -40,7 +43,10 @@ fn bounded_error(e: &Error) {
             assert!(!a.code.as_str().is_empty());
             assert!(a.code.as_str().len() <= MAX_CODE_BYTES);
             assert!(a.needed.as_ref().is_none_or(|s| s.len() <= MAX_TEXT_BYTES));
-            assert!(a.provided.as_ref().is_none_or(|s| s.len() <= MAX_TEXT_BYTES));
+            assert!(a
+                .provided
+                .as_ref()
+                .is_none_or(|s| s.len() <= MAX_TEXT_BYTES));
             bounded_list(&a.messages, MAX_TEXT_BYTES);
             bounded_list(&a.warnings, MAX_TEXT_BYTES);
         }
@@ -72,7 +78,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let asked = UserIds::parse(ASKED).expect("ids");
     for r in [
-        respond(&SetSettings::new(asked.clone()).desktop_app_browser_quit(true), again()).map(|r| r.warnings),
+        respond(
+            &SetSettings::new(asked.clone()).desktop_app_browser_quit(true),
+            again(),
+        )
+        .map(|r| r.warnings),
         respond(&ClearSettings::new(asked.clone()), again()).map(|r| r.warnings),
     ] {
         match r {
@@ -97,7 +107,10 @@ fuzz_target!(|data: &[u8]| {
             seen.dedup();
             assert_eq!(seen.len(), listed.len(), "{listed:?}");
             assert_eq!(listed.len() + out.not_returned.len(), ASKED.len());
-            assert!(out.not_returned.iter().all(|u| !listed.contains(&u.as_str())));
+            assert!(out
+                .not_returned
+                .iter()
+                .all(|u| !listed.contains(&u.as_str())));
         }
         Err(e) => bounded_error(&e),
     }

@@ -36,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             // Lossy UTF-8 turns one bad byte into three; joined rows add commas.
-            assert!(bytes <= 4 * data.len() + 16, "{bytes} bytes from {}", data.len());
+            assert!(
+                bytes <= 4 * data.len() + 16,
+                "{bytes} bytes from {}",
+                data.len()
+            );
         }
         Err(e) => assert!(!e.contains('\n'), "{e:?}"),
     }
