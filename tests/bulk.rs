@@ -194,3 +194,49 @@ fn an_auth_error_stops_a_bulk_run() {
     assert_eq!(emu.calls(), 1);
     assert!(report.stopped_by.as_ref().is_some_and(|e| e.is_auth()));
 }
+
+/// Issue 10: two concurrent runs of one client against an always-503 server back off on
+/// different schedules (the waits are the ones the core decided, read from the request
+/// events, so no clock is involved), and so does another client.
+#[test]
+fn concurrent_runs_against_an_always_503_server_wait_different_times() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use slack_sessions::{BulkRun, Disposition, RequestEvent};
+
+    let emu = emulator();
+    emu.set_faults("rate=1,kinds=http503".parse().expect("faults"));
+    let setup = Setup {
+        max_retries: 3,
+        ..Setup::default()
+    };
+    let waits = |client: &slack_sessions::blocking::Client| -> Vec<Duration> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let run = BulkRun::default().on_request(Some(Arc::new(move |e: &RequestEvent| {
+            if let Disposition::Retry(w) = e.disposition {
+                log.lock().expect("lock").push(w);
+            }
+        })));
+        let report = client
+            .set_settings_bulk(["U00000001"], settings(), run, |_| {})
+            .expect("bulk");
+        assert_eq!(report.failed[0].code(), "http_503");
+        let w = seen.lock().expect("lock").clone();
+        w
+    };
+    let client = blocking(&emu, &setup);
+    let (a, b) = std::thread::scope(|s| {
+        let first = s.spawn(|| waits(&client));
+        let second = s.spawn(|| waits(&client));
+        (
+            first.join().expect("first run"),
+            second.join().expect("second run"),
+        )
+    });
+    let other = waits(&blocking(&emu, &setup));
+    assert_eq!((a.len(), b.len(), other.len()), (3, 3, 3));
+    assert_ne!(a, b, "one client's runs backed off in lockstep");
+    assert_ne!(a, other, "two clients backed off in lockstep");
+}
