@@ -29,7 +29,7 @@ pub struct RequestEvent {
     pub users: usize,
     /// The HTTP status, or `None` when no answer came.
     pub status: Option<u16>,
-    /// `ok`, or the error's short code ([`Error::short_code`]).
+    /// `ok`, or the error's short code ([`Error::short_code`](crate::Error::short_code)).
     pub code: String,
     /// Which attempt of this chunk it was, from 1.
     pub attempt: u32,

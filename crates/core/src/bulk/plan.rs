@@ -40,7 +40,7 @@ pub enum BulkAction {
     Done,
 }
 
-/// How a bulk plan behaves: a client's [`BulkRun`] resolved with the client's defaults
+/// How a bulk plan behaves: a client's [`BulkRun`](crate::BulkRun) resolved with the client's defaults
 /// and retry policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BulkOptions {
