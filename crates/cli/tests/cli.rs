@@ -546,21 +546,19 @@ fn an_unreachable_server_stops_the_run_after_two_chunks() {
         assert_eq!(r.code, 4, "{transport}: {}", r.stderr);
         let v = json(&r);
         assert_eq!(v["stopped_by"], "connect_error", "{transport}");
-        assert_eq!(
-            v["failed"].as_array().map(Vec::len),
-            Some(2_000),
-            "{transport}"
-        );
-        assert_eq!(
-            v["not_attempted"].as_array().map(Vec::len),
-            Some(3_000),
-            "{transport}"
-        );
-        // Two chunks of two attempts, plus (async) the first attempts of the other
-        // chunks that went out at once, at the default concurrency of 4.
-        let most = if transport == "blocking" { 4 } else { 4 + 2 };
+        let count = |k: &str| v[k].as_array().map_or(0, Vec::len);
+        let (failed, skipped) = (count("failed"), count("not_attempted"));
+        assert_eq!(failed + skipped, 5_000, "{transport}");
         let requests = v["requests"].as_u64().unwrap_or(0);
-        assert!((4..=most).contains(&requests), "{transport}: {requests}");
+        if transport == "blocking" {
+            // One chunk at a time: two chunks of two attempts, then the stop.
+            assert_eq!((failed, skipped, requests), (2_000, 3_000, 4));
+        } else {
+            // Four chunks go out at once (the default concurrency); the stop comes once
+            // two of them have failed their retry, and a retry already due may beat it.
+            assert!((2_000..=4_000).contains(&failed), "{failed}");
+            assert!((4..=8).contains(&requests), "{requests}");
+        }
     }
 }
 
