@@ -101,6 +101,9 @@ pub struct Global {
     /// No progress bar, only errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Refuse the run if any input is not a user ID, instead of skipping it.
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 /// `--encoding`.
@@ -257,7 +260,4 @@ pub struct Users {
     /// whose header has a `user_id` or `id` column.
     #[arg(long, value_name = "PATH")]
     pub users_file: Option<PathBuf>,
-    /// Refuse the run if any input is not a user ID, instead of skipping it.
-    #[arg(long)]
-    pub strict: bool,
 }

@@ -623,3 +623,20 @@ fn emulator_help_lists_its_own_options() {
         assert!(!r.stdout.contains(global), "{global}: {}", r.stdout);
     }
 }
+
+/// Issue 11 (begun): `--strict` is accepted before the command too, like every option.
+#[test]
+fn strict_is_accepted_before_or_after_the_command() {
+    let emu = emulator();
+    for args in [
+        ["--strict", "get", "bad-id", "U00000001"],
+        ["get", "bad-id", "U00000001", "--strict"],
+    ] {
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args(args);
+        let r = run(c);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("invalid user id"), "{}", r.stderr);
+    }
+    assert_eq!(emu.calls(), 0);
+}

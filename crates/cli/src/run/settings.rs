@@ -49,7 +49,7 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
     }
     let bad = users::invalid(&inputs);
     if !bad.is_empty() {
-        if users.strict {
+        if g.strict {
             let (i, why) = &bad[0];
             return Err(usage(format!(
                 "invalid user id {:?} ({}): {why}{}",
