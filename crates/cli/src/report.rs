@@ -213,6 +213,59 @@ impl Outcome {
     }
 }
 
+/// The one `error:` line for a run that stopped: the cause, and what to do about it.
+/// `base_url` is where the requests went; `scope` the scope the method needs.
+pub fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
+    use slack_sessions_core::{CallError, ErrorCode};
+    let admin = format!("a user token (xoxp-) of an org admin or owner with {scope}");
+    match e {
+        Error::Call(CallError::Http { status, .. }) => format!(
+            "{base_url} answered {} for {method}: check --base-url (it ends in /api/)",
+            status.as_u16()
+        ),
+        Error::Call(CallError::Decode(_)) => format!(
+            "{base_url} answered a web page, not Slack's API, for {method}: check --base-url (it ends in /api/)"
+        ),
+        Error::Call(CallError::Api(a)) => {
+            let hint = match &a.code {
+                ErrorCode::MissingScope => format!(
+                    "the token lacks a scope; {method} needs {admin}",
+                    admin = match &a.needed {
+                        Some(n) => format!("a user token (xoxp-) of an org admin or owner with {n}"),
+                        None => admin.clone(),
+                    }
+                ),
+                ErrorCode::NotAllowedTokenType => {
+                    format!("bot tokens cannot call {method}; use {admin}")
+                }
+                ErrorCode::NotAuthed
+                | ErrorCode::InvalidAuth
+                | ErrorCode::TokenRevoked
+                | ErrorCode::TokenExpired
+                | ErrorCode::AccountInactive => {
+                    format!("check SLACK_TOKEN or --token-file: {method} needs {admin}")
+                }
+                ErrorCode::FeatureNotEnabled
+                | ErrorCode::EnterpriseIsRestricted
+                | ErrorCode::TeamAddedToOrg
+                | ErrorCode::OrgLoginRequired => {
+                    format!("{method} needs an Enterprise organization and {admin}")
+                }
+                ErrorCode::UnknownMethod
+                | ErrorCode::MethodDeprecated
+                | ErrorCode::DeprecatedEndpoint => {
+                    format!("{base_url} does not offer {method}: check --base-url")
+                }
+                _ => format!("{method} needs {admin}"),
+            };
+            format!("slack refused the run ({}): {hint}", a.code)
+        }
+        other => format!(
+            "cannot reach {base_url}: {other}; check the network and --base-url"
+        ),
+    }
+}
+
 /// A failure that says Slack could not be reached or kept failing, rather than that it
 /// refused some users: no answer came, or the core's one rule (`Error::is_retryable`)
 /// says a later try might have succeeded.

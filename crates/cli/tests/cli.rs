@@ -640,3 +640,57 @@ fn strict_is_accepted_before_or_after_the_command() {
     }
     assert_eq!(emu.calls(), 0);
 }
+
+/// Issue 11 (begun): a stopped run says why in one `error:` line first, with what to do;
+/// an answer that is not Slack's API (a 404) stops the run at once, exit 4.
+#[test]
+fn a_stopped_run_says_why_first() {
+    let emu = emulator();
+    let mut c = cli(&emu, REVOKED_TOKEN);
+    c.args(["set", "--duration", "8h", "U00000001", "U00000002"]);
+    let r = run(c);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let first = r.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: slack refused the run (token_revoked): check SLACK_TOKEN"),
+        "{first}"
+    );
+    assert!(first.contains("admin.users:write"), "{first}");
+    assert!(!r.stderr.contains(REVOKED_TOKEN), "{}", r.stderr);
+
+    let typo = emu.base_url().replace("/api/", "/api-typo/");
+    let users: String = (0..3_000).map(|i| format!("U{i:08}\n")).collect();
+    for transport in ["blocking", "async"] {
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args([
+            "clear",
+            "--users-file",
+            "-",
+            "--json",
+            "--base-url",
+            &typo,
+            "--transport",
+            transport,
+        ])
+        .write_stdin(users.clone());
+        let r = run(c);
+        assert_eq!(r.code, 4, "{transport}: {}", r.stderr);
+        let first = r.stderr.lines().next().unwrap_or_default();
+        assert_eq!(
+            first,
+            format!("error: {typo} answered 404 for admin.users.session.clearSettings: check --base-url (it ends in /api/)"),
+            "{transport}"
+        );
+        let v = json(&r);
+        assert_eq!(v["stopped_by"], "http_404", "{transport}");
+        assert!(
+            v["failed"].as_array().is_some_and(Vec::is_empty),
+            "{transport}"
+        );
+        assert_eq!(
+            v["not_attempted"].as_array().map(Vec::len),
+            Some(3_000),
+            "{transport}"
+        );
+    }
+}

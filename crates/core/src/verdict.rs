@@ -19,8 +19,9 @@ pub enum Verdict {
     /// Another try may succeed: after the server's `Retry-After` (never less than the
     /// policy's floor).
     RetryAfter(Duration),
-    /// Nothing else will succeed either (auth, permission, the method is gone): stop the
-    /// whole run; users not yet tried are not attempted.
+    /// Nothing else will succeed either (auth, permission, the method is gone, or the
+    /// answer shows the base URL is not Slack's API): stop the whole run; users not yet
+    /// tried are not attempted.
     StopRun,
     /// One member of the list spoils the call (an unknown user, a bot, or an argument
     /// Slack refused): split the list to find it; a single user fails.
@@ -63,6 +64,19 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
             _ if api.code == ErrorCode::InvalidArguments => Verdict::Isolate,
             _ => Verdict::Fail,
         },
+        // Not Slack's API at all: a path that does not exist, or a web page where JSON
+        // was due. Every other request would get the same.
+        Error::Call(CallError::Http { status, .. })
+            if matches!(
+                *status,
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED | StatusCode::GONE
+            ) =>
+        {
+            Verdict::StopRun
+        }
+        Error::Call(CallError::Decode(d)) if d.excerpt.trim_start().starts_with('<') => {
+            Verdict::StopRun
+        }
         Error::Call(CallError::Http {
             status,
             retry_after,
@@ -111,6 +125,11 @@ mod tests {
             excerpt: String::new(),
         }));
         let limited = Error::Call(CallError::RateLimited { retry_after: d(7) });
+        let html_at_200 = Error::Call(CallError::Decode(DecodeError {
+            status: StatusCode::OK,
+            reason: "expected value".into(),
+            excerpt: "<!DOCTYPE html><html>".into(),
+        }));
         // (error, verdict when idempotent, verdict when not)
         let table: Vec<(Error, Verdict, Verdict)> = vec![
             // Slack's classes, through a code of each.
@@ -144,8 +163,10 @@ mod tests {
             (http(501, None), Fail, Fail),
             (http(400, None), Fail, Fail),
             (http(401, None), Fail, Fail),
-            (http(404, Some(1)), Fail, Fail),
+            (http(404, Some(1)), StopRun, StopRun),
+            (http(405, None), StopRun, StopRun),
             (decode, Backoff, Fail),
+            (html_at_200, StopRun, StopRun),
             // No answer.
             (transport(TransportKind::Connect), Backoff, Backoff),
             (transport(TransportKind::Timeout), Backoff, Fail),

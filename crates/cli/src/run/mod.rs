@@ -47,6 +47,15 @@ impl Op {
             Op::Clear => ClearSettings::NAME,
         }
     }
+
+    /// The scope the method needs.
+    fn scope(self) -> &'static str {
+        match self {
+            Op::Set(_) => SetSettings::SCOPE,
+            Op::Get => GetSettings::SCOPE,
+            Op::Clear => ClearSettings::SCOPE,
+        }
+    }
 }
 
 /// Runs the command line; returns the exit code.

@@ -5,14 +5,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use slack_sessions_core::{
-    BulkRun, ClearSettings, Error, GetSettings, Progress, SetSettings, Token,
+    BulkRun, ClearSettings, Error, GetSettings, Progress, SetSettings, Token, DEFAULT_BASE_URL,
 };
 use slack_sessions_emulator::Emulator;
 
 use super::clients::{configure, observer, progress_bar, BulkClient, OnRuntime};
 use super::{dry_run, usage, Fail, Op};
 use crate::args::{Global, TransportArg, Users};
-use crate::report::{exit, Outcome};
+use crate::report::{exit, stop_line, Outcome};
 use crate::users::{self, Input};
 
 /// Validated inputs of a set/get/clear run.
@@ -101,7 +101,16 @@ pub(super) fn run(g: &Global, op: Op, users: &Users) -> Result<u8, Fail> {
             None,
         )
     };
+    let shown_url = base_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     let outcome = run_op(g, op, &prepared, token, base_url)?;
+    if let Some(e) = &outcome.report.stopped_by {
+        eprintln!(
+            "error: {}",
+            stop_line(e, op.method(), &shown_url, op.scope())
+        );
+    }
     if g.json {
         println!("{}", outcome.json(&prepared.inputs));
     } else if !g.quiet || outcome.exit_code() != exit::OK {
