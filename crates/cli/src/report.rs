@@ -228,13 +228,10 @@ pub fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String
         ),
         Error::Call(CallError::Api(a)) => {
             let hint = match &a.code {
-                ErrorCode::MissingScope => format!(
-                    "the token lacks a scope; {method} needs {admin}",
-                    admin = match &a.needed {
-                        Some(n) => format!("a user token (xoxp-) of an org admin or owner with {n}"),
-                        None => admin.clone(),
-                    }
-                ),
+                ErrorCode::MissingScope => {
+                    let needed = a.needed.as_deref().unwrap_or(scope);
+                    format!("the token lacks a scope; {method} needs a user token (xoxp-) of an org admin or owner with {needed}")
+                }
                 ErrorCode::NotAllowedTokenType => {
                     format!("bot tokens cannot call {method}; use {admin}")
                 }

@@ -79,24 +79,22 @@ pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Vec<Input>, String
 pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
     // Spreadsheet exports often start with a byte-order mark and end lines with CRLF.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Numbered lines with content: blank lines and `#` comments are skipped.
     let mut lines = bytes
         .split(|b| *b == b'\n')
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim_ascii()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"));
-    let Some((_, first)) = lines.next() else {
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"))
+        .peekable();
+    let Some((_, first)) = lines.peek().copied() else {
         return Ok(Vec::new());
     };
-    let bare = String::from_utf8_lossy(first.trim_ascii_start()).to_ascii_lowercase();
+    let bare = String::from_utf8_lossy(first).to_ascii_lowercase();
     let bare = bare.trim_matches('"');
     if first.contains(&b',') || bare == "user_id" || bare == "id" {
         return parse_csv(name, bytes);
     }
-    let plain = bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_ascii()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"))
+    let plain = lines
         .map(|(no, l)| {
             let text = String::from_utf8_lossy(l);
             Input::new(text.trim_matches('"'), format!("line {no} of {name}"))

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{CallError, Error, TransportKind};
-use crate::method::Tier;
+use crate::method::Method;
 use crate::pacer::SharedPacer;
 use crate::retry::{RetryDecision, RetryPolicy};
 use crate::verdict::{verdict, Verdict};
@@ -55,19 +55,17 @@ impl Attempt {
 
     /// Books a pacer slot for the next try, once, and says when it is: `Ok` to send now,
     /// `Err(at)` to wait. `booked` hears the wait when a slot is booked.
-    pub(crate) fn pace(
+    pub(crate) fn pace<M: Method>(
         &mut self,
         now: Instant,
         pacer: Option<&SharedPacer>,
-        method: &'static str,
-        tier: Tier,
         booked: impl FnOnce(Duration),
     ) -> Result<(), Instant> {
         let Some(p) = pacer else {
             return Ok(());
         };
         let at = *self.slot.get_or_insert_with(|| {
-            let wait = p.reserve(now, method, tier);
+            let wait = p.reserve(now, M::NAME, M::TIER);
             booked(wait);
             now + wait
         });
@@ -83,20 +81,18 @@ impl Attempt {
         self.slot = None;
     }
 
-    /// After a failed try: what next, with the wait booked when it is a retry.
-    #[allow(clippy::too_many_arguments)] // the method's three facts travel together
-    pub(crate) fn after_failure(
+    /// After a failed try of method `M`: what next, with the wait booked when it is a
+    /// retry.
+    pub(crate) fn after_failure<M: Method>(
         &mut self,
         now: Instant,
         error: &Error,
         policy: &RetryPolicy,
         pacer: Option<&SharedPacer>,
-        method: &'static str,
-        tier: Tier,
-        idempotent: bool,
     ) -> Next {
+        let idempotent = M::IDEMPOTENT;
         if let (Error::Call(CallError::RateLimited { retry_after }), Some(p)) = (error, pacer) {
-            p.penalize(now, method, tier, *retry_after);
+            p.penalize(now, M::NAME, M::TIER, *retry_after);
         }
         match verdict(error, idempotent) {
             Verdict::StopRun => return Next::StopRun,

@@ -147,9 +147,7 @@ impl<M: Method> Call<M> {
         let stats = &mut self.stats;
         if let Err(at) = self
             .attempt
-            .pace(now, self.pacer.as_ref(), M::NAME, M::TIER, |w| {
-                stats.pacing_wait += w
-            })
+            .pace::<M>(now, self.pacer.as_ref(), |w| stats.pacing_wait += w)
         {
             return Action::WaitUntil(self, at);
         }
@@ -192,15 +190,9 @@ impl<M: Method> InFlight<M> {
             }
             Err(t) => Error::Transport(t),
         };
-        let next = call.attempt.after_failure(
-            now,
-            &error,
-            &call.policy,
-            call.pacer.as_ref(),
-            M::NAME,
-            M::TIER,
-            M::IDEMPOTENT,
-        );
+        let next = call
+            .attempt
+            .after_failure::<M>(now, &error, &call.policy, call.pacer.as_ref());
         match next {
             Next::Retry(wait) => {
                 call.stats.retries += 1;

@@ -3,7 +3,6 @@
 //! hostile or broken answer cannot make a report grow with its size.
 
 use std::fmt;
-use std::marker::PhantomData;
 
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -78,7 +77,7 @@ pub(crate) struct CappedList(pub(crate) Vec<String>);
 
 impl<'de> Deserialize<'de> for CappedList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V(PhantomData<()>);
+        struct V;
         impl<'de> Visitor<'de> for V {
             type Value = CappedList;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,7 +111,7 @@ impl<'de> Deserialize<'de> for CappedList {
                 Ok(CappedList(out))
             }
         }
-        d.deserialize_option(V(PhantomData))
+        d.deserialize_option(V)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::endpoint::{Encoding, Endpoint, TokenPlacement};
 use crate::error::Error;
 use crate::error::InvalidInput;
 use crate::method::Tier;
-use crate::pacer::{Pacer, Rate};
+use crate::pacer::{Pacer, Rate, SharedPacer};
 use crate::retry::{splitmix64, RetryPolicy};
 use crate::token::Token;
 
@@ -89,8 +89,9 @@ pub struct ValidConfig {
     /// Retry policy; each call draws its jitter seed from
     /// [`next_policy`](ValidConfig::next_policy).
     pub retry: RetryPolicy,
-    /// The pacer (a disabled one when pacing is off, so 429s still hold callers back).
-    pub pacer: Pacer,
+    /// The pacer every call of the client shares (a disabled one when pacing is off,
+    /// so that 429s still hold callers back).
+    pub pacer: SharedPacer,
     /// Use a proxy named by the environment.
     pub proxy_from_env: bool,
     /// Calls made so far, mixed into each call's jitter seed.
@@ -330,7 +331,7 @@ impl<A> ClientConfig<A> {
             timeout: self.timeout,
             max_body: self.max_body,
             retry: self.retry,
-            pacer: self.pacer.clone().unwrap_or_else(Pacer::disabled),
+            pacer: SharedPacer::new(self.pacer.clone().unwrap_or_else(Pacer::disabled)),
             proxy_from_env: self.proxy_from_env,
             calls: Arc::new(AtomicU64::new(0)),
         })

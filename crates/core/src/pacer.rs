@@ -175,6 +175,11 @@ impl SharedPacer {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Whether pacing is on (see [`Pacer::is_enabled`]).
+    pub fn is_enabled(&self) -> bool {
+        self.lock().is_enabled()
+    }
+
     /// See [`Pacer::reserve`].
     pub fn reserve(&self, now: Instant, method: &'static str, tier: Tier) -> Duration {
         self.lock().reserve(now, method, tier)

@@ -137,7 +137,6 @@ struct Inner<C, T> {
     http: HttpClient<C, Full<Bytes>>,
     timer: T,
     config: ValidConfig,
-    pacer: SharedPacer,
 }
 
 /// An async Slack session-settings client. Cheap to clone; clones share one connection
@@ -198,7 +197,6 @@ where
             inner: Arc::new(Inner {
                 http,
                 timer,
-                pacer: SharedPacer::new(config.pacer.clone()),
                 config,
             }),
         }
@@ -212,7 +210,7 @@ where
     /// Calls any method: validated, paced, retried as the core decides.
     pub async fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
         let mut call = Call::new(self.endpoint(), method, self.next_policy())?
-            .with_pacer(self.inner.pacer.clone());
+            .with_pacer(self.inner.config.pacer.clone());
         loop {
             call = match call.poll(Instant::now()) {
                 Action::Send(flight, request) => {
@@ -265,7 +263,7 @@ where
     }
 
     pub(crate) fn pacer(&self) -> &SharedPacer {
-        &self.inner.pacer
+        &self.inner.config.pacer
     }
 
     pub(crate) async fn sleep_until(&self, t: Instant) {

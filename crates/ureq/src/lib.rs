@@ -81,7 +81,6 @@ impl Adapter for Blocking {
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
-                pacer: SharedPacer::new(valid.pacer.clone()),
                 config: valid,
             }),
         })
@@ -92,7 +91,6 @@ impl Adapter for Blocking {
 struct Inner {
     agent: ureq::Agent,
     config: ValidConfig,
-    pacer: SharedPacer,
 }
 
 /// A blocking Slack session-settings client. Cheap to clone; clones share one connection
@@ -116,7 +114,7 @@ impl Client {
     /// Calls any method: validated, paced, retried as the core decides.
     pub fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
         let mut call = Call::new(self.endpoint(), method, self.next_policy())?
-            .with_pacer(self.inner.pacer.clone());
+            .with_pacer(self.inner.config.pacer.clone());
         loop {
             call = match call.poll(Instant::now()) {
                 Action::Send(flight, request) => {
@@ -156,7 +154,7 @@ impl Client {
     }
 
     pub(crate) fn pacer(&self) -> &SharedPacer {
-        &self.inner.pacer
+        &self.inner.config.pacer
     }
 
     /// The retry policy for the next call or bulk run, with a jitter seed of its own.

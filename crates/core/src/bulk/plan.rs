@@ -327,13 +327,11 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             }
             if let Some(chunk) = self.ready.front_mut() {
                 let waits = &mut self.report.waits;
-                let paced = chunk
-                    .attempt
-                    .pace(now, self.pacer.as_ref(), M::NAME, M::TIER, |w| {
-                        if !w.is_zero() {
-                            *waits += 1;
-                        }
-                    });
+                let paced = chunk.attempt.pace::<M>(now, self.pacer.as_ref(), |w| {
+                    if !w.is_zero() {
+                        *waits += 1;
+                    }
+                });
                 if let Err(at) = paced {
                     let earliest = self.earliest_delayed();
                     return BulkAction::WaitUntil(earliest.map_or(at, |d| d.min(at)));
@@ -477,14 +475,11 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         if let Error::Call(CallError::RateLimited { .. }) = &error {
             self.report.rate_limited += 1;
         }
-        let next = chunk.attempt.after_failure(
+        let next = chunk.attempt.after_failure::<M>(
             now,
             &error,
             &self.options.policy,
             self.pacer.as_ref(),
-            M::NAME,
-            M::TIER,
-            M::IDEMPOTENT,
         );
         match next {
             Next::StopRun => {
