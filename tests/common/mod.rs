@@ -84,4 +84,5 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+pub mod pki;
 pub mod soak;

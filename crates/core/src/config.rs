@@ -11,6 +11,7 @@ use crate::endpoint::{Encoding, Endpoint, TokenPlacement};
 use crate::error::Error;
 use crate::error::InvalidInput;
 use crate::method::Tier;
+use crate::network::{PemRoots, ProxyUrl, Roots};
 use crate::pacer::{Pacer, Rate, SharedPacer};
 use crate::retry::{splitmix64, RetryPolicy};
 use crate::token::Token;
@@ -71,6 +72,10 @@ pub struct ClientConfig<A = ()> {
     pacer: Option<Pacer>,
     user_agent_suffix: Option<String>,
     proxy_from_env: bool,
+    proxy: Option<Result<ProxyUrl, InvalidInput>>,
+    no_proxy: Option<String>,
+    roots: Roots,
+    extra_roots: Result<PemRoots, InvalidInput>,
     adapter: PhantomData<fn() -> A>,
 }
 
@@ -92,13 +97,40 @@ pub struct ValidConfig {
     /// The pacer every call of the client shares (a disabled one when pacing is off,
     /// so that 429s still hold callers back).
     pub pacer: SharedPacer,
-    /// Use a proxy named by the environment.
+    /// Use the proxy the environment names, when [`proxy`](Self::proxy) is `None`.
     pub proxy_from_env: bool,
+    /// The proxy set explicitly.
+    pub proxy: Option<ProxyUrl>,
+    /// Hosts that bypass the proxy, as `NO_PROXY` spells them; set explicitly.
+    pub no_proxy: Option<String>,
+    /// The certificate authorities trusted before `extra_roots`.
+    pub roots: Roots,
+    /// More trusted roots, added to `roots`.
+    pub extra_roots: PemRoots,
     /// Calls made so far, mixed into each call's jitter seed.
     calls: Arc<AtomicU64>,
 }
 
 impl ValidConfig {
+    /// The proxy to tunnel through and the hosts that bypass it: the explicit
+    /// [`proxy`](Self::proxy) with [`no_proxy`](Self::no_proxy); else, with
+    /// `proxy_from_env`, what the environment names, read through `var` (see
+    /// [`proxy_from_env_with`](crate::network::proxy_from_env_with)), where an explicit
+    /// `no_proxy` wins over `NO_PROXY`.
+    pub fn proxy_route(
+        &self,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<(ProxyUrl, Option<String>)>, InvalidInput> {
+        if let Some(p) = &self.proxy {
+            return Ok(Some((p.clone(), self.no_proxy.clone())));
+        }
+        if !self.proxy_from_env {
+            return Ok(None);
+        }
+        Ok(crate::network::proxy_from_env_with(var)?
+            .map(|(p, env_no)| (p, self.no_proxy.clone().or(env_no))))
+    }
+
     /// The retry policy for the next call (or bulk run): the client's, with a seed of its
     /// own, so that calls that fail together do not back off in lockstep.
     pub fn next_policy(&self) -> RetryPolicy {
@@ -117,7 +149,7 @@ impl ClientConfig {
 impl<A> ClientConfig<A> {
     /// Defaults for `token`: Slack's API, form bodies, token in the header, connect 10 s,
     /// each call 30 s, bodies up to 4 MiB, default retries with a random jitter seed,
-    /// pacing at tier rates, no proxy.
+    /// pacing at tier rates, no proxy, Mozilla's roots.
     pub fn for_adapter(token: Token) -> Self {
         ClientConfig {
             token,
@@ -132,6 +164,10 @@ impl<A> ClientConfig<A> {
             pacer: Some(Pacer::new()),
             user_agent_suffix: None,
             proxy_from_env: false,
+            proxy: None,
+            no_proxy: None,
+            roots: Roots::WebPki,
+            extra_roots: Ok(PemRoots::default()),
             adapter: PhantomData,
         }
     }
@@ -225,10 +261,44 @@ impl<A> ClientConfig<A> {
         self
     }
 
-    /// Uses a proxy named by `HTTPS_PROXY` / `ALL_PROXY` (off by default). The blocking
-    /// client honours it today; the async client does not use proxies yet.
+    /// Uses the proxy the environment names when no [`proxy`](Self::proxy) is set (off
+    /// by default; the CLI turns it on): the first of `HTTPS_PROXY`, `https_proxy`,
+    /// `ALL_PROXY`, `all_proxy`, bypassed for the hosts in `NO_PROXY` / `no_proxy`.
     pub fn proxy_from_env(mut self, on: bool) -> Self {
         self.proxy_from_env = on;
+        self
+    }
+
+    /// Tunnels every request through the `http://` proxy at `url` with `CONNECT`; user
+    /// and password in the URL go in `Proxy-Authorization` and are never printed. A bad
+    /// URL fails `build` with [`InvalidInput::Proxy`].
+    pub fn proxy(mut self, url: impl AsRef<str>) -> Self {
+        self.proxy = Some(ProxyUrl::parse(url.as_ref()));
+        self
+    }
+
+    /// Hosts that go direct, bypassing the proxy, as `NO_PROXY` spells them
+    /// (`localhost,.corp.example,10.0.0.1`); overrides `NO_PROXY`.
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.no_proxy = Some(hosts.into());
+        self
+    }
+
+    /// The certificate authorities trusted for https (default [`Roots::WebPki`]).
+    pub fn roots(mut self, roots: Roots) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Also trusts the certificates in `pem` (one or more `CERTIFICATE` blocks), on top
+    /// of [`roots`](Self::roots): a corporate CA, or the proxy that inspects TLS. Text
+    /// with no certificate fails `build` with a setting error named `root_pem`.
+    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        if let Ok(roots) = &mut self.extra_roots {
+            if let Err(e) = roots.push(pem.into()) {
+                self.extra_roots = Err(e);
+            }
+        }
         self
     }
 
@@ -247,6 +317,10 @@ impl<A> ClientConfig<A> {
             pacer: self.pacer,
             user_agent_suffix: self.user_agent_suffix,
             proxy_from_env: self.proxy_from_env,
+            proxy: self.proxy,
+            no_proxy: self.no_proxy,
+            roots: self.roots,
+            extra_roots: self.extra_roots,
             adapter: PhantomData,
         }
     }
@@ -333,6 +407,10 @@ impl<A> ClientConfig<A> {
             retry: self.retry,
             pacer: SharedPacer::new(self.pacer.clone().unwrap_or_else(Pacer::disabled)),
             proxy_from_env: self.proxy_from_env,
+            proxy: self.proxy.clone().transpose()?,
+            no_proxy: self.no_proxy.clone(),
+            roots: self.roots,
+            extra_roots: self.extra_roots.clone()?,
             calls: Arc::new(AtomicU64::new(0)),
         })
     }

@@ -2,6 +2,7 @@
 //! the transport ([`TransportFailure`]), and the sum of them ([`Error`]).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
@@ -44,6 +45,14 @@ pub enum InvalidInput {
     /// The user agent suffix cannot go in a header.
     #[error("user agent suffix contains characters not allowed in a header")]
     UserAgent,
+    /// The proxy URL is not usable. The password is never shown.
+    #[error("invalid proxy url {url}: {reason}")]
+    Proxy {
+        /// The URL as given, with any password replaced by `***`.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A client setting is out of range.
     #[error("invalid setting {name}: {reason}")]
     Setting {
@@ -134,7 +143,9 @@ pub enum CallError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// The connection could not be made (refused, DNS, unreachable). Nothing was sent.
+    /// The host name could not be resolved. Nothing was sent.
+    Dns,
+    /// The connection could not be made (refused, unreachable). Nothing was sent.
     Connect,
     /// A timeout ran out.
     Timeout,
@@ -142,8 +153,11 @@ pub enum TransportKind {
     Io,
     /// The answer was larger than the body cap; it was not read past the cap.
     BodyTooLarge,
-    /// TLS could not be set up.
+    /// TLS could not be set up: the certificate is not trusted, names another host or
+    /// has expired, or the server does not speak TLS (or speaks only TLS to plain http).
     Tls,
+    /// The proxy refused the tunnel (e.g. 407) or closed it. Nothing reached the server.
+    Proxy,
     /// Anything else the adapter could not classify.
     Other,
 }
@@ -152,28 +166,47 @@ impl TransportKind {
     /// A short lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
+            TransportKind::Dns => "dns",
             TransportKind::Connect => "connect",
             TransportKind::Timeout => "timeout",
             TransportKind::Io => "io",
             TransportKind::BodyTooLarge => "body too large",
             TransportKind::Tls => "tls",
+            TransportKind::Proxy => "proxy",
             TransportKind::Other => "transport",
         }
     }
 }
 
-/// A transport failure, as an adapter reports it to the core.
+/// The error a [`TransportFailure`] was made from: ureq's, hyper's, io's or rustls's.
+pub type TransportSource = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A transport failure, as an adapter reports it to the core: its kind (the same on
+/// every transport for the same fault), a one-line message, and the underlying error as
+/// [`source`](std::error::Error::source).
 ///
-/// Adapters must keep the token out of `message`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Adapters must keep the token out of `message` and out of the source. Two failures are
+/// equal when their kind and message are; the source is not compared.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 #[error("{} error: {message}", kind.as_str())]
 pub struct TransportFailure {
     /// What kind of failure.
     pub kind: TransportKind,
-    /// A one-line description.
+    /// A one-line description that names the cause.
     pub message: String,
+    /// The underlying error, when the adapter had one.
+    #[source]
+    pub source: Option<TransportSource>,
 }
+
+impl PartialEq for TransportFailure {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
+impl Eq for TransportFailure {}
 
 impl TransportFailure {
     /// A failure of `kind` described by `message`.
@@ -181,7 +214,14 @@ impl TransportFailure {
         TransportFailure {
             kind,
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// The same failure, keeping `source` as its cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 }
 
@@ -255,8 +295,9 @@ impl Error {
     }
 
     /// A short, stable name for the failure: Slack's code when it has one, else
-    /// `ratelimited`, `http_503`, `decode_error`, `connect_error`, `timeout`, `io_error`,
-    /// `body_too_large`, `tls_error`, `transport_error` or `invalid_input`.
+    /// `ratelimited`, `http_503`, `decode_error`, `dns_error`, `connect_error`, `timeout`,
+    /// `io_error`, `body_too_large`, `tls_error`, `proxy_error`, `transport_error` or
+    /// `invalid_input`.
     pub fn short_code(&self) -> std::borrow::Cow<'_, str> {
         crate::bulk::short_code(self)
     }

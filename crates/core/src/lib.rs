@@ -67,6 +67,7 @@ mod error;
 mod error_code;
 mod method;
 pub mod methods;
+mod network;
 mod pacer;
 mod retry;
 mod token;
@@ -87,6 +88,7 @@ pub use duration::{InvalidDuration, SessionDuration};
 pub use endpoint::{Encoding, TokenPlacement, DEFAULT_BASE_URL};
 pub use error::{
     ApiError, CallError, DecodeError, Error, InvalidInput, TransportFailure, TransportKind,
+    TransportSource,
 };
 pub use error_code::{ErrorClass, ErrorCode};
 pub use method::{Empty, Method, Output, Tier, UsersMethod};
@@ -94,6 +96,7 @@ pub use methods::admin::users::session::{
     ClearSettings, GetSettings, GetSettingsOutput, SessionSettings, SetSettings,
     UserSessionSettings,
 };
+pub use network::{ProxyUrl, Roots};
 pub use pacer::Rate;
 pub use retry::RetryPolicy;
 pub use token::{InvalidToken, Token};
@@ -110,6 +113,7 @@ pub mod sansio {
     pub use crate::decode::{decode, decode_parts, parse_retry_after};
     pub use crate::endpoint::{Endpoint, EndpointBuilder};
     pub use crate::method::{Arg, ArgValue, Reconciled};
+    pub use crate::network::{proxy_from_env_with, PemRoots, NO_PROXY_ENV, PROXY_ENV};
     pub use crate::pacer::{Pacer, SharedPacer};
     pub use crate::retry::RetryDecision;
     pub use crate::verdict::{verdict, Verdict};

@@ -99,7 +99,7 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
         Error::Call(CallError::Decode(_)) => if_idempotent(Verdict::Backoff),
         Error::Transport(t) => match t.kind {
             // Nothing was sent.
-            TransportKind::Connect => Verdict::Backoff,
+            TransportKind::Dns | TransportKind::Connect => Verdict::Backoff,
             TransportKind::Timeout | TransportKind::Io | TransportKind::BodyTooLarge => {
                 if_idempotent(Verdict::Backoff)
             }
@@ -172,7 +172,9 @@ mod tests {
             (transport(TransportKind::Timeout), Backoff, Fail),
             (transport(TransportKind::Io), Backoff, Fail),
             (transport(TransportKind::BodyTooLarge), Backoff, Fail),
+            (transport(TransportKind::Dns), Backoff, Backoff),
             (transport(TransportKind::Tls), Fail, Fail),
+            (transport(TransportKind::Proxy), Fail, Fail),
             (transport(TransportKind::Other), Fail, Fail),
             (Error::Invalid(InvalidInput::NoSetting), Fail, Fail),
         ];

@@ -30,9 +30,11 @@ mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod log;
+pub mod proxy;
 mod ratelimit;
 mod server;
 mod slack;
+mod tls;
 mod wire;
 
 use std::collections::{BTreeMap, HashMap};
@@ -53,6 +55,7 @@ pub use log::{
 };
 pub use server::{MAX_HEAD, MAX_REQUEST_BODY};
 pub use slack::{Settings, MAX_DURATION, MAX_USERS, MIN_DURATION};
+pub use tls::{TlsIdentity, TlsIdentityError};
 
 /// Slack's Tier 4 limit, the emulator's default: calls a minute per token and method.
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
@@ -67,6 +70,7 @@ pub struct EmulatorBuilder {
     workers: usize,
     storm_retry_after: u64,
     users: u32,
+    tls: Option<TlsIdentity>,
 }
 
 impl Default for EmulatorBuilder {
@@ -79,6 +83,7 @@ impl Default for EmulatorBuilder {
             workers: 2,
             storm_retry_after: 1,
             users: DEFAULT_USERS,
+            tls: None,
         }
     }
 }
@@ -129,6 +134,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves https with `identity` instead of plain http; [`Emulator::base_url`] then
+    /// starts with `https://127.0.0.1`. Make the certificate valid for `127.0.0.1` (and
+    /// `localhost`, for [`Emulator::base_url_for`]).
+    pub fn tls(mut self, identity: TlsIdentity) -> Self {
+        self.tls = Some(identity);
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the emulator's own runtime threads.
     pub fn start(self) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
@@ -142,7 +155,10 @@ impl EmulatorBuilder {
             storm_left: AtomicU64::new(0),
             storm_retry_after: self.storm_retry_after,
             users: self.users,
+            tls_failures: AtomicU64::new(0),
         });
+        let tls = self.tls;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(self.workers)
             .thread_name("slack-emulator")
@@ -155,7 +171,7 @@ impl EmulatorBuilder {
             .name("slack-emulator-main".into())
             .spawn(move || {
                 let result = runtime.block_on(async move {
-                    let fut = server::accept_loop(listener, sh, rx);
+                    let fut = server::accept_loop(listener, sh, rx, tls);
                     let _ = ready_tx.send(());
                     fut.await
                 });
@@ -165,6 +181,7 @@ impl EmulatorBuilder {
         let _ = ready_rx.recv();
         Ok(Emulator {
             addr,
+            scheme,
             shared,
             shutdown: Some(tx),
             thread: Some(thread),
@@ -176,6 +193,7 @@ impl EmulatorBuilder {
 #[derive(Debug)]
 pub struct Emulator {
     addr: SocketAddr,
+    scheme: &'static str,
     shared: Arc<server::Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<std::io::Result<()>>>,
@@ -189,7 +207,19 @@ impl Emulator {
 
     /// The API base URL, e.g. `http://127.0.0.1:8787/api/`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/api/", self.addr)
+        format!("{}://{}/api/", self.scheme, self.addr)
+    }
+
+    /// The base URL with `host` in place of `127.0.0.1` (e.g. `localhost`, or a name a
+    /// test's certificate does not cover); the port is the same.
+    pub fn base_url_for(&self, host: &str) -> String {
+        format!("{}://{host}:{}/api/", self.scheme, self.addr.port())
+    }
+
+    /// TLS handshakes that failed so far (a client that does not trust the certificate,
+    /// or plain http spoken to the https port).
+    pub fn tls_failures(&self) -> u64 {
+        self.shared.tls_failures.load(Ordering::Relaxed)
     }
 
     /// The socket address served.

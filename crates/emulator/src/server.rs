@@ -21,6 +21,7 @@ use crate::faults::{Fault, FaultPlan};
 use crate::log::{Log, LogEntry, TokenSource};
 use crate::ratelimit::RateLimiter;
 use crate::slack::{self, Store, METHODS};
+use crate::tls::TlsIdentity;
 use crate::wire;
 
 /// The largest request body read; larger ones get HTTP 413 without being read.
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     pub storm_retry_after: u64,
     /// Ordinary `U` users in the directory.
     pub users: u32,
+    /// TLS handshakes that failed.
+    pub tls_failures: AtomicU64,
 }
 
 /// The connection is closed with no answer.
@@ -63,6 +66,7 @@ pub(crate) async fn accept_loop(
     listener: StdListener,
     shared: Arc<Shared>,
     mut shutdown: oneshot::Receiver<()>,
+    tls: Option<TlsIdentity>,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let listener = TcpListener::from_std(listener)?;
@@ -80,20 +84,38 @@ pub(crate) async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        let acceptor = tls.as_ref().map(TlsIdentity::acceptor);
         tokio::spawn(async move {
-            let service = service_fn(move |req| serve(Arc::clone(&shared), req));
-            let _ = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                // Room past MAX_HEAD, so that `serve` sees heads a little over it and
-                // answers 431 itself, after reading the whole head: a server that closes
-                // with the head half read has its 431 lost to a connection reset.
-                .max_buf_size(READ_BUFFER)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            match acceptor {
+                // A failed handshake (an untrusting client, plain http) just ends here.
+                Some(a) => match a.accept(stream).await {
+                    Ok(s) => serve_connection(s, shared).await,
+                    Err(_) => {
+                        shared.tls_failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                },
+                None => serve_connection(stream, shared).await,
+            }
         });
     }
+}
+
+/// Serves http/1.1 on one connection, plain or TLS, until it closes.
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| serve(Arc::clone(&shared), req));
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        // Room past MAX_HEAD, so that `serve` sees heads a little over it and answers 431
+        // itself, after reading the whole head: a server that closes with the head half
+        // read has its 431 lost to a connection reset.
+        .max_buf_size(READ_BUFFER)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 type Resp = Response<Full<Bytes>>;

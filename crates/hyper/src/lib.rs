@@ -25,6 +25,8 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod bulk;
+#[cfg(feature = "tokio")]
+mod connector;
 mod transport;
 
 use std::sync::Arc;
@@ -55,10 +57,13 @@ pub use slack_sessions_core::Error;
 ))]
 compile_error!("slack-sessions-hyper: the `tokio` feature needs `webpki-roots` or `native-roots`");
 
-/// The default connector: rustls over hyper-util's `HttpConnector`.
+/// The default connector: rustls with the client's roots, over a direct connection or
+/// the proxy's `CONNECT` tunnel.
 #[cfg(feature = "tokio")]
-pub type DefaultConnector =
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+pub type DefaultConnector = hyper_rustls::HttpsConnector<ProxyConnector>;
+
+#[cfg(feature = "tokio")]
+pub use connector::{ProxyConnector, ProxyFailure};
 
 /// The default timer: tokio's, through hyper-util.
 #[cfg(feature = "tokio")]
@@ -83,19 +88,7 @@ impl Adapter for Async {
     type Client = DefaultClient;
 
     fn build(valid: ValidConfig) -> Result<DefaultClient, Error> {
-        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(valid.connect_timeout));
-        let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        // The platform's roots when asked for, else Mozilla's.
-        #[cfg(feature = "native-roots")]
-        let builder = builder.with_native_roots().map_err(|e| {
-            Error::Transport(TransportFailure::new(TransportKind::Tls, e.to_string()))
-        })?;
-        #[cfg(all(feature = "webpki-roots", not(feature = "native-roots")))]
-        let builder = builder.with_webpki_roots();
-        let connector = builder.https_or_http().enable_http1().wrap_connector(http);
+        let connector = connector::build(&valid)?;
         let client = HttpClient::builder(hyper_util::rt::TokioExecutor::new())
             .timer(hyper_util::rt::TokioTimer::new())
             .pool_timer(hyper_util::rt::TokioTimer::new())

@@ -18,12 +18,13 @@ pub(crate) async fn send<C>(
 where
     C: Connect + Clone + Send + Sync + 'static,
 {
+    let plain = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
     let (parts, body) = request.into_parts();
     let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
     let response = client
         .request(request)
         .await
-        .map_err(|e| client_failure(&e))?;
+        .map_err(|e| client_failure(e, plain))?;
     let (parts, body) = response.into_parts();
     let declared = parts
         .headers
@@ -68,22 +69,76 @@ fn hyper_kind(e: &hyper::Error) -> TransportKind {
     }
 }
 
-fn client_failure(e: &hyper_util::client::legacy::Error) -> TransportFailure {
-    let kind = if e.is_connect() {
+/// Classifies a failure of the client, keeping it as the source. `plain`: the request
+/// went over plain http, where an answer that is not HTTP is most often TLS.
+fn client_failure(e: hyper_util::client::legacy::Error, plain: bool) -> TransportFailure {
+    let kind = classify(&e, plain);
+    let message = match kind {
+        TransportKind::Tls => tls_message(&e),
+        _ => chain(&e),
+    };
+    TransportFailure::new(kind, message).with_source(e)
+}
+
+/// The kind of a failure, from the first cause in its chain that names one.
+fn classify(e: &hyper_util::client::legacy::Error, plain: bool) -> TransportKind {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        #[cfg(feature = "tokio")]
+        {
+            if s.is::<crate::connector::ProxyFailure>() {
+                return TransportKind::Proxy;
+            }
+            if rustls_error(s).is_some() {
+                return TransportKind::Tls;
+            }
+        }
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_parse() && plain {
+                return TransportKind::Tls;
+            }
+            return hyper_kind(h);
+        }
+        // hyper-util's `ConnectError` is not public; its message is "dns error".
+        if s.to_string() == "dns error" {
+            return TransportKind::Dns;
+        }
+        source = s.source();
+    }
+    if e.is_connect() {
         TransportKind::Connect
     } else {
-        let mut source = std::error::Error::source(e);
-        let mut kind = TransportKind::Io;
-        while let Some(s) = source {
-            if let Some(h) = s.downcast_ref::<hyper::Error>() {
-                kind = hyper_kind(h);
-                break;
-            }
-            source = s.source();
+        TransportKind::Io
+    }
+}
+
+/// rustls's error, directly or inside the io errors that carry it (an io error made
+/// from another error does not list it among its sources; hyper-rustls nests two).
+#[cfg(feature = "tokio")]
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut e = e;
+    loop {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(r);
         }
-        kind
-    };
-    TransportFailure::new(kind, chain(e))
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+}
+
+/// A TLS failure in words a person can act on.
+fn tls_message(e: &hyper_util::client::legacy::Error) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        #[cfg(feature = "tokio")]
+        if let Some(r) = rustls_error(s) {
+            return format!("tls handshake failed: {r}");
+        }
+        source = s.source();
+    }
+    format!(
+        "the server did not answer in HTTP (is it https?): {}",
+        chain(e)
+    )
 }
 
 /// An error and its sources on one line. Hyper's messages never include headers.

@@ -26,6 +26,7 @@
 
 mod bulk;
 mod transport;
+mod trust;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -55,11 +56,10 @@ impl Adapter for Blocking {
     type Client = Client;
 
     fn build(valid: ValidConfig) -> Result<Client, Error> {
-        let proxy = if valid.proxy_from_env {
-            ureq::Proxy::try_from_env()
-        } else {
-            None
-        };
+        let proxy = trust::proxy(&valid)?;
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(trust::root_certs(valid.roots, &valid.extra_roots)?)
+            .build();
         // `timeout` bounds the whole call, from connect to the last byte of the answer,
         // as ureq's global timeout does. ureq would resolve the host on a new thread for
         // every request to hold that timeout during DNS; the resolver below resolves on
@@ -68,6 +68,7 @@ impl Adapter for Blocking {
         let config = ureq::config::Config::builder()
             .http_status_as_error(false)
             .proxy(proxy)
+            .tls_config(tls)
             .max_redirects(0)
             .user_agent(ureq::config::AutoHeaderValue::None)
             .timeout_connect(Some(valid.connect_timeout))

@@ -31,11 +31,13 @@ pub(crate) fn short_code(e: &Error) -> Cow<'_, str> {
         Error::Call(CallError::Http { status, .. }) => format!("http_{}", status.as_u16()).into(),
         Error::Call(CallError::Decode(_)) => "decode_error".into(),
         Error::Transport(t) => match t.kind {
+            TransportKind::Dns => "dns_error",
             TransportKind::Connect => "connect_error",
             TransportKind::Timeout => "timeout",
             TransportKind::Io => "io_error",
             TransportKind::BodyTooLarge => "body_too_large",
             TransportKind::Tls => "tls_error",
+            TransportKind::Proxy => "proxy_error",
             _ => "transport_error",
         }
         .into(),

@@ -1,0 +1,100 @@
+//! The client's trust and proxy settings, turned into ureq's.
+
+use std::sync::Arc;
+
+use slack_sessions_core::sansio::{PemRoots, ValidConfig};
+use slack_sessions_core::{InvalidInput, Roots};
+use ureq::tls::{Certificate, PemItem, RootCerts};
+
+fn setting(name: &'static str, reason: impl Into<String>) -> InvalidInput {
+    InvalidInput::Setting {
+        name,
+        reason: reason.into(),
+    }
+}
+
+/// ureq's root choice for `roots` plus `extra`. With no extra roots, Mozilla's roots are
+/// ureq's own (`RootCerts::WebPki`); with extra roots they are listed with them, from
+/// webpki-root-certs, since ureq takes either its own roots or a list, not both.
+pub(crate) fn root_certs(roots: Roots, extra: &PemRoots) -> Result<RootCerts, InvalidInput> {
+    let mut certs = extra_certs(extra)?;
+    match roots {
+        Roots::WebPki if certs.is_empty() => return Ok(RootCerts::WebPki),
+        Roots::WebPki => certs.extend(
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
+        ),
+        Roots::Native => certs.extend(native_certs()?),
+        _ => return Err(setting("roots", "not supported by this transport")),
+    }
+    Ok(RootCerts::Specific(Arc::new(certs)))
+}
+
+fn extra_certs(extra: &PemRoots) -> Result<Vec<Certificate<'static>>, InvalidInput> {
+    let mut certs = Vec::new();
+    for pem in extra.iter() {
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => return Err(setting("root_pem", format!("unreadable pem: {e}"))),
+            }
+        }
+    }
+    Ok(certs)
+}
+
+#[cfg(feature = "native-roots")]
+fn native_certs() -> Result<Vec<Certificate<'static>>, InvalidInput> {
+    let found = rustls_native_certs::load_native_certs();
+    if found.certs.is_empty() {
+        let why = found
+            .errors
+            .first()
+            .map_or_else(|| "none found".to_owned(), |e| e.to_string());
+        return Err(setting(
+            "roots",
+            format!("cannot load the operating system's certificates: {why}"),
+        ));
+    }
+    Ok(found
+        .certs
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect())
+}
+
+#[cfg(not(feature = "native-roots"))]
+fn native_certs() -> Result<Vec<Certificate<'static>>, InvalidInput> {
+    Err(setting(
+        "roots",
+        "the operating system's store needs the `native-roots` feature",
+    ))
+}
+
+/// ureq's proxy for the configured one (or the environment's), bypassed for `NO_PROXY`
+/// hosts. Always `CONNECT`.
+pub(crate) fn proxy(valid: &ValidConfig) -> Result<Option<ureq::Proxy>, InvalidInput> {
+    let Some((url, no_proxy)) = valid.proxy_route(|k| std::env::var(k).ok())? else {
+        return Ok(None);
+    };
+    let mut b = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+        .host(url.host())
+        .port(url.port());
+    if let Some(u) = url.user() {
+        b = b.username(u);
+    }
+    if let Some(p) = url.password() {
+        b = b.password(p);
+    }
+    for host in no_proxy.iter().flat_map(|n| n.split(',')) {
+        let host = host.trim();
+        if !host.is_empty() {
+            b = b.no_proxy(host);
+        }
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| setting("proxy", format!("{url}: {e}")))
+}
