@@ -383,3 +383,117 @@ fn the_async_client_runs_on_a_connector_and_timer_of_ones_choosing() {
         Some(43_200)
     );
 }
+
+/// One set call on `t` with `config`, returning its transport failure.
+fn transport_failure(
+    t: Transport,
+    config: slack_sessions::sansio::ClientConfig,
+) -> slack_sessions::TransportFailure {
+    let e = match t {
+        Transport::Blocking => config
+            .with_adapter::<slack_sessions::blocking::Blocking>()
+            .build()
+            .expect("client")
+            .set_settings(&set_call())
+            .expect_err("must fail"),
+        Transport::Async => runtime().block_on(async {
+            config
+                .with_adapter::<slack_sessions::r#async::Async>()
+                .build()
+                .expect("client")
+                .set_settings(&set_call())
+                .await
+                .expect_err("must fail")
+        }),
+    };
+    match e {
+        Error::Transport(f) => f,
+        other => panic!("{t:?}: not a transport failure: {other:?}"),
+    }
+}
+
+/// Issue 11: the same fault gives the same kind on both transports, with a one-line
+/// message and the underlying error as its source: Dns, Connect, Tls, Proxy, Timeout, Io.
+#[test]
+fn each_transport_fault_has_one_kind_on_both_transports() {
+    use slack_sessions::sansio::ClientConfig;
+    use slack_sessions::Token;
+    use slack_sessions_emulator::proxy::{ConnectProxy, ProxyMode};
+
+    let base = |url: &str| {
+        ClientConfig::new(Token::new(slack_sessions_emulator::ADMIN_TOKEN).expect("token"))
+            .base_url(url)
+            .retry_policy(fast_retries(0))
+            .timeout(Duration::from_millis(500))
+            .pacing(false)
+    };
+    // A 64-letter label: the system resolver refuses it without asking anyone. (Plain
+    // http, so that it reaches the resolver: rustls refuses such a name before DNS.)
+    let no_such_host = format!("http://{}.invalid/api/", "a".repeat(64));
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        drop(l);
+        format!("http://127.0.0.1:{port}/api/")
+    };
+    let hang = emulator();
+    hang.set_faults("1=delay:3000".parse().expect("faults"));
+    let drop = emulator();
+    drop.set_faults("1=drop".parse().expect("faults"));
+    let ca = common::pki::TestCa::new("kinds ca");
+    let tls = ca.emulator(common::pki::Leaf::Good);
+    let refusing = ConnectProxy::start(ProxyMode::Refuse407).expect("proxy");
+    let closing = ConnectProxy::start(ProxyMode::Close).expect("proxy");
+    let cases = [
+        (
+            "dns",
+            base(&no_such_host).allow_insecure_http(true),
+            TransportKind::Dns,
+        ),
+        ("refused", base(&closed_port), TransportKind::Connect),
+        ("untrusted", base(&tls.base_url()), TransportKind::Tls),
+        (
+            "proxy 407",
+            base(&tls.base_url())
+                .add_root_pem(ca.pem())
+                .proxy(refusing.url()),
+            TransportKind::Proxy,
+        ),
+        (
+            "proxy closes",
+            base(&tls.base_url())
+                .add_root_pem(ca.pem())
+                .proxy(closing.url()),
+            TransportKind::Proxy,
+        ),
+        ("hang", base(&hang.base_url()), TransportKind::Timeout),
+        ("dropped", base(&drop.base_url()), TransportKind::Io),
+    ];
+    for (name, config, kind) in cases {
+        for t in BOTH {
+            // Each fault anew for each transport.
+            hang.set_faults("1=delay:3000".parse().expect("faults"));
+            drop.set_faults("1=drop".parse().expect("faults"));
+            let f = transport_failure(t, config.clone());
+            assert_eq!(f.kind, kind, "{name} over {t:?}: {f}");
+            assert!(f.source.is_some(), "{name} over {t:?}: no source");
+            assert!(!f.message.contains('\n'), "{name} over {t:?}: {f}");
+            // The same words on both transports, naming the server.
+            let words = match kind {
+                TransportKind::Dns => "cannot resolve ",
+                TransportKind::Connect => "cannot connect to 127.0.0.1:",
+                TransportKind::Tls => "tls with 127.0.0.1:",
+                TransportKind::Proxy => "no tunnel to 127.0.0.1:",
+                TransportKind::Timeout => "no complete answer from 127.0.0.1:",
+                _ => "connection to 127.0.0.1:",
+            };
+            assert!(f.message.starts_with(words), "{name} over {t:?}: {f}");
+            assert!(
+                !f.to_string().contains(slack_sessions_emulator::ADMIN_TOKEN),
+                "{name}"
+            );
+        }
+    }
+    assert_eq!(refusing.tunnels() + closing.tunnels(), 0);
+    assert!(refusing.refused() >= 2 && closing.refused() >= 2);
+}

@@ -112,23 +112,36 @@ pub struct ValidConfig {
 }
 
 impl ValidConfig {
+    /// The server's `host:port` as the base URL names it, for messages about reaching it.
+    pub fn target(&self) -> String {
+        let url = self.endpoint.base_url();
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest).to_owned()
+    }
+
     /// The proxy to tunnel through and the hosts that bypass it: the explicit
     /// [`proxy`](Self::proxy) with [`no_proxy`](Self::no_proxy); else, with
     /// `proxy_from_env`, what the environment names, read through `var` (see
     /// [`proxy_from_env_with`](crate::network::proxy_from_env_with)), where an explicit
-    /// `no_proxy` wins over `NO_PROXY`.
+    /// `no_proxy` wins over `NO_PROXY`. A `no_proxy` entry `*` means no proxy at all.
     pub fn proxy_route(
         &self,
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<(ProxyUrl, Option<String>)>, InvalidInput> {
-        if let Some(p) = &self.proxy {
-            return Ok(Some((p.clone(), self.no_proxy.clone())));
-        }
-        if !self.proxy_from_env {
-            return Ok(None);
-        }
-        Ok(crate::network::proxy_from_env_with(var)?
-            .map(|(p, env_no)| (p, self.no_proxy.clone().or(env_no))))
+        let route = if let Some(p) = &self.proxy {
+            Some((p.clone(), self.no_proxy.clone()))
+        } else if self.proxy_from_env {
+            crate::network::proxy_from_env_with(var)?
+                .map(|(p, env_no)| (p, self.no_proxy.clone().or(env_no)))
+        } else {
+            None
+        };
+        // `*` sends every host direct, IP addresses included, as curl does.
+        let everyone = |no: &Option<String>| {
+            no.as_deref()
+                .is_some_and(|n| n.split(',').any(|h| h.trim() == "*"))
+        };
+        Ok(route.filter(|(_, no)| !everyone(no)))
     }
 
     /// The retry policy for the next call (or bulk run): the client's, with a seed of its

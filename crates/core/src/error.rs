@@ -218,6 +218,21 @@ impl TransportFailure {
         }
     }
 
+    /// A failure of `kind` to reach `target` (the server's `host:port`), in the words
+    /// both transports use: e.g. `cannot resolve slack.com: …`, `tls handshake with
+    /// slack.com failed: …`. `cause` is the transport's own one-line account.
+    pub fn about(kind: TransportKind, target: &str, cause: impl fmt::Display) -> Self {
+        let message = match kind {
+            TransportKind::Dns => format!("cannot resolve {target}: {cause}"),
+            TransportKind::Connect => format!("cannot connect to {target}: {cause}"),
+            TransportKind::Tls => format!("tls with {target} failed: {cause}"),
+            TransportKind::Proxy => format!("no tunnel to {target}: {cause}"),
+            TransportKind::Timeout => format!("no complete answer from {target}: {cause}"),
+            _ => format!("connection to {target} failed: {cause}"),
+        };
+        TransportFailure::new(kind, message)
+    }
+
     /// The same failure, keeping `source` as its cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Arc::new(source));

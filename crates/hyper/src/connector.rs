@@ -31,7 +31,7 @@ enum Route {
 /// Why the proxy did not open a tunnel (it refused with 407, closed the connection, or
 /// could not be reached); the source is hyper-util's tunnel error.
 #[derive(Debug, thiserror::Error)]
-#[error("proxy {proxy} did not open a tunnel: {source}")]
+#[error("proxy {proxy} did not open a tunnel")]
 pub struct ProxyFailure {
     proxy: String,
     #[source]

@@ -129,6 +129,8 @@ fn futures_are_send(c: &DefaultClient, s: &SetSettings, g: &GetSettings, x: &Cle
 struct Inner<C, T> {
     http: HttpClient<C, Full<Bytes>>,
     timer: T,
+    /// The server's `host:port`, for failure messages.
+    target: String,
     config: ValidConfig,
 }
 
@@ -190,6 +192,7 @@ where
             inner: Arc::new(Inner {
                 http,
                 timer,
+                target: config.target(),
                 config,
             }),
         }
@@ -240,13 +243,18 @@ where
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
         let s = &self.inner.config;
-        let work = transport::send(&self.inner.http, request, s.max_body);
+        let target = &self.inner.target;
+        let work = transport::send(&self.inner.http, request, s.max_body, target);
         match transport::with_timeout(work, self.inner.timer.sleep(s.timeout)).await {
             Some(r) => r,
-            None => Err(TransportFailure::new(
-                TransportKind::Timeout,
-                format!("no complete answer within {:?}", s.timeout),
-            )),
+            None => {
+                let cause = format!("none within {:?}", s.timeout);
+                let source = std::io::Error::new(std::io::ErrorKind::TimedOut, cause.clone());
+                Err(
+                    TransportFailure::about(TransportKind::Timeout, target, cause)
+                        .with_source(source),
+                )
+            }
         }
     }
 

@@ -14,6 +14,7 @@ pub(crate) async fn send<C>(
     client: &Client<C, Full<Bytes>>,
     request: http::Request<Vec<u8>>,
     max_body: usize,
+    target: &str,
 ) -> Result<http::Response<Vec<u8>>, TransportFailure>
 where
     C: Connect + Clone + Send + Sync + 'static,
@@ -24,7 +25,7 @@ where
     let response = client
         .request(request)
         .await
-        .map_err(|e| client_failure(e, plain))?;
+        .map_err(|e| client_failure(e, plain, target))?;
     let (parts, body) = response.into_parts();
     let declared = parts
         .headers
@@ -69,15 +70,22 @@ fn hyper_kind(e: &hyper::Error) -> TransportKind {
     }
 }
 
-/// Classifies a failure of the client, keeping it as the source. `plain`: the request
-/// went over plain http, where an answer that is not HTTP is most often TLS.
-fn client_failure(e: hyper_util::client::legacy::Error, plain: bool) -> TransportFailure {
+/// Classifies a failure of the client, keeping it as the source, in the words both
+/// transports use ([`TransportFailure::about`]). `plain`: the request went over plain
+/// http, where an answer that is not HTTP is most often TLS.
+fn client_failure(
+    e: hyper_util::client::legacy::Error,
+    plain: bool,
+    target: &str,
+) -> TransportFailure {
     let kind = classify(&e, plain);
-    let message = match kind {
-        TransportKind::Tls => tls_message(&e),
-        _ => chain(&e),
+    // hyper-util's own words ("client error (Connect)") add nothing to the cause's.
+    let cause = std::error::Error::source(&e).unwrap_or(&e);
+    let cause = match kind {
+        TransportKind::Tls => tls_cause(&e),
+        _ => chain(cause),
     };
-    TransportFailure::new(kind, message).with_source(e)
+    TransportFailure::about(kind, target, cause).with_source(e)
 }
 
 /// The kind of a failure, from the first cause in its chain that names one.
@@ -125,18 +133,19 @@ fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
     }
 }
 
-/// A TLS failure in words a person can act on.
-fn tls_message(e: &hyper_util::client::legacy::Error) -> String {
+/// A TLS failure in words a person can act on: rustls's account, or that the answer was
+/// not HTTP.
+fn tls_cause(e: &hyper_util::client::legacy::Error) -> String {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         #[cfg(feature = "tokio")]
         if let Some(r) = rustls_error(s) {
-            return format!("tls handshake failed: {r}");
+            return r.to_string();
         }
         source = s.source();
     }
     format!(
-        "the server did not answer in HTTP (is it https?): {}",
+        "the server did not answer in HTTP; is it an https port? ({})",
         chain(e)
     )
 }

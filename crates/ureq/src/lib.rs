@@ -56,7 +56,7 @@ impl Adapter for Blocking {
     type Client = Client;
 
     fn build(valid: ValidConfig) -> Result<Client, Error> {
-        let proxy = trust::proxy(&valid)?;
+        let (proxy, proxy_shown) = trust::proxy(&valid)?;
         let tls = ureq::tls::TlsConfig::builder()
             .root_certs(trust::root_certs(valid.roots, &valid.extra_roots)?)
             .build();
@@ -79,9 +79,16 @@ impl Adapter for Blocking {
             ureq::unversioned::transport::DefaultConnector::default(),
             transport::CallerThreadResolver::default(),
         );
+        let wire = transport::Wire {
+            target: valid.target(),
+            proxy: proxy_shown,
+            timeout: valid.timeout,
+            max_body: valid.max_body,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
+                wire,
                 config: valid,
             }),
         })
@@ -91,6 +98,7 @@ impl Adapter for Blocking {
 #[derive(Debug)]
 struct Inner {
     agent: ureq::Agent,
+    wire: transport::Wire,
     config: ValidConfig,
 }
 
@@ -151,7 +159,7 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        transport::send(&self.inner.agent, request, self.inner.config.max_body)
+        transport::send(&self.inner.agent, request, &self.inner.wire)
     }
 
     pub(crate) fn pacer(&self) -> &SharedPacer {

@@ -19,17 +19,50 @@ impl Resolver for CallerThreadResolver {
         _timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         // No deadline: ureq then resolves synchronously.
-        self.0.resolve(uri, config, NextTimeout::default())
+        self.0
+            .resolve(uri, config, NextTimeout::default())
+            .map_err(|e| match e {
+                ureq::Error::Io(io) => ureq::Error::Other(Box::new(DnsFailure(io))),
+                other => other,
+            })
     }
+}
+
+/// The system resolver could not resolve the host (its io error).
+#[derive(Debug)]
+pub(crate) struct DnsFailure(std::io::Error);
+
+impl std::fmt::Display for DnsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for DnsFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// What a failure message names: the server, the proxy, the timeout.
+#[derive(Debug)]
+pub(crate) struct Wire {
+    /// The server's `host:port`.
+    pub(crate) target: String,
+    /// The proxy, as printed (no password), when one is used.
+    pub(crate) proxy: Option<String>,
+    pub(crate) timeout: std::time::Duration,
+    pub(crate) max_body: usize,
 }
 
 pub(crate) fn send(
     agent: &ureq::Agent,
     request: http::Request<Vec<u8>>,
-    max_body: usize,
+    wire: &Wire,
 ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+    let max_body = wire.max_body;
     let plain = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
-    let response = agent.run(request).map_err(|e| failure(e, plain))?;
+    let response = agent.run(request).map_err(|e| failure(e, plain, wire))?;
     let (parts, mut body) = response.into_parts();
     if body.content_length().is_some_and(|n| n > max_body as u64) {
         // Dropping the body without reading it closes the connection.
@@ -41,7 +74,7 @@ pub(crate) fn send(
         .read_to_vec()
         .map_err(|e| match e {
             ureq::Error::BodyExceedsLimit(_) => too_large(max_body),
-            other => failure(other, plain),
+            other => failure(other, plain, wire),
         })?;
     Ok(http::Response::from_parts(parts, bytes))
 }
@@ -53,43 +86,46 @@ fn too_large(max: usize) -> TransportFailure {
     )
 }
 
-/// Classifies a ureq error, keeping it as the source. ureq's messages name hosts, never
-/// the token. `plain`: the request went over plain http, where an answer that is not
-/// HTTP is most often TLS (an https port).
-pub(crate) fn failure(e: ureq::Error, plain: bool) -> TransportFailure {
-    let (kind, message) = match &e {
-        ureq::Error::Timeout(_) => (TransportKind::Timeout, e.to_string()),
-        ureq::Error::HostNotFound => (TransportKind::Dns, e.to_string()),
-        ureq::Error::ConnectionFailed => (TransportKind::Connect, e.to_string()),
-        ureq::Error::BodyExceedsLimit(_) => (TransportKind::BodyTooLarge, e.to_string()),
+/// Classifies a ureq error, keeping it as the source, in the words both transports use
+/// ([`TransportFailure::about`]). ureq's messages name hosts, never the token. `plain`:
+/// the request went over plain http, where an answer that is not HTTP is most often TLS
+/// (an https port).
+pub(crate) fn failure(e: ureq::Error, plain: bool, wire: &Wire) -> TransportFailure {
+    use TransportKind as K;
+    let proxy = wire.proxy.as_deref().unwrap_or("(none)");
+    let (kind, cause) = match &e {
+        ureq::Error::Timeout(_) => (K::Timeout, format!("none within {:?}", wire.timeout)),
+        ureq::Error::HostNotFound => (K::Dns, e.to_string()),
+        ureq::Error::ConnectionFailed => (K::Connect, e.to_string()),
+        ureq::Error::BodyExceedsLimit(_) => (K::BodyTooLarge, e.to_string()),
         ureq::Error::ConnectProxyFailed(why) => (
-            TransportKind::Proxy,
-            format!("the proxy did not open a tunnel: {why}"),
+            K::Proxy,
+            format!("proxy {proxy} did not open a tunnel: {why}"),
         ),
-        ureq::Error::Tls(_) | ureq::Error::TlsRequired => (TransportKind::Tls, e.to_string()),
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => (K::Tls, e.to_string()),
         #[cfg(feature = "rustls")]
-        ureq::Error::Rustls(r) => (TransportKind::Tls, format!("tls handshake failed: {r}")),
+        ureq::Error::Rustls(r) => (K::Tls, r.to_string()),
         ureq::Error::Io(io) => io_failure(io),
-        // An answer that is not HTTP: most often TLS spoken back to plain http.
         ureq::Error::Protocol(p) if plain => (
-            TransportKind::Tls,
-            format!("the server did not answer in HTTP (is it https?): {p}"),
+            K::Tls,
+            format!("the server did not answer in HTTP; is it an https port? ({p})"),
         ),
-        ureq::Error::Protocol(_) => (TransportKind::Io, e.to_string()),
-        _ => (TransportKind::Other, e.to_string()),
+        ureq::Error::Protocol(_) => (K::Io, e.to_string()),
+        ureq::Error::Other(o) if o.is::<DnsFailure>() => (K::Dns, o.to_string()),
+        _ => (K::Other, e.to_string()),
     };
-    TransportFailure::new(kind, message).with_source(e)
+    TransportFailure::about(kind, &wire.target, cause).with_source(e)
 }
 
 fn io_failure(io: &std::io::Error) -> (TransportKind, String) {
     #[cfg(feature = "rustls")]
     if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        return (TransportKind::Tls, format!("tls handshake failed: {r}"));
+        return (TransportKind::Tls, r.to_string());
     }
     let kind = match io.kind() {
         ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable => TransportKind::Connect,
         ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportKind::Timeout,
         _ => TransportKind::Io,
     };
-    (kind, format!("i/o error: {io}"))
+    (kind, io.to_string())
 }

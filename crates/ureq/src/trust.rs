@@ -74,10 +74,12 @@ fn native_certs() -> Result<Vec<Certificate<'static>>, InvalidInput> {
 }
 
 /// ureq's proxy for the configured one (or the environment's), bypassed for `NO_PROXY`
-/// hosts. Always `CONNECT`.
-pub(crate) fn proxy(valid: &ValidConfig) -> Result<Option<ureq::Proxy>, InvalidInput> {
+/// hosts, always with `CONNECT`; and the proxy as printed, without its password.
+pub(crate) fn proxy(
+    valid: &ValidConfig,
+) -> Result<(Option<ureq::Proxy>, Option<String>), InvalidInput> {
     let Some((url, no_proxy)) = valid.proxy_route(|k| std::env::var(k).ok())? else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let mut b = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
         .host(url.host())
@@ -94,7 +96,8 @@ pub(crate) fn proxy(valid: &ValidConfig) -> Result<Option<ureq::Proxy>, InvalidI
             b = b.no_proxy(host);
         }
     }
-    b.build()
-        .map(Some)
-        .map_err(|e| setting("proxy", format!("{url}: {e}")))
+    let proxy = b
+        .build()
+        .map_err(|e| setting("proxy", format!("{url}: {e}")))?;
+    Ok((Some(proxy), Some(url.to_string())))
 }
