@@ -39,12 +39,14 @@ Example: --faults '3=internal_error,7=drop'  or  --faults 'rate=0.1,seed=7'";
 const EMULATOR_HELP: &str = "\
 {about}
 
-Usage: slack-sessions emulator [--port N] [--rate-limit N] [--faults SPEC]
+Usage: slack-sessions emulator [--port N] [--rate-limit N] [--faults SPEC] [--tls-cert PEM --tls-key PEM]
 
 Options:
       --port <N>           Port on 127.0.0.1 (default: chosen by the OS)
       --rate-limit <N>     Calls a minute per token and method; 0 turns limiting off [default: 100]
       --faults <SPEC>      Faults to inject; see below
+      --tls-cert <PEM>     Serve https with this certificate chain (leaf first), valid for 127.0.0.1
+      --tls-key <PEM>      The private key of --tls-cert
   -h, --help               Print help
 {after-help}";
 
@@ -104,6 +106,17 @@ pub struct Global {
     /// Refuse the run if any input is not a user ID, instead of skipping it.
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Also trust the CA certificates in this PEM file (e.g. a proxy that inspects TLS),
+    /// on top of the operating system's store (which SSL_CERT_FILE / SSL_CERT_DIR replace).
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Vec<PathBuf>,
+    /// Tunnel through this http:// proxy [default: $HTTPS_PROXY or $ALL_PROXY, except the
+    /// hosts in $NO_PROXY]
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// Connect directly, ignoring HTTPS_PROXY and ALL_PROXY.
+    #[arg(long, global = true)]
+    pub no_proxy: bool,
 }
 
 /// `--encoding`.
@@ -160,6 +173,12 @@ pub enum Command {
         /// Faults to inject; see below.
         #[arg(long, value_name = "SPEC")]
         faults: Option<String>,
+        /// Serve https with this certificate chain (PEM, leaf first); needs --tls-key.
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Start an in-process emulator and walk through set → get → clear for about 2,500
     /// users, with a progress bar and a summary; no token needed.

@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use slack_sessions_core::{BulkReport, Error, GetSettingsOutput};
+use slack_sessions_core::{BulkReport, Error, GetSettingsOutput, TransportKind};
 
 use crate::users::{echo, Input};
 
 /// The version of the `--json` report's shape; it changes only when a field changes
 /// meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Exit codes, as documented in `--help` and the README.
 pub mod exit {
@@ -36,6 +36,9 @@ pub struct Outcome {
     /// Inputs that held no user ID at all (CSV rows without the user column): never
     /// sent, reported as invalid.
     pub unreadable: Vec<Input>,
+    /// The `error:` line printed first, when the run stopped or gave up (see
+    /// [`stop_line`]); also the JSON report's `error`.
+    pub error_line: Option<String>,
 }
 
 impl Outcome {
@@ -52,12 +55,22 @@ impl Outcome {
             settings,
             elapsed,
             unreadable: Vec::new(),
+            error_line: None,
         }
     }
 
     /// Distinct inputs, valid or not: the same figure in the summary and in JSON.
     pub fn requested(&self) -> usize {
         self.report.requested + self.unreadable.len()
+    }
+
+    /// What stopped the run, or made it give up: `stopped_by`, else the first failure
+    /// that says Slack could not be reached or kept failing. The `error:` line is about it.
+    pub fn stop_cause(&self) -> Option<&Error> {
+        let r = &self.report;
+        r.stopped_by
+            .as_ref()
+            .or_else(|| r.failed.iter().map(|f| &*f.error).find(|e| gave_up(e)))
     }
 
     /// The exit code this outcome calls for.
@@ -95,7 +108,7 @@ impl Outcome {
             "method": self.method,
             "requested": self.requested(),
             "applied": r.applied,
-            "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code()})).collect::<Vec<_>>(),
+            "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code(), "detail": f.error.to_string()})).collect::<Vec<_>>(),
             "invalid": r.invalid.iter().map(|i| {
                 let reason = match origin.get(i.input.as_str()) {
                     Some(o) => format!("{} ({o})", i.reason),
@@ -113,7 +126,10 @@ impl Outcome {
             "elapsed_ms": self.elapsed.as_millis() as u64,
         });
         if let Some(e) = &r.stopped_by {
-            v["stopped_by"] = json!(e.short_code());
+            v["stopped_by"] = json!({"code": e.short_code(), "detail": e.to_string()});
+        }
+        if let Some(line) = &self.error_line {
+            v["error"] = json!(line);
         }
         if !r.warnings.is_empty() {
             v["warnings"] = json!(r.warnings);
@@ -257,9 +273,38 @@ pub fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String
             };
             format!("slack refused the run ({}): {hint}", a.code)
         }
-        other => format!(
-            "cannot reach {base_url}: {other}; check the network and --base-url"
-        ),
+        Error::Transport(t) => {
+            // The transport's own account, after its "… with host:port failed: " lead.
+            let cause = t
+                .message
+                .split_once(" failed: ")
+                .map_or(t.message.as_str(), |(_, c)| c);
+            match t.kind {
+                TransportKind::Tls if cause.contains("did not answer in HTTP") => format!(
+                    "{base_url} did not answer in plain http (is it https?): check --base-url"
+                ),
+                TransportKind::Tls => format!(
+                    "cannot verify {base_url}'s certificate ({cause}). If a proxy inspects TLS, pass --ca-file with its CA"
+                ),
+                TransportKind::Proxy => format!(
+                    "{}: check --proxy, HTTPS_PROXY and ALL_PROXY (or pass --no-proxy)",
+                    t.message
+                ),
+                TransportKind::Dns => format!(
+                    "cannot reach {base_url}: {}; check --base-url and the network",
+                    t.message
+                ),
+                TransportKind::Timeout => format!(
+                    "{base_url} did not answer in time ({}): check the network, or raise --timeout",
+                    t.message
+                ),
+                _ => format!(
+                    "cannot reach {base_url}: {}; check the network and --base-url",
+                    t.message
+                ),
+            }
+        }
+        other => format!("{base_url} kept failing for {method}: {other}"),
     }
 }
 

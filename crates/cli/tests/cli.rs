@@ -171,7 +171,7 @@ fn auth_errors_exit_3_and_unreachable_exits_4() {
     let r = run(c);
     assert_eq!(r.code, 3, "{}", r.stderr);
     let v = json(&r);
-    assert_eq!(v["stopped_by"], "token_revoked");
+    assert_eq!(v["stopped_by"]["code"], "token_revoked");
     assert_eq!(v["not_attempted"][0], "U00000001");
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
@@ -545,7 +545,7 @@ fn an_unreachable_server_stops_the_run_after_two_chunks() {
         let r = run(c);
         assert_eq!(r.code, 4, "{transport}: {}", r.stderr);
         let v = json(&r);
-        assert_eq!(v["stopped_by"], "connect_error", "{transport}");
+        assert_eq!(v["stopped_by"]["code"], "connect_error", "{transport}");
         let count = |k: &str| v[k].as_array().map_or(0, Vec::len);
         let (failed, skipped) = (count("failed"), count("not_attempted"));
         assert_eq!(failed + skipped, 5_000, "{transport}");
@@ -597,7 +597,7 @@ fn help_completions_man_page_and_schema_version() {
     c.args(["get", "U00000001", "--timeout", "2m", "--json"]);
     let r = run(c);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(json(&r)["schema_version"], 1);
+    assert_eq!(json(&r)["schema_version"], 2);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["get", "U00000001", "--timeout", "2 weeks"]);
     assert_eq!(run(c).code, 2);
@@ -682,7 +682,7 @@ fn a_stopped_run_says_why_first() {
             "{transport}"
         );
         let v = json(&r);
-        assert_eq!(v["stopped_by"], "http_404", "{transport}");
+        assert_eq!(v["stopped_by"]["code"], "http_404", "{transport}");
         assert!(
             v["failed"].as_array().is_some_and(Vec::is_empty),
             "{transport}"
@@ -693,4 +693,261 @@ fn a_stopped_run_says_why_first() {
             "{transport}"
         );
     }
+}
+
+/// A test CA and an emulator serving https with a certificate it signed for 127.0.0.1,
+/// made at run time; the CA's PEM is written to a file of its own.
+struct Tls {
+    emu: Emulator,
+    ca_file: std::path::PathBuf,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Tls {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// PEMs of a CA and of a server certificate and key it signed for 127.0.0.1.
+fn test_pki() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("key")).expect("ca");
+    let key = KeyPair::generate().expect("key");
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .expect("leaf params")
+        .signed_by(&key, &ca)
+        .expect("leaf");
+    (ca.pem(), leaf.pem(), key.serialize_pem())
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("slack-sessions-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn tls_emulator(name: &str) -> Tls {
+    let (ca, cert, key) = test_pki();
+    let identity = slack_sessions_emulator::TlsIdentity::from_pem(cert.as_bytes(), key.as_bytes())
+        .expect("identity");
+    let emu = Emulator::builder()
+        .rate_limit(None)
+        .tls(identity)
+        .start()
+        .expect("tls emulator");
+    let dir = temp_dir(name);
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca).expect("write ca");
+    Tls { emu, ca_file, dir }
+}
+
+/// Issue 11: set → get → clear over https on both transports, trusting the test CA by
+/// `--ca-file` or by `SSL_CERT_FILE`; untrusted, the run stops with one line that says
+/// what to do, and `-v` and `--json` carry the cause.
+#[test]
+fn the_cli_runs_over_tls_and_says_what_to_do_when_it_cannot() {
+    let tls = tls_emulator("tls");
+    let ca = tls.ca_file.to_str().expect("utf-8 path");
+    for transport in ["blocking", "async"] {
+        for trust in ["--ca-file", "SSL_CERT_FILE"] {
+            for step in [
+                &["set", "--duration", "12h", "U00000001"][..],
+                &["get", "U00000001", "--json"],
+                &["clear", "U00000001"],
+            ] {
+                let mut c = cli(&tls.emu, ADMIN_TOKEN);
+                c.args(step).args(["--transport", transport]);
+                match trust {
+                    "--ca-file" => c.args(["--ca-file", ca]),
+                    _ => c.env("SSL_CERT_FILE", ca),
+                };
+                let r = run(c);
+                assert_eq!(r.code, 0, "{transport} {trust} {step:?}: {}", r.stderr);
+                if step[0] == "get" {
+                    assert_eq!(json(&r)["settings"][0]["duration"], 43_200);
+                }
+            }
+        }
+    }
+    assert_eq!(tls.emu.tls_failures(), 0);
+    assert!(tls.emu.state().is_empty());
+
+    let url = tls.emu.base_url();
+    for transport in ["blocking", "async"] {
+        let mut c = cli(&tls.emu, ADMIN_TOKEN);
+        c.args(["set", "--duration", "8h", "U00000001", "--json", "-v"])
+            .args(["--transport", transport, "--max-retries", "0"]);
+        let r = run(c);
+        assert_eq!(r.code, 4, "{transport}: {}", r.stderr);
+        // After the `-v` lines of the run, the first line of its account.
+        let first = r
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or_default();
+        assert_eq!(
+            first,
+            format!("error: cannot verify {url}'s certificate (invalid peer certificate: UnknownIssuer). If a proxy inspects TLS, pass --ca-file with its CA"),
+            "{transport}"
+        );
+        assert!(
+            r.stderr
+                .lines()
+                .any(|l| l.contains("code=tls_error") && l.contains("UnknownIssuer")),
+            "-v: {}",
+            r.stderr
+        );
+        let v = json(&r);
+        assert_eq!(v["failed"][0]["error"], "tls_error");
+        let detail = v["failed"][0]["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("UnknownIssuer"), "{detail}");
+        assert_eq!(v["error"], first.trim_start_matches("error: "));
+    }
+    // Plain http to the https port: the line says to check the URL.
+    let plain = url.replace("https://", "http://");
+    let mut c = cli(&tls.emu, ADMIN_TOKEN);
+    c.args([
+        "get",
+        "U00000001",
+        "--max-retries",
+        "0",
+        "--base-url",
+        &plain,
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().next().unwrap_or_default(),
+        format!("error: {plain} did not answer in plain http (is it https?): check --base-url")
+    );
+    assert!(tls.emu.state().is_empty());
+}
+
+/// Issue 11: the CLI honours HTTPS_PROXY and NO_PROXY as curl does, takes `--proxy` and
+/// `--no-proxy`, and a refusing proxy stops the run with one line and no password.
+#[test]
+fn the_cli_honours_proxies_from_the_environment_and_the_command_line() {
+    use slack_sessions_emulator::proxy::{ConnectProxy, ProxyMode};
+    let tls = tls_emulator("proxy");
+    let ca = tls.ca_file.to_str().expect("utf-8 path");
+    let proxy = ConnectProxy::start(ProxyMode::Tunnel).expect("proxy");
+    let get = |env: &[(&str, &str)], args: &[&str], transport: &str| {
+        let mut c = cli(&tls.emu, ADMIN_TOKEN);
+        c.args([
+            "get",
+            "U00000001",
+            "--ca-file",
+            ca,
+            "--transport",
+            transport,
+        ])
+        .args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        run(c)
+    };
+    for transport in ["blocking", "async"] {
+        let before = proxy.tunnels();
+        let through = |r: &Run, want: bool, what: &str| {
+            assert_eq!(r.code, 0, "{transport} {what}: {}", r.stderr);
+            let used = proxy.tunnels() > before;
+            assert_eq!(used, want, "{transport} {what}: tunnelled?");
+        };
+        through(&get(&[], &[], transport), false, "no proxy set");
+        let env = [("HTTPS_PROXY", proxy.url())];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let bypass = [env[0], ("NO_PROXY", "localhost,127.0.0.1")];
+        through(&get(&bypass, &[], transport), false, "NO_PROXY");
+        through(&get(&env, &["--no-proxy"], transport), false, "--no-proxy");
+        through(&get(&env, &[], transport), true, "HTTPS_PROXY");
+        let before = proxy.tunnels();
+        let r = get(&[], &["--proxy", &proxy.url()], transport);
+        assert_eq!(r.code, 0, "{transport} --proxy: {}", r.stderr);
+        assert!(proxy.tunnels() > before, "{transport} --proxy");
+    }
+    assert_eq!(proxy.requests(), 0);
+
+    let refusing = ConnectProxy::start(ProxyMode::Refuse407).expect("proxy");
+    let with_password = refusing.url_with_credentials("ops:hunter2");
+    for transport in ["blocking", "async"] {
+        let r = get(
+            &[("HTTPS_PROXY", &with_password)],
+            &["--max-retries", "0", "--json"],
+            transport,
+        );
+        assert_eq!(r.code, 4, "{transport}: {}", r.stderr);
+        let first = r.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error: no tunnel to 127.0.0.1:")
+                && first.contains(&format!("proxy http://ops:***@{}", refusing.addr()))
+                && first.ends_with("check --proxy, HTTPS_PROXY and ALL_PROXY (or pass --no-proxy)"),
+            "{transport}: {first}"
+        );
+        assert_eq!(json(&r)["failed"][0]["error"], "proxy_error");
+        assert!(!r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"));
+    }
+    // A proxy URL that is not http:// is refused before anything is sent.
+    let r = get(&[], &["--proxy", "socks5://127.0.0.1:1"], "blocking");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("only http:// proxies"), "{}", r.stderr);
+}
+
+/// Issue 11: `slack-sessions emulator --tls-cert --tls-key` serves https.
+#[test]
+fn the_emulator_command_serves_https() {
+    let (ca, cert, key) = test_pki();
+    let dir = temp_dir("emulator-tls");
+    let path = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_str().expect("utf-8 path").to_owned()
+    };
+    let (ca, cert, key) = (
+        path("ca.pem", &ca),
+        path("cert.pem", &cert),
+        path("key.pem", &key),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
+    let mut child = StdCommand::new(bin)
+        .args([
+            "emulator",
+            "--rate-limit",
+            "0",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let url = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("base url: ").map(str::to_owned))
+        .expect("base url line");
+    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+    c.env_clear().env("SLACK_TOKEN", ADMIN_TOKEN).args([
+        "get",
+        "U00000001",
+        "--base-url",
+        &url,
+        "--ca-file",
+        &ca,
+    ]);
+    let r = run(c);
+    child.kill().ok();
+    child.wait().ok();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Only one of the pair is refused by clap, exit 2.
+    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
+    c.args(["emulator", "--tls-cert", &cert]);
+    assert_eq!(run(c).code, 2);
 }

@@ -1,14 +1,16 @@
-//! `slack-sessions-emulator [--port N] [--rate-limit N] [--faults SPEC]`: serve the
-//! emulator in the foreground until Ctrl-C.
+//! `slack-sessions-emulator [--port N] [--rate-limit N] [--faults SPEC] [--tls-cert PEM
+//! --tls-key PEM]`: serve the emulator in the foreground until Ctrl-C.
 
 use std::process::ExitCode;
 
-use slack_sessions_emulator::{Emulator, FaultPlan};
+use slack_sessions_emulator::{Emulator, FaultPlan, TlsIdentity};
 
-const USAGE: &str = "usage: slack-sessions-emulator [--port N] [--rate-limit N] [--faults SPEC]
+const USAGE: &str = "usage: slack-sessions-emulator [--port N] [--rate-limit N] [--faults SPEC] [--tls-cert PEM --tls-key PEM]
   --port N         port on 127.0.0.1 (default: chosen by the OS)
   --rate-limit N   calls a minute per token and method (default 100; 0 = off)
-  --faults SPEC    e.g. '3=internal_error,7=drop' or 'rate=0.1,seed=7,kinds=http503+drop'";
+  --faults SPEC    e.g. '3=internal_error,7=drop' or 'rate=0.1,seed=7,kinds=http503+drop'
+  --tls-cert PEM   serve https with this certificate chain (leaf first)
+  --tls-key PEM    the private key of --tls-cert";
 
 fn main() -> ExitCode {
     match run() {
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let mut builder = Emulator::builder();
+    let (mut cert, mut key) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -39,12 +42,23 @@ fn run() -> Result<(), String> {
                 let v = value("--faults")?;
                 builder = builder.faults(v.parse::<FaultPlan>().map_err(|e| e.to_string())?);
             }
+            "--tls-cert" => cert = Some(value("--tls-cert")?),
+            "--tls-key" => key = Some(value("--tls-key")?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    match (cert, key) {
+        (Some(c), Some(k)) => {
+            let read = |p: &str| std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}"));
+            let id = TlsIdentity::from_pem(&read(&c)?, &read(&k)?).map_err(|e| e.to_string())?;
+            builder = builder.tls(id);
+        }
+        (None, None) => {}
+        _ => return Err("--tls-cert and --tls-key go together".into()),
     }
     let emu = builder.start().map_err(|e| format!("cannot start: {e}"))?;
     print!("{}", emu.banner());

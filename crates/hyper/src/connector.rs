@@ -11,7 +11,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::proxy::matcher::Matcher;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
-use slack_sessions_core::sansio::{PemRoots, ValidConfig};
+use slack_sessions_core::sansio::ValidConfig;
 use slack_sessions_core::{InvalidInput, Roots};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -111,7 +111,7 @@ pub(crate) fn build(
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| setting("tls", e.to_string()))?
-        .with_root_certificates(root_store(valid.roots, &valid.extra_roots)?)
+        .with_root_certificates(root_store(valid)?)
         .with_no_client_auth();
     Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
@@ -127,8 +127,14 @@ fn setting(name: &'static str, reason: impl Into<String>) -> InvalidInput {
     }
 }
 
-fn root_store(roots: Roots, extra: &PemRoots) -> Result<rustls::RootCertStore, InvalidInput> {
+/// The client's roots plus its extra roots. A client of a plain-http base URL never
+/// speaks TLS, so nothing is loaded for it.
+fn root_store(valid: &ValidConfig) -> Result<rustls::RootCertStore, InvalidInput> {
+    let (roots, extra) = (valid.roots, &valid.extra_roots);
     let mut store = rustls::RootCertStore::empty();
+    if valid.endpoint.base_url().starts_with("http://") {
+        return Ok(store);
+    }
     match roots {
         Roots::WebPki => add_webpki(&mut store)?,
         Roots::Native => add_native(&mut store)?,

@@ -58,7 +58,7 @@ impl Adapter for Blocking {
     fn build(valid: ValidConfig) -> Result<Client, Error> {
         let (proxy, proxy_shown) = trust::proxy(&valid)?;
         let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(trust::root_certs(valid.roots, &valid.extra_roots)?)
+            .root_certs(trust::root_certs(&valid)?)
             .build();
         // `timeout` bounds the whole call, from connect to the last byte of the answer,
         // as ureq's global timeout does. ureq would resolve the host on a new thread for

@@ -13,10 +13,16 @@ fn setting(name: &'static str, reason: impl Into<String>) -> InvalidInput {
     }
 }
 
-/// ureq's root choice for `roots` plus `extra`. With no extra roots, Mozilla's roots are
+/// ureq's root choice: the client's roots plus its extra roots. With no extra roots, Mozilla's roots are
 /// ureq's own (`RootCerts::WebPki`); with extra roots they are listed with them, from
 /// webpki-root-certs, since ureq takes either its own roots or a list, not both.
-pub(crate) fn root_certs(roots: Roots, extra: &PemRoots) -> Result<RootCerts, InvalidInput> {
+///
+/// A client of a plain-http base URL never speaks TLS, so nothing is loaded for it.
+pub(crate) fn root_certs(valid: &ValidConfig) -> Result<RootCerts, InvalidInput> {
+    let (roots, extra) = (valid.roots, &valid.extra_roots);
+    if valid.endpoint.base_url().starts_with("http://") {
+        return Ok(RootCerts::WebPki);
+    }
     let mut certs = extra_certs(extra)?;
     match roots {
         Roots::WebPki if certs.is_empty() => return Ok(RootCerts::WebPki),

@@ -5,10 +5,10 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use slack_sessions_core::sansio::ClientConfig;
+use slack_sessions_core::sansio::{Adapter, ClientConfig};
 use slack_sessions_core::{
-    BulkReport, BulkRun, Disposition, Encoding, Error, Progress, Rate, RequestEvent,
-    RequestObserver, UsersMethod, MAX_USERS_PER_CALL,
+    BulkReport, BulkRun, Disposition, Encoding, Error, InvalidInput, Progress, Rate, RequestEvent,
+    RequestObserver, Roots, UsersMethod, MAX_USERS_PER_CALL,
 };
 
 use super::{usage, Fail};
@@ -81,6 +81,16 @@ pub(super) fn configure<A>(
     if let Some(u) = base_url {
         b = b.base_url(u);
     }
+    // As curl, gh and aws do: the operating system's CAs, the environment's proxy.
+    b = b.roots(Roots::Native).proxy_from_env(!g.no_proxy);
+    for path in &g.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
+        b = b.add_root_pem(pem);
+    }
+    if let Some(p) = &g.proxy {
+        b = b.proxy(p);
+    }
     if let Some(r) = g.rate {
         if r == 0 {
             return Err(usage("--rate must be at least 1 call a minute"));
@@ -88,6 +98,22 @@ pub(super) fn configure<A>(
         b = b.rate(Rate::new(r, (r / 10).max(1)));
     }
     Ok(b)
+}
+
+/// Builds the client; where the operating system has no CA certificates at all (a bare
+/// container), says so once and trusts Mozilla's roots instead.
+pub(super) fn build<A: Adapter + Clone>(b: ClientConfig<A>) -> Result<A::Client, Fail> {
+    match b.clone().build() {
+        Err(Error::Invalid(InvalidInput::Setting {
+            name: "roots",
+            reason,
+        })) => {
+            eprintln!("warning: {reason}; trusting Mozilla's roots instead");
+            b.roots(Roots::WebPki).build()
+        }
+        other => other,
+    }
+    .map_err(|e| usage(e.to_string()))
 }
 
 /// The `-v` log: a stderr line per request.
@@ -99,8 +125,12 @@ pub(super) fn observer(g: &Global) -> Option<RequestObserver> {
                 Disposition::Retry(w) => format!("{}ms", w.as_millis()),
                 _ => "0ms".into(),
             };
+            let detail = e
+                .detail
+                .as_deref()
+                .map_or(String::new(), |d| format!(" ({d})"));
             eprintln!(
-                "{} users={} status={status} code={} attempt={} wait={wait} next={:?}",
+                "{} users={} status={status} code={} attempt={} wait={wait} next={:?}{detail}",
                 e.method, e.users, e.code, e.attempt, e.disposition
             );
         }) as RequestObserver

@@ -1,13 +1,29 @@
 //! `slack-sessions emulator`: serve the emulator in the foreground.
 
-use slack_sessions_emulator::{Emulator, FaultPlan};
+use std::io::Write as _;
+use std::path::Path;
+
+use slack_sessions_emulator::{Emulator, FaultPlan, TlsIdentity};
 
 use super::{usage, Fail};
 use crate::report::exit;
 
-/// Serves until Ctrl-C.
-pub(super) fn serve(port: Option<u16>, rate_limit: u32, faults: Option<&str>) -> Result<u8, Fail> {
+/// Serves until Ctrl-C; https with `tls` (certificate chain, key), else plain http.
+pub(super) fn serve(
+    port: Option<u16>,
+    rate_limit: u32,
+    faults: Option<&str>,
+    tls: Option<(&Path, &Path)>,
+) -> Result<u8, Fail> {
     let mut b = Emulator::builder().rate_limit((rate_limit > 0).then_some(rate_limit));
+    if let Some((cert, key)) = tls {
+        let read = |flag: &str, p: &Path| {
+            std::fs::read(p).map_err(|e| usage(format!("cannot read {flag} {}: {e}", p.display())))
+        };
+        let identity = TlsIdentity::from_pem(&read("--tls-cert", cert)?, &read("--tls-key", key)?)
+            .map_err(|e| usage(format!("--tls-cert/--tls-key: {e}")))?;
+        b = b.tls(identity);
+    }
     if let Some(p) = port {
         b = b.port(p);
     }
@@ -20,8 +36,11 @@ pub(super) fn serve(port: Option<u16>, rate_limit: u32, faults: Option<&str>) ->
     let emu = b
         .start()
         .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
-    print!("{}", emu.banner());
-    println!("press Ctrl-C to stop");
+    // A reader that goes away (`| head`) is no reason to stop serving, nor to panic.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}press Ctrl-C to stop", emu.banner());
+    let _ = out.flush();
+    drop(out);
     emu.serve_until_ctrl_c().map_err(|e| Fail {
         code: exit::UNREACHABLE,
         message: format!("emulator stopped: {e}"),

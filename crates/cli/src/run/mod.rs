@@ -66,7 +66,12 @@ pub fn execute(cli: Cli) -> Result<u8, Fail> {
             port,
             rate_limit,
             faults,
-        } => emulator::serve(*port, *rate_limit, faults.as_deref()),
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = tls_cert.as_deref().zip(tls_key.as_deref());
+            emulator::serve(*port, *rate_limit, faults.as_deref(), tls)
+        }
         Command::Demo => demo::run(g),
         Command::Completions { shell } => crate::args::completions(*shell),
         Command::Man => crate::args::man_page().map_err(|e| Fail {

@@ -9,7 +9,7 @@ use slack_sessions_core::{
 };
 use slack_sessions_emulator::Emulator;
 
-use super::clients::{configure, observer, progress_bar, BulkClient, OnRuntime};
+use super::clients::{build, configure, observer, progress_bar, BulkClient, OnRuntime};
 use super::{dry_run, usage, Fail, Op};
 use crate::args::{Global, TransportArg, Users};
 use crate::report::{exit, stop_line, Outcome};
@@ -104,12 +104,12 @@ pub(super) fn run(g: &Global, op: Op, users: &Users) -> Result<u8, Fail> {
     let shown_url = base_url
         .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let outcome = run_op(g, op, &prepared, token, base_url)?;
-    if let Some(e) = &outcome.report.stopped_by {
-        eprintln!(
-            "error: {}",
-            stop_line(e, op.method(), &shown_url, op.scope())
-        );
+    let mut outcome = run_op(g, op, &prepared, token, base_url)?;
+    outcome.error_line = outcome
+        .stop_cause()
+        .map(|e| stop_line(e, op.method(), &shown_url, op.scope()));
+    if let Some(line) = &outcome.error_line {
+        eprintln!("error: {line}");
     }
     if g.json {
         println!("{}", outcome.json(&prepared.inputs));
@@ -180,9 +180,11 @@ pub(super) fn run_op(
     let started = Instant::now();
     let outcome = match g.transport {
         TransportArg::Blocking => {
-            let client = configure(slack_sessions_ureq::Client::builder(token), g, base_url)?
-                .build()
-                .map_err(|e| usage(e.to_string()))?;
+            let client = build(configure(
+                slack_sessions_ureq::Client::builder(token),
+                g,
+                base_url,
+            )?)?;
             run_with(&client, op, &texts, run, &mut on_progress, started)
         }
         TransportArg::Async => {
@@ -196,9 +198,11 @@ pub(super) fn run_op(
                 .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
             let client = {
                 let _guard = runtime.enter();
-                configure(slack_sessions_hyper::Client::builder(token), g, base_url)?
-                    .build()
-                    .map_err(|e| usage(e.to_string()))?
+                build(configure(
+                    slack_sessions_hyper::Client::builder(token),
+                    g,
+                    base_url,
+                )?)?
             };
             let run = run.concurrency(g.concurrency);
             let on = OnRuntime { client, runtime };

@@ -31,6 +31,9 @@ pub struct RequestEvent {
     pub status: Option<u16>,
     /// `ok`, or the error's short code ([`Error::short_code`](crate::Error::short_code)).
     pub code: String,
+    /// The error's one-line message (no token), when the request failed: e.g. `tls
+    /// error: tls with slack.com:443 failed: invalid peer certificate: UnknownIssuer`.
+    pub detail: Option<String>,
     /// Which attempt of this chunk it was, from 1.
     pub attempt: u32,
     /// What happens next.

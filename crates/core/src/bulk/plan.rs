@@ -428,8 +428,12 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             Err(t) => Error::Transport(t),
         };
         let code = short_code(&error).into_owned();
+        let detail = self.options.record_events.then(|| error.to_string());
         let (progress, disposition) = self.on_error(now, chunk, error);
         self.record(users, status, code, attempt, disposition);
+        if let (Some(e), Some(d)) = (self.events.last_mut(), detail) {
+            e.detail = Some(d);
+        }
         progress
     }
 
@@ -455,6 +459,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                 users,
                 status,
                 code,
+                detail: None,
                 attempt,
                 disposition,
             });
