@@ -16,6 +16,11 @@ fn main() -> Result<(), slack_sessions::Error> {
     if let Ok(url) = std::env::var("SLACK_API_URL") {
         builder = builder.base_url(url);
     }
+    // Built with `--features native-roots`, it trusts the operating system's store.
+    #[cfg(feature = "native-roots")]
+    {
+        builder = builder.roots(slack_sessions::Roots::Native);
+    }
     let user = std::env::args().nth(1).unwrap_or_default();
     let call =
         SetSettings::new(UserIds::parse([user])?).duration(SessionDuration::from_secs(43_200)?);

@@ -20,6 +20,21 @@
 //! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Features and trust
+//!
+//! | feature | blocking client (`ureq`) | async client (`hyper`) |
+//! |---|---|---|
+//! | `ureq` (default) | on: rustls, Mozilla's roots compiled in | — |
+//! | `hyper` | — | on: tokio, rustls, Mozilla's roots compiled in |
+//! | `native-roots` | allows [`Roots::Native`] | allows [`Roots::Native`] |
+//! | `native-tls` | the platform's TLS library, when ureq's rustls is off | — (always rustls) |
+//!
+//! Whatever the features, a client trusts [`Roots::WebPki`] unless told otherwise
+//! (`.roots(Roots::Native)`), plus any PEM added with `.add_root_pem(..)`. `Roots::Native`
+//! reads the operating system's store once, when the client is built; as OpenSSL does,
+//! `SSL_CERT_FILE` and `SSL_CERT_DIR` replace it when set. A client of a plain-http base
+//! URL (an emulator) loads no roots at all.
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

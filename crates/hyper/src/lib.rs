@@ -36,9 +36,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
-use slack_sessions_core::sansio::{
-    Action, Adapter, Call, ClientConfig, Endpoint, SharedPacer, ValidConfig,
-};
+use slack_sessions_core::sansio::{Action, Call, ClientConfig, Endpoint, SharedPacer, ValidConfig};
 use slack_sessions_core::{
     ClearSettings, Empty, GetSettings, GetSettingsOutput, Method, Reply, RetryPolicy, SetSettings,
     Token, TransportFailure, TransportKind,
@@ -84,7 +82,7 @@ pub struct Async;
 pub type ClientBuilder = ClientConfig<Async>;
 
 #[cfg(feature = "tokio")]
-impl Adapter for Async {
+impl slack_sessions_core::sansio::Adapter for Async {
     type Client = DefaultClient;
 
     fn build(valid: ValidConfig) -> Result<DefaultClient, Error> {

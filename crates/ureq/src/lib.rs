@@ -24,6 +24,8 @@
 #![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+#[cfg(feature = "rustls")]
+mod anchors;
 mod bulk;
 mod transport;
 mod trust;
@@ -57,9 +59,6 @@ impl Adapter for Blocking {
 
     fn build(valid: ValidConfig) -> Result<Client, Error> {
         let (proxy, proxy_shown) = trust::proxy(&valid)?;
-        let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(trust::root_certs(&valid)?)
-            .build();
         // `timeout` bounds the whole call, from connect to the last byte of the answer,
         // as ureq's global timeout does. ureq would resolve the host on a new thread for
         // every request to hold that timeout during DNS; the resolver below resolves on
@@ -68,12 +67,13 @@ impl Adapter for Blocking {
         let config = ureq::config::Config::builder()
             .http_status_as_error(false)
             .proxy(proxy)
-            .tls_config(tls)
             .max_redirects(0)
             .user_agent(ureq::config::AutoHeaderValue::None)
             .timeout_connect(Some(valid.connect_timeout))
-            .timeout_global(Some(valid.timeout))
-            .build();
+            .timeout_global(Some(valid.timeout));
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let config = config.tls_config(trust::tls_config(&valid)?);
+        let config = config.build();
         let agent = ureq::Agent::with_parts(
             config,
             ureq::unversioned::transport::DefaultConnector::default(),

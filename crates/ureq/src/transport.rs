@@ -105,6 +105,8 @@ pub(crate) fn failure(e: ureq::Error, plain: bool, wire: &Wire) -> TransportFail
         ureq::Error::Tls(_) | ureq::Error::TlsRequired => (K::Tls, e.to_string()),
         #[cfg(feature = "rustls")]
         ureq::Error::Rustls(r) => (K::Tls, r.to_string()),
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(n) => (K::Tls, n.to_string()),
         ureq::Error::Io(io) => io_failure(io),
         ureq::Error::Protocol(p) if plain => (
             K::Tls,
