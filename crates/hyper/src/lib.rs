@@ -71,7 +71,7 @@ pub use hyper_util::rt::TokioTimer;
 #[cfg(feature = "tokio")]
 pub type DefaultClient = Client<DefaultConnector, TokioTimer>;
 
-/// The async transport on tokio with rustls, as the [`Adapter`] that [`ClientBuilder`]
+/// The async transport on tokio with rustls, as the [`Adapter`](slack_sessions_core::sansio::Adapter) that [`ClientBuilder`]
 /// builds with. On another runtime, finish the same settings with [`Client::with_parts`].
 #[derive(Debug, Clone, Copy)]
 pub struct Async;
