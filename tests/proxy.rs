@@ -43,6 +43,20 @@ fn both_clients_tunnel_to_tls_and_the_proxy_never_sees_the_token() {
     let proxy =
         ConnectProxy::start(ProxyMode::RequireAuth("alice:s3cret pass".into())).expect("proxy");
     let url = proxy.url_with_credentials("alice:s3cret%20pass");
+    let blocking = config(&emu, &ca)
+        .proxy(&url)
+        .with_adapter::<slack_sessions::blocking::Blocking>()
+        .build()
+        .expect("client");
+    assert!(!format!("{blocking:?}").contains("s3cret"), "{blocking:?}");
+    runtime().block_on(async {
+        let c = config(&emu, &ca)
+            .proxy(&url)
+            .with_adapter::<slack_sessions::r#async::Async>()
+            .build()
+            .expect("client");
+        assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+    });
     for (n, t) in BOTH.into_iter().enumerate() {
         let c = config(&emu, &ca).proxy(&url);
         assert!(!format!("{c:?}").contains("s3cret"), "config Debug");

@@ -745,14 +745,15 @@ fn tls_emulator(name: &str) -> Tls {
 }
 
 /// Issue 11: set → get → clear over https on both transports, trusting the test CA by
-/// `--ca-file` or by `SSL_CERT_FILE`; untrusted, the run stops with one line that says
+/// `--ca-file`, `SSL_CERT_FILE` or `SSL_CERT_DIR`; untrusted, the run stops with one line that says
 /// what to do, and `-v` and `--json` carry the cause.
 #[test]
 fn the_cli_runs_over_tls_and_says_what_to_do_when_it_cannot() {
     let tls = tls_emulator("tls");
     let ca = tls.ca_file.to_str().expect("utf-8 path");
+    let ca_dir = tls.dir.to_str().expect("utf-8 path");
     for transport in ["blocking", "async"] {
-        for trust in ["--ca-file", "SSL_CERT_FILE"] {
+        for trust in ["--ca-file", "SSL_CERT_FILE", "SSL_CERT_DIR"] {
             for step in [
                 &["set", "--duration", "12h", "U00000001"][..],
                 &["get", "U00000001", "--json"],
@@ -762,7 +763,8 @@ fn the_cli_runs_over_tls_and_says_what_to_do_when_it_cannot() {
                 c.args(step).args(["--transport", transport]);
                 match trust {
                     "--ca-file" => c.args(["--ca-file", ca]),
-                    _ => c.env("SSL_CERT_FILE", ca),
+                    "SSL_CERT_FILE" => c.env("SSL_CERT_FILE", ca),
+                    _ => c.env("SSL_CERT_DIR", ca_dir),
                 };
                 let r = run(c);
                 assert_eq!(r.code, 0, "{transport} {trust} {step:?}: {}", r.stderr);
