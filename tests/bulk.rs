@@ -170,6 +170,7 @@ fn bulk_get_and_clear_over_tcp() {
     assert!(emu.state().is_empty());
 }
 
+/// Issue 12: a stopped run is an `Err` that `?` cannot miss, with the whole report in it.
 #[test]
 fn an_auth_error_stops_a_bulk_run() {
     let emu = emulator();
@@ -181,14 +182,23 @@ fn an_auth_error_stops_a_bulk_run() {
         },
     );
     let users: Vec<String> = (0..3_000).map(|i| format!("U{i:08}")).collect();
-    let report = client
+    let err = client
         .set_settings_bulk(
             &users,
             settings(),
             slack_sessions::blocking::BulkRun::default(),
             |_| {},
         )
-        .expect("bulk");
+        .expect_err("a stopped run is an error");
+    assert!(
+        matches!(err, slack_sessions::BulkError::Stopped(_)),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "bulk run stopped by token_revoked: 0 applied, 3000 not attempted"
+    );
+    let report = err.into_report().expect("the report");
     assert_eq!(report.not_attempted.len(), 3_000);
     assert_eq!(report.requests, 1);
     assert_eq!(emu.calls(), 1);
@@ -239,4 +249,67 @@ fn concurrent_runs_against_an_always_503_server_wait_different_times() {
     assert_eq!((a.len(), b.len(), other.len()), (3, 3, 3));
     assert_ne!(a, b, "one client's runs backed off in lockstep");
     assert_ne!(a, other, "two clients backed off in lockstep");
+}
+
+/// Issue 12: a cancel wakes a run out of a 60-second `Retry-After` wait, on both clients
+/// and with several threads; the run is an `Err` that holds the report, with every user
+/// in one bucket and nothing sent after the cancel.
+#[test]
+fn a_cancel_wakes_a_long_retry_after_wait_on_both_clients() {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use slack_sessions::{BulkError, BulkRun, RequestEvent};
+
+    let users: Vec<String> = (0..5_000).map(|i| format!("U{i:08}")).collect();
+    for (label, concurrency) in [("blocking", 1), ("blocking x3", 3), ("async", 4)] {
+        let emu = slack_sessions_emulator::Emulator::builder()
+            .rate_limit(None)
+            .storm_retry_after(60)
+            .faults("1=storm:1000".parse().expect("faults"))
+            .start()
+            .expect("emulator");
+        let (tx, rx) = mpsc::channel::<()>();
+        let tx = std::sync::Mutex::new(tx);
+        let run =
+            BulkRun::default()
+                .concurrency(concurrency)
+                .on_request(Some(std::sync::Arc::new(move |_: &RequestEvent| {
+                    let _ = tx.lock().map(|t| t.send(()));
+                })));
+        let token = run.cancel_token();
+        let started = Instant::now();
+        let canceller = std::thread::spawn(move || {
+            // The first 429 has been answered: the run now waits 60 s to retry.
+            let _ = rx.recv();
+            token.cancel();
+        });
+        let result = if label.starts_with("blocking") {
+            let client = blocking(&emu, &Setup::default());
+            client.set_settings_bulk(&users, settings(), run, |_| {})
+        } else {
+            let rt = runtime();
+            let client = rt.block_on(async { asynchronous(&emu, &Setup::default()) });
+            rt.block_on(client.set_settings_bulk(&users, settings(), run, |_| {}))
+        };
+        canceller.join().expect("canceller");
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(30), "{label}: {elapsed:?}");
+        let Err(BulkError::Cancelled(report)) = result else {
+            panic!("{label}: not a cancelled run: {result:?}")
+        };
+        assert!(report.cancelled);
+        assert_eq!(
+            report.not_attempted.len() + report.applied.len() + report.failed.len(),
+            5_000,
+            "{label}"
+        );
+        assert!(report.applied.is_empty(), "{label}: every answer was a 429");
+        assert_eq!(report.requests, emu.calls(), "{label}");
+        assert!(
+            report.requests <= concurrency as u64,
+            "{label}: nothing new after the cancel"
+        );
+        assert!(emu.state().is_empty());
+    }
 }

@@ -75,8 +75,8 @@ mod user;
 mod verdict;
 
 pub use bulk::{
-    BulkReport, BulkRun, Disposition, Failed, Invalid, Progress, RequestEvent, RequestObserver,
-    UNREACHABLE_AFTER,
+    BulkError, BulkReport, BulkRun, CancelToken, Disposition, Failed, Invalid, Progress,
+    RequestEvent, RequestObserver, Settled, SettledObserver, UNREACHABLE_AFTER,
 };
 pub use capped::{MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
 pub use config::{

@@ -8,11 +8,15 @@ use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
 use slack_sessions_core::sansio::{BulkAction, BulkPlan};
 use slack_sessions_core::{
-    BulkReport, BulkRun, ClearSettings, Empty, GetSettings, GetSettingsOutput, Progress,
+    BulkError, BulkReport, BulkRun, ClearSettings, Empty, GetSettings, GetSettingsOutput, Progress,
     SessionSettings, SetSettings, UsersMethod,
 };
 
-use crate::{Client, Error};
+use crate::Client;
+
+/// The result of a bulk call: the report, or the report inside the error that says why
+/// the run stopped early.
+pub type BulkResult<O> = Result<BulkReport<O>, BulkError<O>>;
 
 impl<C, T> Client<C, T>
 where
@@ -20,15 +24,21 @@ where
     T: Timer + Send + Sync + 'static,
 {
     /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
-    /// `progress` after each settled chunk. Fails only on bad params or options: every
-    /// user ends in the report.
+    /// `progress` after each settled chunk. Every user ends in the report.
+    ///
+    /// `Ok` means the run did all its work, whatever each user's outcome. A run stopped
+    /// early (auth, permission, Slack unreachable, not Slack's API) or cancelled through
+    /// [`BulkRun::cancel_token`] is an `Err` that holds the whole report
+    /// ([`BulkError::into_report`]), so that `?` never mistakes it for a finished one.
+    /// A cancel wakes the run from any wait without blocking a runtime thread; the
+    /// requests in flight still get their answers, within the timeout.
     pub async fn apply_bulk<M, I, S>(
         &self,
         params: M::Params,
         users: I,
         run: BulkRun,
         mut progress: impl FnMut(Progress),
-    ) -> Result<BulkReport<M::Output>, Error>
+    ) -> BulkResult<M::Output>
     where
         M: UsersMethod,
         I: IntoIterator<Item = S>,
@@ -41,6 +51,8 @@ where
             .with_pacer(self.pacer().clone());
         let mut in_flight = FuturesUnordered::new();
         loop {
+            run.observe(&mut plan);
+            let cancelled = plan.is_cancelled();
             // Hand out all the work the plan allows now.
             let wake_at = loop {
                 match plan.poll(Instant::now()) {
@@ -49,7 +61,7 @@ where
                     }
                     BulkAction::WaitUntil(t) => break Some(t),
                     BulkAction::Pending => break None,
-                    BulkAction::Done => return Ok(plan.finish()),
+                    BulkAction::Done => return plan.finish().into_result(),
                 }
             };
             let mut sleep = wake_at.map(|t| {
@@ -57,10 +69,16 @@ where
                     .timer
                     .sleep(t.saturating_duration_since(Instant::now()))
             });
-            // Wait for the first request to finish, or for the deadline.
+            // Wait for the first request to finish, for the deadline, or for a cancel.
             let finished = std::future::poll_fn(|cx| {
                 if let Poll::Ready(Some(done)) = in_flight.poll_next_unpin(cx) {
                     return Poll::Ready(Some(done));
+                }
+                if !cancelled {
+                    run.cancel.register(cx.waker());
+                    if run.cancel.is_cancelled() {
+                        return Poll::Ready(None);
+                    }
                 }
                 if let Some(s) = sleep.as_mut() {
                     if s.as_mut().poll(cx).is_ready() {
@@ -91,7 +109,7 @@ where
         settings: SessionSettings,
         run: BulkRun,
         progress: impl FnMut(Progress),
-    ) -> Result<BulkReport<Empty>, Error>
+    ) -> BulkResult<Empty>
     where
         I: IntoIterator<Item = S>,
         I::IntoIter: Send,
@@ -107,7 +125,7 @@ where
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress),
-    ) -> Result<BulkReport<GetSettingsOutput>, Error>
+    ) -> BulkResult<GetSettingsOutput>
     where
         I: IntoIterator<Item = S>,
         I::IntoIter: Send,
@@ -123,7 +141,7 @@ where
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress),
-    ) -> Result<BulkReport<Empty>, Error>
+    ) -> BulkResult<Empty>
     where
         I: IntoIterator<Item = S>,
         I::IntoIter: Send,

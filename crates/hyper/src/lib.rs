@@ -42,10 +42,15 @@ use slack_sessions_core::{
     Token, TransportFailure, TransportKind,
 };
 
+pub use bulk::BulkResult;
 /// hyper-util's pooled client, which this crate drives.
 pub use hyper_util::client::legacy::Client as HttpClient;
+/// Why a bulk call did not do all its work, with the report inside.
+pub use slack_sessions_core::BulkError;
 /// How a bulk job runs (default concurrency 4).
 pub use slack_sessions_core::BulkRun;
+/// Cancels a bulk run from another task or thread.
+pub use slack_sessions_core::CancelToken;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
 

@@ -1,20 +1,59 @@
 //! Bulk work over the blocking client: one chunk at a time, or a small pool of threads.
 
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Wake, Waker};
 use std::time::Instant;
 
 use slack_sessions_core::sansio::{BulkAction, BulkPlan};
 use slack_sessions_core::{
-    BulkReport, BulkRun, ClearSettings, Empty, GetSettings, GetSettingsOutput, Progress,
-    SessionSettings, SetSettings, UsersMethod,
+    BulkError, BulkReport, BulkRun, CancelToken, ClearSettings, Empty, GetSettings,
+    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
 };
 
-use crate::{sleep_until, Client, Error};
+use crate::Client;
+
+/// The result of a bulk call: the report, or the report inside the error that says why
+/// the run stopped early.
+pub type BulkResult<O> = Result<BulkReport<O>, BulkError<O>>;
+
+/// Wakes a parked thread: how a cancel reaches a blocking wait.
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// A waker for the current thread.
+fn unpark_current() -> Waker {
+    Waker::from(Arc::new(Unpark(std::thread::current())))
+}
+
+/// Sleeps until `t`, or until `cancel` is cancelled. `waker` (this thread's, made once
+/// per run) is registered before the check, so that no cancel is missed.
+fn wait_until(t: Instant, cancel: &CancelToken, waker: &Waker) {
+    cancel.register(waker);
+    loop {
+        let now = Instant::now();
+        if cancel.is_cancelled() || now >= t {
+            return;
+        }
+        std::thread::park_timeout(t - now);
+    }
+}
 
 impl Client {
     /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
-    /// `progress` after each settled chunk, in order. Fails only on bad params or options:
-    /// every user ends in the report.
+    /// `progress` after each settled chunk, in order. Every user ends in the report.
+    ///
+    /// `Ok` means the run did all its work, whatever each user's outcome. A run stopped
+    /// early (auth, permission, Slack unreachable, not Slack's API) or cancelled through
+    /// [`BulkRun::cancel_token`] is an `Err` that holds the whole report
+    /// ([`BulkError::into_report`]), so that `?` never mistakes it for a finished one.
+    /// Cancelling wakes the run from any wait (the pacer, a `Retry-After`); the request
+    /// in flight still gets its answer, within the timeout.
     ///
     /// `progress` must be `Send` even for one thread: the concurrency is a value known
     /// only at run time, and with more than one thread the callback runs on the worker
@@ -25,7 +64,7 @@ impl Client {
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress) + Send,
-    ) -> Result<BulkReport<M::Output>, Error>
+    ) -> BulkResult<M::Output>
     where
         M: UsersMethod,
         M::Output: Send,
@@ -38,11 +77,12 @@ impl Client {
         let threads = options.max_in_flight;
         let plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
             .with_pacer(self.pacer().clone());
-        let observe = |plan: &mut BulkPlan<'_, M>| run.observe(plan);
-        if threads == 1 {
-            return Ok(self.run_sequential(plan, progress, observe));
-        }
-        Ok(self.run_threads(plan, threads, progress, observe))
+        let report = if threads == 1 {
+            self.run_sequential(plan, &run, progress)
+        } else {
+            self.run_threads(plan, threads, &run, progress)
+        };
+        report.into_result()
     }
 
     /// `setSettings` for any number of users.
@@ -52,7 +92,7 @@ impl Client {
         settings: SessionSettings,
         run: BulkRun,
         progress: impl FnMut(Progress) + Send,
-    ) -> Result<BulkReport<Empty>, Error>
+    ) -> BulkResult<Empty>
     where
         I: IntoIterator<Item = S>,
         I::IntoIter: Send,
@@ -67,7 +107,7 @@ impl Client {
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress) + Send,
-    ) -> Result<BulkReport<GetSettingsOutput>, Error>
+    ) -> BulkResult<GetSettingsOutput>
     where
         I: IntoIterator<Item = S>,
         I::IntoIter: Send,
@@ -82,7 +122,7 @@ impl Client {
         users: I,
         run: BulkRun,
         progress: impl FnMut(Progress) + Send,
-    ) -> Result<BulkReport<Empty>, Error>
+    ) -> BulkResult<Empty>
     where
         I: IntoIterator<Item = S>,
         I::IntoIter: Send,
@@ -94,20 +134,22 @@ impl Client {
     fn run_sequential<M: UsersMethod>(
         &self,
         mut plan: BulkPlan<'_, M>,
+        run: &BulkRun,
         mut progress: impl FnMut(Progress),
-        observe: impl Fn(&mut BulkPlan<'_, M>),
     ) -> BulkReport<M::Output> {
+        let waker = unpark_current();
         loop {
+            run.observe(&mut plan);
             match plan.poll(Instant::now()) {
                 BulkAction::Send(id, req) => {
                     let outcome = self.send(req);
                     let settled = plan.handle(Instant::now(), id, outcome);
-                    observe(&mut plan);
+                    run.observe(&mut plan);
                     if let Some(p) = settled {
                         progress(p);
                     }
                 }
-                BulkAction::WaitUntil(t) => sleep_until(t),
+                BulkAction::WaitUntil(t) => wait_until(t, &run.cancel, &waker),
                 // Nothing can be pending with one request at a time; finish() accounts
                 // for anyone left.
                 BulkAction::Pending | BulkAction::Done => return plan.finish(),
@@ -115,12 +157,15 @@ impl Client {
         }
     }
 
+    /// N workers share the plan under one lock; a watcher thread, woken by the cancel
+    /// token, cancels the plan under that lock and wakes the workers, so that no wait
+    /// outlives a cancel.
     fn run_threads<M>(
         &self,
         plan: BulkPlan<'_, M>,
         threads: usize,
+        run: &BulkRun,
         progress: impl FnMut(Progress) + Send,
-        observe: impl Fn(&mut BulkPlan<'_, M>) + Sync,
     ) -> BulkReport<M::Output>
     where
         M: UsersMethod,
@@ -129,39 +174,61 @@ impl Client {
         let shared = Mutex::new(plan);
         let changed = Condvar::new();
         let progress = Mutex::new(progress);
+        let finished = AtomicBool::new(false);
+        let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
         std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| loop {
-                    let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
-                    match guard.poll(Instant::now()) {
-                        BulkAction::Send(id, req) => {
-                            drop(guard);
-                            let outcome = self.send(req);
-                            {
-                                let mut plan = shared.lock().unwrap_or_else(|p| p.into_inner());
-                                let settled = plan.handle(Instant::now(), id, outcome);
-                                observe(&mut plan);
-                                // Under the plan's lock, so that progress never goes back.
-                                if let Some(p) = settled {
-                                    (progress.lock().unwrap_or_else(|p| p.into_inner()))(p);
-                                }
-                            }
-                            changed.notify_all();
-                        }
-                        BulkAction::WaitUntil(t) => {
-                            let wait = t.saturating_duration_since(Instant::now());
-                            drop(changed.wait_timeout(guard, wait));
-                        }
-                        BulkAction::Pending => {
-                            drop(changed.wait(guard));
-                        }
-                        BulkAction::Done => {
-                            changed.notify_all();
-                            return;
-                        }
+            let watcher = s.spawn(|| {
+                run.cancel.register(&unpark_current());
+                while !finished.load(Ordering::SeqCst) {
+                    if run.cancel.is_cancelled() {
+                        lock().cancel();
+                        changed.notify_all();
+                        return;
                     }
-                });
+                    std::thread::park();
+                }
+            });
+            let watcher = watcher.thread().clone();
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| loop {
+                        let mut guard = lock();
+                        run.observe(&mut guard);
+                        match guard.poll(Instant::now()) {
+                            BulkAction::Send(id, req) => {
+                                drop(guard);
+                                let outcome = self.send(req);
+                                {
+                                    let mut plan = lock();
+                                    let settled = plan.handle(Instant::now(), id, outcome);
+                                    run.observe(&mut plan);
+                                    // Under the plan's lock, so that progress never goes back.
+                                    if let Some(p) = settled {
+                                        (progress.lock().unwrap_or_else(|p| p.into_inner()))(p);
+                                    }
+                                }
+                                changed.notify_all();
+                            }
+                            BulkAction::WaitUntil(t) => {
+                                let wait = t.saturating_duration_since(Instant::now());
+                                drop(changed.wait_timeout(guard, wait));
+                            }
+                            BulkAction::Pending => {
+                                drop(changed.wait(guard));
+                            }
+                            BulkAction::Done => {
+                                changed.notify_all();
+                                return;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                let _ = w.join();
             }
+            finished.store(true, Ordering::SeqCst);
+            watcher.unpark();
         });
         shared
             .into_inner()

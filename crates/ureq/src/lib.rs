@@ -41,8 +41,13 @@ use slack_sessions_core::{
     Token, TransportFailure,
 };
 
+pub use bulk::BulkResult;
+/// Why a bulk call did not do all its work, with the report inside.
+pub use slack_sessions_core::BulkError;
 /// How a bulk job runs (`concurrency` is the number of threads here).
 pub use slack_sessions_core::BulkRun;
+/// Cancels a bulk run from another thread.
+pub use slack_sessions_core::CancelToken;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
 
@@ -180,7 +185,7 @@ const _: () = {
     send_sync::<ClientBuilder>();
 };
 
-pub(crate) fn sleep_until(t: Instant) {
+fn sleep_until(t: Instant) {
     let now = Instant::now();
     if t > now {
         std::thread::sleep(t - now);

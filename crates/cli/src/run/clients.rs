@@ -7,8 +7,8 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 use slack_sessions_core::sansio::{Adapter, ClientConfig};
 use slack_sessions_core::{
-    BulkReport, BulkRun, Disposition, Encoding, Error, InvalidInput, Progress, Rate, RequestEvent,
-    RequestObserver, Roots, UsersMethod, MAX_USERS_PER_CALL,
+    BulkError, BulkReport, BulkRun, Disposition, Encoding, Error, InvalidInput, Progress, Rate,
+    RequestEvent, RequestObserver, Roots, UsersMethod, MAX_USERS_PER_CALL,
 };
 
 use super::{usage, Fail};
@@ -34,7 +34,9 @@ impl BulkClient for slack_sessions_ureq::Client {
         run: BulkRun,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<BulkReport<M::Output>, Error> {
+        // The command reports a stopped or cancelled run like any other.
         self.apply_bulk::<M, _, _>(params, users, run, progress)
+            .or_else(BulkError::into_report)
     }
 }
 
@@ -52,10 +54,12 @@ impl BulkClient for OnRuntime {
         run: BulkRun,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<BulkReport<M::Output>, Error> {
-        self.runtime.block_on(
-            self.client
-                .apply_bulk::<M, _, _>(params, users, run, progress),
-        )
+        self.runtime
+            .block_on(
+                self.client
+                    .apply_bulk::<M, _, _>(params, users, run, progress),
+            )
+            .or_else(BulkError::into_report)
     }
 }
 

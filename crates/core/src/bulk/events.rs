@@ -42,3 +42,23 @@ pub struct RequestEvent {
 
 /// A shared callback that sees every [`RequestEvent`] of a bulk run.
 pub type RequestObserver = Arc<dyn Fn(&RequestEvent) + Send + Sync>;
+
+/// Users settled by one answer, for a journal: applied, or failed with one error. Handed
+/// to a [`SettledObserver`] before the run counts them as done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settled {
+    /// The Slack method.
+    pub method: &'static str,
+    /// Users the answer applied (for getSettings, returned or not).
+    pub applied: Vec<crate::UserId>,
+    /// Users the answer failed, all with `code`.
+    pub failed: Vec<crate::UserId>,
+    /// The short code of the failure ([`Error::short_code`](crate::Error::short_code)),
+    /// empty when nothing failed.
+    pub code: String,
+}
+
+/// A shared callback that sees every [`Settled`] of a bulk run, e.g. to write a journal.
+/// It runs on the driver before the users count as done; a slow one slows the run.
+pub type SettledObserver = Arc<dyn Fn(&Settled) + Send + Sync>;

@@ -2,19 +2,21 @@
 //! bad IDs isolated by halving — and account for every user in a [`BulkReport`].
 //!
 //! One file a concept: the [`plan`] itself, the [`report`] it ends with, the request
-//! [`events`] a verbose log sees, the [`run`] options a client's user sets, and the
-//! [`dedupe`] of user IDs.
+//! [`events`] a verbose log and a journal see, the [`run`] options a client's user sets,
+//! the [`cancel`] token, and the [`dedupe`] of user IDs.
 
+mod cancel;
 mod dedupe;
 mod events;
 mod plan;
 mod report;
 mod run;
 
-pub use events::{Disposition, RequestEvent, RequestObserver};
+pub use cancel::CancelToken;
+pub use events::{Disposition, RequestEvent, RequestObserver, Settled, SettledObserver};
 pub use plan::{BulkAction, BulkOptions, BulkPlan, ChunkId, UNREACHABLE_AFTER};
 pub(crate) use report::short_code;
-pub use report::{BulkReport, Failed, Invalid, Progress};
+pub use report::{BulkError, BulkReport, Failed, Invalid, Progress};
 pub use run::BulkRun;
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::retry::{splitmix64, RetryPolicy};
 use crate::user::{UserId, UserIds, MAX_USERS_PER_CALL};
 
 use super::dedupe::SeenIds;
-use super::events::{Disposition, RequestEvent};
+use super::events::{Disposition, RequestEvent, Settled};
 use super::report::{short_code, BulkReport, Failed, Invalid, Progress};
 
 /// Identifies one request handed out by [`BulkPlan::poll`], to pass back to `handle`.
@@ -52,6 +52,8 @@ pub struct BulkOptions {
     pub policy: RetryPolicy,
     /// Keep a [`RequestEvent`] per handled request, for [`BulkPlan::drain_events`].
     pub record_events: bool,
+    /// Keep a [`Settled`] per settling answer, for [`BulkPlan::drain_settled`].
+    pub record_settled: bool,
 }
 
 impl Default for BulkOptions {
@@ -61,6 +63,7 @@ impl Default for BulkOptions {
             max_in_flight: 1,
             policy: RetryPolicy::default(),
             record_events: false,
+            record_settled: false,
         }
     }
 }
@@ -126,6 +129,7 @@ pub struct BulkPlan<'a, M: UsersMethod> {
     /// one chunk at a time rather than by all of them.
     unanswered: bool,
     events: Vec<RequestEvent>,
+    settled: Vec<Settled>,
     report: BulkReport<M::Output>,
 }
 
@@ -211,6 +215,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             unreachable_streak: 0,
             unanswered: false,
             events: Vec::new(),
+            settled: Vec::new(),
             report,
         })
     }
@@ -322,7 +327,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             // requests in flight.
             let holding_back =
                 self.unanswered && !(self.delayed.is_empty() && self.in_flight.is_empty());
-            if self.ready.is_empty() && self.report.stopped_by.is_none() && !holding_back {
+            if self.ready.is_empty() && !self.halted() && !holding_back {
                 self.refill();
             }
             if let Some(chunk) = self.ready.front_mut() {
@@ -411,6 +416,14 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                     // Kept by input order, merged at the end: answers come back in
                     // completion order.
                     self.outputs.insert(chunk.order, reply.output);
+                    if self.options.record_settled {
+                        self.settled.push(Settled {
+                            method: M::NAME,
+                            applied: chunk.users.iter().cloned().collect(),
+                            failed: Vec::new(),
+                            code: String::new(),
+                        });
+                    }
                     self.done += chunk.users.len();
                     if reconciled.not_returned.is_empty() {
                         self.report.applied.extend(chunk.users.into_vec());
@@ -493,7 +506,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                 (Some(self.progress()), Disposition::Stopped)
             }
             Next::Isolate => self.split_or_fail(chunk, error),
-            Next::Retry(wait) if self.report.stopped_by.is_none() => {
+            Next::Retry(wait) if !self.halted() => {
                 self.report.retries += 1;
                 self.report.waits += 1;
                 self.delayed.push(chunk);
@@ -524,7 +537,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
     /// Halves a chunk refused because of one bad member, or settles a single user.
     fn split_or_fail(&mut self, chunk: Chunk, error: Error) -> (Option<Progress>, Disposition) {
         if let Some((a, b)) = chunk.users.split_halves() {
-            if self.report.stopped_by.is_some() {
+            if self.halted() {
                 self.not_attempted(chunk);
                 return (Some(self.progress()), Disposition::Stopped);
             }
@@ -538,6 +551,38 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             return (None, Disposition::Split);
         }
         (self.settle_failed(chunk, error), Disposition::Failed)
+    }
+
+    /// Cancels the run: no new request is handed out; the answers to the requests in
+    /// flight are still taken and settled (an answer that asks for a retry or a split
+    /// then settles its users as not attempted); every other user is not attempted, and
+    /// the report says it was cancelled. `poll` then says `Pending` until the requests in
+    /// flight are handled, and `Done` after.
+    pub fn cancel(&mut self) {
+        if self.report.cancelled {
+            return;
+        }
+        self.report.cancelled = true;
+        let rest: Vec<Chunk> = self.ready.drain(..).chain(self.delayed.drain(..)).collect();
+        for c in rest {
+            self.not_attempted(c);
+        }
+        self.drain_input();
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.report.cancelled
+    }
+
+    /// Stopped or cancelled: nothing new goes out.
+    fn halted(&self) -> bool {
+        self.report.stopped_by.is_some() || self.report.cancelled
+    }
+
+    /// Takes the users settled since the last call (only with `record_settled`).
+    pub fn drain_settled(&mut self) -> Vec<Settled> {
+        std::mem::take(&mut self.settled)
     }
 
     /// Stops the run: nothing more is sent, and every user not yet sent is not attempted.
@@ -554,6 +599,14 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
     }
 
     fn settle_failed(&mut self, chunk: Chunk, error: Error) -> Option<Progress> {
+        if self.options.record_settled {
+            self.settled.push(Settled {
+                method: M::NAME,
+                applied: Vec::new(),
+                failed: chunk.users.iter().cloned().collect(),
+                code: short_code(&error).into_owned(),
+            });
+        }
         let error = Arc::new(error);
         self.done += chunk.users.len();
         self.report

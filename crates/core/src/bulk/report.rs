@@ -103,6 +103,9 @@ pub struct BulkReport<O> {
     pub warnings: Vec<String>,
     /// The error that stopped the run early, if one did.
     pub stopped_by: Option<Error>,
+    /// The run was cancelled ([`CancelToken`](crate::CancelToken)): the users not
+    /// settled by then are in `not_attempted`.
+    pub cancelled: bool,
 }
 
 impl<O> BulkReport<O> {
@@ -122,6 +125,20 @@ impl<O> BulkReport<O> {
             output: f(self.output),
             warnings: self.warnings,
             stopped_by: self.stopped_by,
+            cancelled: self.cancelled,
+        }
+    }
+
+    /// The report as the result of a bulk call: `Ok` when the run did all its work
+    /// (whatever each user's outcome), else the report inside the [`BulkError`] that says
+    /// why it stopped, so that `?` cannot mistake a stopped run for a finished one.
+    pub fn into_result(self) -> Result<Self, BulkError<O>> {
+        if self.cancelled {
+            Err(BulkError::Cancelled(Box::new(self)))
+        } else if self.stopped_by.is_some() {
+            Err(BulkError::Stopped(Box::new(self)))
+        } else {
+            Ok(self)
         }
     }
 
@@ -129,5 +146,68 @@ impl<O> BulkReport<O> {
     /// as a success).
     pub fn is_complete_success(&self) -> bool {
         self.failed.is_empty() && self.invalid.is_empty() && self.not_attempted.is_empty()
+    }
+}
+
+/// A bulk call that did not do all its work. A run that stopped or was cancelled still
+/// accounts for every user: its report is inside, so that the users already applied are
+/// never lost.
+///
+/// ```
+/// use slack_sessions_core::{BulkError, BulkReport, Empty};
+/// let mut report = BulkReport::<Empty>::default();
+/// report.cancelled = true;
+/// let err = report.into_result().unwrap_err();
+/// assert_eq!(err.to_string(), "bulk run cancelled: 0 applied, 0 not attempted");
+/// assert!(err.report().is_some());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BulkError<O> {
+    /// Refused before anything was sent (bad parameters or options).
+    #[error(transparent)]
+    Invalid(Error),
+    /// Stopped early by an error that every later request would meet (auth,
+    /// permission, Slack unreachable, not Slack's API): `stopped_by` says which.
+    #[error("bulk run stopped by {}: {} applied, {} not attempted", stop_code(.0), .0.applied.len(), .0.not_attempted.len())]
+    Stopped(Box<BulkReport<O>>),
+    /// Cancelled through its [`CancelToken`](crate::CancelToken).
+    #[error("bulk run cancelled: {} applied, {} not attempted", .0.applied.len(), .0.not_attempted.len())]
+    Cancelled(Box<BulkReport<O>>),
+}
+
+fn stop_code<O>(r: &BulkReport<O>) -> Cow<'_, str> {
+    r.stopped_by
+        .as_ref()
+        .map_or(Cow::Borrowed("an error"), short_code)
+}
+
+impl<O> BulkError<O> {
+    /// The report, unless the run never started.
+    pub fn report(&self) -> Option<&BulkReport<O>> {
+        match self {
+            BulkError::Invalid(_) => None,
+            BulkError::Stopped(r) | BulkError::Cancelled(r) => Some(r),
+        }
+    }
+
+    /// Takes the report out, unless the run never started; then the error.
+    pub fn into_report(self) -> Result<BulkReport<O>, Error> {
+        match self {
+            BulkError::Invalid(e) => Err(e),
+            BulkError::Stopped(r) | BulkError::Cancelled(r) => Ok(*r),
+        }
+    }
+}
+
+impl<O> From<Error> for BulkError<O> {
+    fn from(e: Error) -> Self {
+        BulkError::Invalid(e)
+    }
+}
+
+impl<O> From<crate::error::InvalidInput> for BulkError<O> {
+    fn from(e: crate::error::InvalidInput) -> Self {
+        BulkError::Invalid(Error::Invalid(e))
     }
 }

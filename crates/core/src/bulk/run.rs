@@ -4,7 +4,8 @@ use crate::method::UsersMethod;
 use crate::retry::RetryPolicy;
 use crate::user::MAX_USERS_PER_CALL;
 
-use super::events::RequestObserver;
+use super::cancel::CancelToken;
+use super::events::{RequestObserver, SettledObserver};
 use super::plan::{BulkOptions, BulkPlan};
 
 /// How a client runs a bulk job, as its user sets it: shared by the blocking and async
@@ -19,6 +20,11 @@ use super::plan::{BulkOptions, BulkPlan};
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct BulkRun {
+    /// Cancels the run from anywhere: see [`cancel_token`](Self::cancel_token).
+    pub cancel: CancelToken,
+    /// Called with the users each answer settles, before they count as done (e.g. to
+    /// write a journal).
+    pub on_settled: Option<SettledObserver>,
     /// Requests in flight at once; `None` for the client's default (blocking: 1, one
     /// chunk after another; async: 4). The blocking client uses that many threads. The
     /// pacer holds the tier rate whatever the concurrency.
@@ -35,6 +41,8 @@ impl std::fmt::Debug for BulkRun {
             .field("concurrency", &self.concurrency)
             .field("chunk_size", &self.chunk_size)
             .field("on_request", &self.on_request.is_some())
+            .field("on_settled", &self.on_settled.is_some())
+            .field("cancel", &self.cancel)
             .finish()
     }
 }
@@ -61,6 +69,27 @@ impl BulkRun {
         self
     }
 
+    /// A handle that cancels this run (and every run that shares the token): the run
+    /// sends nothing new, settles what is in flight and reports the rest as not
+    /// attempted. The clients check it between requests and during every wait.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Runs under `token`, e.g. one token for several runs.
+    #[must_use]
+    pub fn with_cancel_token(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// Calls `observer` with the users each answer settles, before they count as done.
+    #[must_use]
+    pub fn on_settled(mut self, observer: Option<SettledObserver>) -> Self {
+        self.on_settled = observer;
+        self
+    }
+
     /// The plan options for this run, given the client's default concurrency and policy.
     pub fn options(&self, default_concurrency: usize, policy: RetryPolicy) -> BulkOptions {
         BulkOptions {
@@ -68,15 +97,26 @@ impl BulkRun {
             max_in_flight: self.concurrency.unwrap_or(default_concurrency),
             policy,
             record_events: self.on_request.is_some(),
+            record_settled: self.on_settled.is_some(),
         }
     }
 
-    /// Hands the plan's recorded events to the observer, if there is one.
+    /// Hands the plan's recorded events and settlements to the observers, and cancels
+    /// the plan if the token says so. Drivers call it after every `handle` and before
+    /// every wait.
     pub fn observe<M: UsersMethod>(&self, plan: &mut BulkPlan<'_, M>) {
         if let Some(f) = &self.on_request {
             for e in plan.drain_events() {
                 f(&e);
             }
+        }
+        if let Some(f) = &self.on_settled {
+            for s in plan.drain_settled() {
+                f(&s);
+            }
+        }
+        if self.cancel.is_cancelled() {
+            plan.cancel();
         }
     }
 }

@@ -87,6 +87,42 @@ fn run<M: UsersMethod>(
     }
 }
 
+/// Like [`run`], with up to `in_flight` answers held back and a cancel after the
+/// `cancel_at`-th action (if the run lasts that long); returns the report and the
+/// requests handed out after the cancel.
+fn run_cancelling<M: UsersMethod>(
+    mut plan: BulkPlan<'_, M>,
+    cancel_at: Option<usize>,
+    mut answer: impl FnMut(&Request<Vec<u8>>) -> Response<Vec<u8>>,
+) -> (BulkReport<M::Output>, usize) {
+    let mut now = Instant::now();
+    let mut pending: VecDeque<(ChunkId, Outcome)> = VecDeque::new();
+    let (mut step, mut after) = (0usize, 0usize);
+    loop {
+        if Some(step) == cancel_at {
+            plan.cancel();
+        }
+        step += 1;
+        match plan.poll(now) {
+            BulkAction::Send(id, req) => {
+                after += usize::from(plan.is_cancelled());
+                pending.push_back((id, Ok(answer(&req))));
+            }
+            BulkAction::WaitUntil(t) => match pending.pop_front() {
+                Some((id, a)) => {
+                    let _ = plan.handle(now, id, a);
+                }
+                None => now = t,
+            },
+            BulkAction::Pending => {
+                let (id, a) = pending.pop_front().expect("pending with nothing in flight");
+                let _ = plan.handle(now, id, a);
+            }
+            BulkAction::Done => return (plan.finish(), after),
+        }
+    }
+}
+
 fn assert_every_input_once<O>(report: &BulkReport<O>, inputs: &[String]) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for u in &report.applied {
@@ -421,6 +457,8 @@ mod props {
             n in 1usize..4_000,
             bad_at in proptest::collection::vec(any::<proptest::sample::Index>(), 0..12),
             junk in proptest::collection::vec("[a-z ]{0,4}", 0..5),
+            cancel_at in proptest::option::of(0usize..40),
+            in_flight in 1usize..5,
         ) {
             let mut users = ids(n);
             let mut bad = HashMap::new();
@@ -431,8 +469,15 @@ mod props {
                 users.insert(at.index(users.len() + 1), id);
             }
             users.extend(junk);
-            let (report, _) = run(set_plan(&users, BulkOptions::default()), |_, r| Ok(fake_slack(&bad, r)));
+            let options = BulkOptions { max_in_flight: in_flight, ..BulkOptions::default() };
+            let (report, sent_after_cancel) =
+                run_cancelling(set_plan(&users, options), cancel_at, |r| fake_slack(&bad, r));
             assert_every_input_once(&report, &users);
+            prop_assert_eq!(sent_after_cancel, 0);
+            prop_assert!(cancel_at.is_some() || !report.cancelled);
+            if report.cancelled {
+                return Ok(());
+            }
             prop_assert_eq!(report.failed.len(), bad.len());
             let valid = n + bad.len();
             let bound = valid.div_ceil(1000) + 2 * bad.len() * 10;
@@ -651,4 +696,129 @@ fn get_settings_output_keeps_input_order() {
         .map(UserId::as_str)
         .collect();
     assert_eq!(got, users.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+/// Issue 12: cancellation, in virtual time.
+mod cancel {
+    use super::*;
+
+    fn opts(in_flight: usize) -> BulkOptions {
+        BulkOptions {
+            max_in_flight: in_flight,
+            ..fast(5)
+        }
+    }
+
+    /// A cancel with four requests in flight: their answers are still settled, nothing
+    /// new goes out, everyone else is not attempted.
+    #[test]
+    fn answers_in_flight_are_settled_and_nothing_new_is_sent() {
+        let users = ids(10_000);
+        let mut plan = set_plan(&users, opts(4));
+        let now = Instant::now();
+        let mut flying = Vec::new();
+        while let BulkAction::Send(id, _) = plan.poll(now) {
+            flying.push(id);
+        }
+        assert_eq!(flying.len(), 4);
+        plan.cancel();
+        assert!(matches!(plan.poll(now), BulkAction::Pending));
+        // One in-flight answer asks for a retry: after a cancel, its users are not
+        // attempted rather than sent again.
+        let retry = Response::builder().status(503).body(Vec::new()).unwrap();
+        let _ = plan.handle(now, flying[0], Ok(retry));
+        for id in &flying[1..] {
+            let _ = plan.handle(now, *id, Ok(ok()));
+        }
+        assert!(matches!(plan.poll(now), BulkAction::Done));
+        let report = plan.finish();
+        assert!(report.cancelled && report.stopped_by.is_none());
+        assert_eq!(report.requests, 4);
+        assert_eq!(report.applied.len(), 3_000);
+        assert_eq!(report.not_attempted.len(), 7_000);
+        assert_every_input_once(&report, &users);
+        assert!(matches!(report.into_result(), Err(BulkError::Cancelled(_))));
+    }
+
+    /// A cancel while the pacer holds the next chunk back ends the run at once: no
+    /// waiting out the pacer.
+    #[test]
+    fn a_cancel_during_a_pacer_wait_ends_the_run_without_waiting() {
+        let users = ids(3_000);
+        let pacer = SharedPacer::new(Pacer::new().with_all_rates(crate::Rate::new(1, 1)));
+        let mut plan = set_plan(&users, opts(1)).with_pacer(pacer);
+        let now = Instant::now();
+        let BulkAction::Send(id, _) = plan.poll(now) else {
+            panic!("first request")
+        };
+        let _ = plan.handle(now, id, Ok(ok()));
+        let BulkAction::WaitUntil(t) = plan.poll(now) else {
+            panic!("the pacer must hold the second chunk")
+        };
+        assert!(t >= now + Duration::from_secs(59));
+        plan.cancel();
+        assert!(matches!(plan.poll(now), BulkAction::Done));
+        let report = plan.finish();
+        assert_eq!(
+            (report.applied.len(), report.not_attempted.len()),
+            (1_000, 2_000)
+        );
+        assert_eq!(report.requests, 1);
+        assert_every_input_once(&report, &users);
+    }
+
+    /// A cancel during a `Retry-After` wait: the waiting chunk is not attempted, and no
+    /// retry is sent.
+    #[test]
+    fn a_cancel_during_a_retry_after_wait_sends_no_retry() {
+        let users = ids(1_000);
+        let mut plan = set_plan(&users, opts(1));
+        let now = Instant::now();
+        let BulkAction::Send(id, _) = plan.poll(now) else {
+            panic!("first request")
+        };
+        let limited = Response::builder()
+            .status(429)
+            .header("retry-after", "60")
+            .body(Vec::new())
+            .unwrap();
+        let _ = plan.handle(now, id, Ok(limited));
+        let BulkAction::WaitUntil(t) = plan.poll(now) else {
+            panic!("the chunk must wait for Retry-After")
+        };
+        assert!(t >= now + Duration::from_secs(60));
+        plan.cancel();
+        assert!(matches!(plan.poll(now), BulkAction::Done));
+        let report = plan.finish();
+        assert_eq!(report.requests, 1);
+        assert_eq!(report.rate_limited, 1);
+        assert_eq!(report.not_attempted.len(), 1_000);
+        assert_every_input_once(&report, &users);
+    }
+
+    /// The users each answer settles, for a journal, name each user once.
+    #[test]
+    fn settled_users_are_recorded_for_a_journal() {
+        let users = ids(2_500);
+        let mut bad = HashMap::new();
+        bad.insert("U00000007".to_owned(), "user_not_found");
+        let options = BulkOptions {
+            record_settled: true,
+            ..opts(1)
+        };
+        let mut plan = set_plan(&users, options);
+        let now = Instant::now();
+        let mut settled = Vec::new();
+        while let BulkAction::Send(id, req) = plan.poll(now) {
+            let _ = plan.handle(now, id, Ok(fake_slack(&bad, &req)));
+            settled.extend(plan.drain_settled());
+        }
+        let applied: usize = settled.iter().map(|s| s.applied.len()).sum();
+        let failed: Vec<&Settled> = settled.iter().filter(|s| !s.failed.is_empty()).collect();
+        assert_eq!(applied, 2_499);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].failed[0].as_str(), "U00000007");
+        assert_eq!(failed[0].code, "user_not_found");
+        assert_eq!(plan.finish().applied.len(), 2_499);
+    }
 }
