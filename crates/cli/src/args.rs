@@ -16,11 +16,16 @@ Exit codes:
   2    usage or validation error; nothing was sent
   3    auth or permission error; the run stopped
   4    Slack unreachable, or still failing after retries; the rest not attempted
+  130  interrupted by SIGINT (Ctrl-C): requests in flight finished, the report printed
+  143  interrupted by SIGTERM, the same way
 
 Examples:
   slack-sessions set --duration 12h --quit-on-close true --users-file contractors.csv
   slack-sessions get U012AB3CD W0123ABCD --json
-  slack-sessions --dry-run clear --users-file - < leavers.txt";
+  slack-sessions --dry-run clear --users-file - < leavers.txt
+  slack-sessions set --duration 8h --users-file all.txt --journal run.jsonl --snapshot before.json
+  slack-sessions set --duration 8h --users-file all.txt --resume run.jsonl
+  slack-sessions restore before.json";
 
 /// What `--faults` accepts, shown in `emulator --help`.
 pub const FAULTS_HELP: &str = "\
@@ -150,6 +155,8 @@ pub enum Command {
         quit_on_close: Option<bool>,
         #[command(flatten)]
         users: Users,
+        #[command(flatten)]
+        record: Record,
     },
     /// Read session settings of users.
     Get {
@@ -160,6 +167,16 @@ pub enum Command {
     Clear {
         #[command(flatten)]
         users: Users,
+        #[command(flatten)]
+        record: Record,
+    },
+    /// Bring users back to the settings in a snapshot (the JSON of `get --json`, or of
+    /// `set --snapshot`): one setSettings per group of equal settings, clearSettings for
+    /// users who had none (and first for those who had one of the two).
+    Restore {
+        /// The snapshot file.
+        #[arg(value_name = "SNAPSHOT")]
+        snapshot: PathBuf,
     },
     /// Serve the emulator in the foreground; print base URL and tokens.
     #[command(help_template = EMULATOR_HELP, after_help = FAULTS_HELP)]
@@ -196,6 +213,25 @@ pub enum Command {
 /// The command line as clap sees it, for completions and the man page.
 pub fn command() -> clap::Command {
     Cli::command()
+}
+
+/// What a `set` or `clear` run keeps on disk.
+#[derive(Debug, Clone, Args)]
+pub struct Record {
+    /// Write each settled request to this journal (JSON Lines, fsynced), to resume from.
+    #[arg(long, value_name = "PATH", conflicts_with = "resume")]
+    pub journal: Option<PathBuf>,
+    /// Resume the run this journal records: skip users already applied, retry the failed
+    /// ones (unless --skip-failed), append to the journal. Same method and settings only.
+    #[arg(long, value_name = "PATH")]
+    pub resume: Option<PathBuf>,
+    /// With --resume: do not retry the users the journal records as failed.
+    #[arg(long, requires = "resume")]
+    pub skip_failed: bool,
+    /// Before changing anything, write the target users' current settings here (the
+    /// snapshot `restore` reads).
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
 }
 
 /// Parses the process's arguments.

@@ -2,11 +2,15 @@
 //!
 //! Exit codes: 0 every user succeeded; 1 some users failed at the API or some inputs were
 //! invalid and skipped; 2 a usage or validation error (nothing was sent); 3 an auth or
-//! permission error (the run stopped); 4 Slack unreachable, or still failing after retries.
+//! permission error (the run stopped); 4 Slack unreachable, or still failing after retries;
+//! 130 / 143 interrupted by SIGINT / SIGTERM (the report is still printed).
 
 mod args;
+mod journal;
 mod report;
 mod run;
+mod signals;
+mod snapshot;
 mod users;
 
 use std::process::ExitCode;

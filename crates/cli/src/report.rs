@@ -25,6 +25,10 @@ pub mod exit {
     pub const AUTH: u8 = 3;
     /// Slack unreachable, or still failing after retries.
     pub const UNREACHABLE: u8 = 4;
+    /// Interrupted by SIGINT (128 + 2).
+    pub const SIGINT: u8 = 130;
+    /// Interrupted by SIGTERM (128 + 15).
+    pub const SIGTERM: u8 = 143;
 }
 
 /// A finished run, whatever the method.
@@ -39,6 +43,19 @@ pub struct Outcome {
     /// The `error:` line printed first, when the run stopped or gave up (see
     /// [`stop_line`]); also the JSON report's `error`.
     pub error_line: Option<String>,
+    /// The exit code of the signal that interrupted the run (130 or 143).
+    pub interrupted: Option<u8>,
+    /// With `--resume`: the users the journal said were done.
+    pub resumed: Option<Resumed>,
+}
+
+/// The users a `--resume` skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resumed {
+    /// Applied by an earlier run.
+    pub already_applied: usize,
+    /// Failed in an earlier run, skipped with `--skip-failed`.
+    pub skipped_failed: usize,
 }
 
 impl Outcome {
@@ -56,6 +73,8 @@ impl Outcome {
             elapsed,
             unreadable: Vec::new(),
             error_line: None,
+            interrupted: None,
+            resumed: None,
         }
     }
 
@@ -75,6 +94,9 @@ impl Outcome {
 
     /// The exit code this outcome calls for.
     pub fn exit_code(&self) -> u8 {
+        if let Some(code) = self.interrupted {
+            return code;
+        }
         let r = &self.report;
         if let Some(e) = &r.stopped_by {
             return if e.is_auth() {
@@ -130,6 +152,13 @@ impl Outcome {
         }
         if let Some(line) = &self.error_line {
             v["error"] = json!(line);
+        }
+        if self.interrupted.is_some() || r.cancelled {
+            v["interrupted"] = json!(true);
+        }
+        if let Some(p) = &self.resumed {
+            v["resumed"] =
+                json!({"already_applied": p.already_applied, "skipped_failed": p.skipped_failed});
         }
         if !r.warnings.is_empty() {
             v["warnings"] = json!(r.warnings);
@@ -214,6 +243,19 @@ impl Outcome {
         }
         if let Some(e) = &r.stopped_by {
             let _ = writeln!(s, "  stopped: {e}");
+        }
+        if self.interrupted.is_some() || r.cancelled {
+            let _ = writeln!(
+                s,
+                "  interrupted: the requests in flight finished; the rest were not attempted"
+            );
+        }
+        if let Some(p) = &self.resumed {
+            let _ = writeln!(
+                s,
+                "  resumed: {} already applied, {} failed before and skipped",
+                p.already_applied, p.skipped_failed
+            );
         }
         for w in &r.warnings {
             let _ = writeln!(s, "  slack warning: {w}");

@@ -1,5 +1,6 @@
 //! The built `slack-sessions` binary against the emulator on 127.0.0.1.
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command as StdCommand, Stdio};
 
@@ -952,4 +953,317 @@ fn the_emulator_command_serves_https() {
     let mut c = Command::cargo_bin("slack-sessions").expect("binary");
     c.args(["emulator", "--tls-cert", &cert]);
     assert_eq!(run(c).code, 2);
+}
+
+/// The users named in each logged request's `user_ids`, in the order the emulator
+/// answered them, with the outcome.
+fn logged_users(emu: &Emulator) -> Vec<(Vec<String>, String)> {
+    emu.log()
+        .iter()
+        .map(|e| {
+            let users = match &e.args["user_ids"] {
+                Value::String(s) => s.split(',').map(str::to_owned).collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(|u| u.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (users, e.outcome.clone())
+        })
+        .collect()
+}
+
+/// Issue 12: SIGINT mid-run finishes the request in flight, prints the whole report with
+/// `"interrupted": true` and exits 130; the journal and the emulator agree with the
+/// report. A resume from the journal then applies everyone else, sending nobody twice.
+#[test]
+fn sigint_reports_then_resume_finishes_without_sending_anyone_twice() {
+    let emu = emulator();
+    let dir = temp_dir("resume");
+    let journal = dir.join("run.jsonl");
+    let users_file = dir.join("users.txt");
+    let ids: Vec<String> = (0..5_000).map(|i| format!("U{i:08}")).collect();
+    std::fs::write(&users_file, ids.join("\n")).expect("users");
+    let (journal_s, users_s) = (
+        journal.to_str().expect("path").to_owned(),
+        users_file.to_str().expect("path").to_owned(),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
+    let mut child = StdCommand::new(&bin)
+        .env_clear()
+        .env("SLACK_TOKEN", ADMIN_TOKEN)
+        .env("SLACK_API_URL", emu.base_url())
+        .args(["set", "--duration", "8h", "--users-file", &users_s])
+        .args(["--journal", &journal_s, "--rate", "12", "--json", "-v"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The first `-v` line: one request has been answered, the next waits 5 s on the pacer.
+    let stderr = child.stderr.take().expect("stderr");
+    let mut err_lines = BufReader::new(stderr).lines();
+    let first = err_lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("code=ok"), "{first}");
+    let killed = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let rest: Vec<String> = err_lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{rest:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("a whole JSON report");
+    assert_eq!(v["interrupted"], true);
+    let applied: HashSet<String> = v["applied"]
+        .as_array()
+        .expect("applied")
+        .iter()
+        .filter_map(|u| u.as_str().map(str::to_owned))
+        .collect();
+    let not_attempted = v["not_attempted"].as_array().map_or(0, Vec::len);
+    assert_eq!(applied.len(), 1_000);
+    assert_eq!(applied.len() + not_attempted, 5_000);
+    let held: HashSet<String> = emu.state().into_keys().collect();
+    assert_eq!(
+        held, applied,
+        "the emulator holds exactly the report's applied"
+    );
+    let journal_text = std::fs::read_to_string(&journal).expect("journal");
+    assert_eq!(
+        journal_text.lines().count(),
+        2,
+        "a header and one settled request"
+    );
+
+    // A resume with other settings is refused before anything is sent.
+    let calls = emu.calls();
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args([
+        "set",
+        "--duration",
+        "9h",
+        "--users-file",
+        &users_s,
+        "--resume",
+        &journal_s,
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("records admin.users.session.setSettings with duration 28800"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1);
+    assert_eq!(emu.calls(), calls);
+
+    // A torn last line, as a kill -9 mid-write leaves, is tolerated.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .expect("open");
+    f.write_all(br#"{"applied":["U000"#).expect("tear");
+    drop(f);
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["set", "--duration", "8h", "--users-file", &users_s])
+        .args(["--resume", &journal_s, "--json"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["resumed"]["already_applied"], 1_000);
+    assert_eq!(v["applied"].as_array().map(Vec::len), Some(4_000));
+    assert_eq!(emu.state().len(), 5_000, "everyone applied");
+    // Nobody was sent after they were applied.
+    let mut done = HashSet::new();
+    for (users, outcome) in logged_users(&emu) {
+        for u in &users {
+            assert!(!done.contains(u), "{u} sent after it was applied");
+        }
+        if outcome == "ok" {
+            done.extend(users);
+        }
+    }
+    // The journal now records everyone; a bad line that is not the last is refused
+    // with its number.
+    let record = std::fs::read_to_string(&journal).expect("journal");
+    let lines = record.lines().count();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .expect("open");
+    f.write_all(b"garbage\n{\"applied\":[]}\n")
+        .expect("corrupt");
+    drop(f);
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args([
+        "set",
+        "--duration",
+        "8h",
+        "--users-file",
+        &users_s,
+        "--resume",
+        &journal_s,
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("line {}: not a journal line", lines + 1)),
+        "{}",
+        r.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 12: 10,000 users with every kind of settings (both, one of the two, none);
+/// snapshot, change them all, restore: getSettings then equals the snapshot exactly, over
+/// both transports. `set --snapshot` writes the snapshot before changing anything, and
+/// `restore --dry-run` sends nothing.
+#[test]
+fn restore_brings_back_a_snapshot_exactly_on_both_transports() {
+    let dir = temp_dir("restore");
+    let users_file = dir.join("users.txt");
+    let ids: Vec<String> = (0..10_000).map(|i| format!("U{i:08}")).collect();
+    std::fs::write(&users_file, ids.join("\n")).expect("users");
+    let users_s = users_file.to_str().expect("path").to_owned();
+    for transport in ["blocking", "async"] {
+        let emu = emulator();
+        // Every kind of starting point, spread by a fixed rule.
+        let kinds: [&[&str]; 5] = [
+            &["--duration", "8h", "--quit-on-close", "true"],
+            &["--duration", "30d", "--quit-on-close", "false"],
+            &["--duration", "12h"],
+            &["--quit-on-close", "true"],
+            &[],
+        ];
+        for (k, args) in kinds.iter().enumerate() {
+            if args.is_empty() {
+                continue;
+            }
+            let mine: Vec<&str> = ids
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (i * 7 + i / 13) % 5 == k)
+                .map(|(_, u)| u.as_str())
+                .collect();
+            let mut c = cli(&emu, ADMIN_TOKEN);
+            c.arg("set").args(*args).args(["--users-file", "-"]);
+            c.write_stdin(mine.join("\n"));
+            assert_eq!(run(c).code, 0);
+        }
+        let before = emu.state();
+        let snapshot = dir.join(format!("{transport}.json"));
+        let snap_s = snapshot.to_str().expect("path").to_owned();
+        let with = |args: &[&str]| {
+            let mut c = cli(&emu, ADMIN_TOKEN);
+            c.args(args).args(["--transport", transport]);
+            run(c)
+        };
+        // Snapshot, and change everyone, in one command.
+        let r = with(&[
+            "set",
+            "--duration",
+            "2w",
+            "--quit-on-close",
+            "false",
+            "--users-file",
+            &users_s,
+            "--snapshot",
+            &snap_s,
+            "-q",
+        ]);
+        assert_eq!(r.code, 0, "{transport}: {}", r.stderr);
+        assert_ne!(emu.state(), before);
+        let snap: Value =
+            serde_json::from_slice(&std::fs::read(&snapshot).expect("snapshot")).expect("json");
+        assert_eq!(snap["schema_version"], 2);
+        let had = snap["settings"].as_array().map_or(0, Vec::len);
+        let none = snap["no_settings_applied"].as_array().map_or(0, Vec::len);
+        assert_eq!((had, none), (8_000, 2_000), "{transport}");
+
+        let dry = with(&["restore", &snap_s, "--dry-run"]);
+        assert_eq!(dry.code, 0, "{}", dry.stderr);
+        assert!(
+            dry.stdout.contains("5 steps, 14 requests"),
+            "{}",
+            dry.stdout
+        );
+        let calls = emu.calls();
+        assert_eq!(emu.calls(), calls, "a dry run sends nothing");
+
+        let r = with(&["restore", &snap_s, "--json"]);
+        assert_eq!(r.code, 0, "{transport}: {}", r.stderr);
+        assert_eq!(json(&r)["steps"].as_array().map(Vec::len), Some(5));
+        assert_eq!(
+            emu.state(),
+            before,
+            "{transport}: state equals the snapshot"
+        );
+        let after = with(&["get", "--users-file", &users_s, "--json"]);
+        let after = json(&after);
+        assert_eq!(after["settings"], snap["settings"], "{transport}");
+        assert_eq!(
+            after["no_settings_applied"], snap["no_settings_applied"],
+            "{transport}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 12: SIGTERM exits 143; a second signal does not wait for the request in flight.
+#[test]
+fn sigterm_exits_143_and_a_second_signal_quits_at_once() {
+    let emu = emulator();
+    emu.set_faults("2=delay:8000".parse().expect("faults"));
+    let ids: String = (0..3_000).map(|i| format!("U{i:08}\n")).collect();
+    let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
+    let mut child = StdCommand::new(&bin)
+        .env_clear()
+        .env("SLACK_TOKEN", ADMIN_TOKEN)
+        .env("SLACK_API_URL", emu.base_url())
+        .args([
+            "clear",
+            "--users-file",
+            "-",
+            "--rate",
+            "60000",
+            "-v",
+            "--json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(ids.as_bytes())
+        .expect("users");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("code=ok"), "{first}");
+    // The second request now hangs for 8 s on the emulator.
+    let started = std::time::Instant::now();
+    let term = || {
+        StdCommand::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill")
+    };
+    term();
+    let _ = lines.next(); // "interrupted: finishing the requests in flight …"
+    term();
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(143));
+    assert!(out.stdout.is_empty(), "quit before any report");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "did not wait out the hanging request: {:?}",
+        started.elapsed()
+    );
 }

@@ -69,6 +69,7 @@ mod method;
 pub mod methods;
 mod network;
 mod pacer;
+mod restore;
 mod retry;
 mod token;
 mod user;
@@ -98,6 +99,7 @@ pub use methods::admin::users::session::{
 };
 pub use network::{ProxyUrl, Roots};
 pub use pacer::Rate;
+pub use restore::{RestoreGroup, RestorePlan};
 pub use retry::RetryPolicy;
 pub use token::{InvalidToken, Token};
 pub use user::{InvalidUserId, InvalidUserIds, UserId, UserIds, MAX_USERS_PER_CALL};

@@ -4,7 +4,7 @@
 use slack_sessions_core::{SessionDuration, SessionSettings, Token};
 use slack_sessions_emulator::Emulator;
 
-use super::settings::{run_op, Prepared};
+use super::settings::{run_op, Hooks, Prepared};
 use super::{usage, Fail, Op};
 use crate::args::Global;
 use crate::report::exit;
@@ -70,7 +70,14 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
     ];
     for (title, op) in steps {
         println!("== {title}");
-        let outcome = run_op(g, op, &prepared, token.clone(), Some(emu.base_url()))?;
+        let outcome = run_op(
+            g,
+            op,
+            &prepared,
+            token.clone(),
+            Some(emu.base_url()),
+            &Hooks::default(),
+        )?;
         if outcome.report.stopped_by.is_some() {
             return Err(Fail {
                 code: outcome.exit_code(),

@@ -6,6 +6,7 @@ mod clients;
 mod demo;
 mod dry_run;
 mod emulator;
+mod restore;
 mod settings;
 
 use slack_sessions_core::{
@@ -48,6 +49,17 @@ impl Op {
         }
     }
 
+    /// The settings, as a journal header holds them.
+    fn settings_line(self) -> Option<crate::journal::SettingsLine> {
+        match self {
+            Op::Set(s) => Some(crate::journal::SettingsLine {
+                duration: s.duration.map(|d| d.as_secs()),
+                desktop_app_browser_quit: s.desktop_app_browser_quit,
+            }),
+            Op::Get | Op::Clear => None,
+        }
+    }
+
     /// The scope the method needs.
     fn scope(self) -> &'static str {
         match self {
@@ -82,6 +94,7 @@ pub fn execute(cli: Cli) -> Result<u8, Fail> {
             duration,
             quit_on_close,
             users,
+            record,
         } => {
             let mut settings = SessionSettings::new();
             if let Some(d) = duration {
@@ -98,9 +111,10 @@ pub fn execute(cli: Cli) -> Result<u8, Fail> {
                     "set needs --duration DUR and/or --quit-on-close true|false",
                 ));
             }
-            settings::run(g, Op::Set(settings), users)
+            settings::run(g, Op::Set(settings), users, Some(record))
         }
-        Command::Get { users } => settings::run(g, Op::Get, users),
-        Command::Clear { users } => settings::run(g, Op::Clear, users),
+        Command::Get { users } => settings::run(g, Op::Get, users, None),
+        Command::Clear { users, record } => settings::run(g, Op::Clear, users, Some(record)),
+        Command::Restore { snapshot } => restore::run(g, snapshot),
     }
 }

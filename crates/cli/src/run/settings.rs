@@ -4,15 +4,21 @@
 use std::path::Path;
 use std::time::Instant;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use slack_sessions_core::{
-    BulkRun, ClearSettings, Error, GetSettings, Progress, SetSettings, Token, DEFAULT_BASE_URL,
+    BulkRun, CancelToken, ClearSettings, Error, GetSettings, Progress, SetSettings, Settled,
+    SettledObserver, Token, DEFAULT_BASE_URL,
 };
 use slack_sessions_emulator::Emulator;
 
 use super::clients::{build, configure, observer, progress_bar, BulkClient, OnRuntime};
 use super::{dry_run, usage, Fail, Op};
-use crate::args::{Global, TransportArg, Users};
-use crate::report::{exit, stop_line, Outcome};
+use crate::args::{Global, Record, TransportArg, Users};
+use crate::journal::{self, Header, Journal, SettingsLine, JOURNAL_VERSION};
+use crate::report::{exit, stop_line, Outcome, Resumed};
+use crate::signals::Interrupts;
 use crate::users::{self, Input};
 
 /// Validated inputs of a set/get/clear run.
@@ -79,9 +85,13 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
     Ok(Prepared { inputs, valid })
 }
 
-/// `set`, `get` or `clear`.
-pub(super) fn run(g: &Global, op: Op, users: &Users) -> Result<u8, Fail> {
-    let prepared = prepare(g, users)?;
+/// `set`, `get` or `clear`, with what `set` and `clear` keep on disk.
+pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) -> Result<u8, Fail> {
+    let mut prepared = prepare(g, users)?;
+    let resumed = match record.and_then(|r| r.resume.as_deref()) {
+        Some(path) => Some(resume_from(path, op, g, &mut prepared, record)?),
+        None => None,
+    };
     if g.dry_run {
         return dry_run::run(g, op, &prepared.texts());
     }
@@ -104,7 +114,32 @@ pub(super) fn run(g: &Global, op: Op, users: &Users) -> Result<u8, Fail> {
     let shown_url = base_url
         .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let mut outcome = run_op(g, op, &prepared, token, base_url)?;
+    let interrupts = Interrupts::install().map_err(usage)?;
+    let mut hooks = Hooks {
+        cancel: interrupts.token.clone(),
+        journal: None,
+    };
+    let session = Session::new(g, token, base_url)?;
+    if let Some(path) = record.and_then(|r| r.snapshot.as_deref()) {
+        if let Some(code) = take_snapshot(g, &session, &prepared, path, &hooks, &interrupts)? {
+            return Ok(code);
+        }
+    }
+    if let Some(r) = record {
+        let journal = match (&r.journal, &r.resume) {
+            (_, Some(path)) => Some(Journal::append(path).map_err(usage)?),
+            (Some(path), None) => Some(Journal::create(path, &header(g, op)).map_err(usage)?),
+            (None, None) => None,
+        };
+        hooks.journal = journal.map(Arc::new);
+        if let Some(j) = &hooks.journal {
+            interrupts.set_journal(Arc::clone(j));
+        }
+    }
+    let mut outcome = session.run(g, op, &prepared.texts(), &hooks)?;
+    outcome.unreadable = prepared.unreadable();
+    outcome.resumed = resumed;
+    outcome.interrupted = interrupts.exit_code();
     outcome.error_line = outcome
         .stop_cause()
         .map(|e| stop_line(e, op.method(), &shown_url, op.scope()));
@@ -119,7 +154,125 @@ pub(super) fn run(g: &Global, op: Op, users: &Users) -> Result<u8, Fail> {
     Ok(outcome.exit_code())
 }
 
-fn read_token(file: Option<&Path>) -> Result<Token, Fail> {
+/// The journal header of this run.
+fn header(g: &Global, op: Op) -> Header {
+    Header {
+        journal: JOURNAL_VERSION,
+        tool: concat!("slack-sessions-cli ", env!("CARGO_PKG_VERSION")).to_owned(),
+        method: op.method().to_owned(),
+        settings: op.settings_line(),
+        encoding: match g.encoding {
+            crate::args::EncodingArg::Form => "form",
+            crate::args::EncodingArg::Json => "json",
+        }
+        .to_owned(),
+    }
+}
+
+/// Checks that the journal at `path` records this very run, and drops from `prepared`
+/// the users it says are done: applied, and failed with `--skip-failed`.
+fn resume_from(
+    path: &Path,
+    op: Op,
+    g: &Global,
+    prepared: &mut Prepared,
+    record: Option<&Record>,
+) -> Result<Resumed, Fail> {
+    let journal = journal::read(path).map_err(usage)?;
+    let want = header(g, op);
+    let have = journal.header.as_ref();
+    let same = have.is_some_and(|h| h.method == want.method && h.settings == want.settings);
+    if !same {
+        let what = |h: Option<&Header>| {
+            h.map_or("nothing".to_owned(), |h| {
+                format!("{} with {}", h.method, describe(h.settings))
+            })
+        };
+        return Err(usage(format!(
+            "--resume {} records {}, not {}: run it with the same command and settings",
+            path.display(),
+            what(have),
+            what(Some(&want))
+        )));
+    }
+    let skip_failed = record.is_some_and(|r| r.skip_failed);
+    let before = prepared.inputs.len();
+    let mut skipped_failed = 0;
+    prepared.inputs.retain(|i| {
+        if journal.applied.contains(&i.text) {
+            return false;
+        }
+        if skip_failed && journal.failed.contains(&i.text) {
+            skipped_failed += 1;
+            return false;
+        }
+        true
+    });
+    let already_applied = before - prepared.inputs.len() - skipped_failed;
+    prepared.valid = prepared
+        .valid
+        .saturating_sub(before - prepared.inputs.len());
+    Ok(Resumed {
+        already_applied,
+        skipped_failed,
+    })
+}
+
+/// Settings in words, for messages.
+fn describe(s: Option<SettingsLine>) -> String {
+    match s {
+        None => "no settings".into(),
+        Some(s) => format!(
+            "duration {} and quit-on-close {}",
+            s.duration.map_or("unset".into(), |d| d.to_string()),
+            s.desktop_app_browser_quit
+                .map_or("unset".into(), |q| q.to_string())
+        ),
+    }
+}
+
+/// `--snapshot PATH`: reads the target users' settings and writes them to `path` before
+/// anything changes. Returns an exit code when the snapshot is not whole, and nothing
+/// may change.
+fn take_snapshot(
+    g: &Global,
+    session: &Session,
+    prepared: &Prepared,
+    path: &Path,
+    hooks: &Hooks,
+    interrupts: &Interrupts,
+) -> Result<Option<u8>, Fail> {
+    let read = Hooks {
+        cancel: hooks.cancel.clone(),
+        journal: None,
+    };
+    let mut outcome = session.run(g, Op::Get, &prepared.texts(), &read)?;
+    outcome.interrupted = interrupts.exit_code();
+    let whole = outcome.report.stopped_by.is_none()
+        && !outcome.report.cancelled
+        && outcome.report.failed.is_empty()
+        && outcome.report.not_attempted.is_empty();
+    if !whole {
+        eprintln!(
+            "error: the snapshot could not read every user's settings, so nothing was changed"
+        );
+        print!("{}", outcome.summary());
+        return Ok(Some(outcome.exit_code().max(exit::PARTIAL)));
+    }
+    let json = outcome.json(&prepared.inputs).to_string();
+    std::fs::write(path, json + "\n")
+        .map_err(|e| usage(format!("cannot write --snapshot {}: {e}", path.display())))?;
+    if !g.quiet {
+        eprintln!(
+            "snapshot of {} users written to {}",
+            outcome.report.applied.len() + outcome.report.not_returned.len(),
+            path.display()
+        );
+    }
+    Ok(None)
+}
+
+pub(super) fn read_token(file: Option<&Path>) -> Result<Token, Fail> {
     let raw = match file {
         Some(p) => std::fs::read_to_string(p)
             .map_err(|e| usage(format!("cannot read token file {}: {e}", p.display())))?,
@@ -158,6 +311,111 @@ fn run_with(
     })
 }
 
+/// What a run shares with the rest of the process: the cancel token the signal handler
+/// holds, and the journal that records each settled request.
+#[derive(Default, Clone)]
+pub(super) struct Hooks {
+    pub(super) cancel: CancelToken,
+    pub(super) journal: Option<Arc<Journal>>,
+}
+
+/// A client of the transport the command line asks for, built once for one or more runs.
+pub(super) enum Session {
+    Blocking(slack_sessions_ureq::Client),
+    Async(OnRuntime),
+}
+
+impl Session {
+    /// Builds the client.
+    pub(super) fn new(g: &Global, token: Token, base_url: Option<String>) -> Result<Self, Fail> {
+        Ok(match g.transport {
+            TransportArg::Blocking => Session::Blocking(build(configure(
+                slack_sessions_ureq::Client::builder(token),
+                g,
+                base_url,
+            )?)?),
+            TransportArg::Async => {
+                if g.concurrency == 0 {
+                    return Err(usage("--concurrency must be at least 1"));
+                }
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
+                let client = {
+                    let _guard = runtime.enter();
+                    build(configure(
+                        slack_sessions_hyper::Client::builder(token),
+                        g,
+                        base_url,
+                    )?)?
+                };
+                Session::Async(OnRuntime { client, runtime })
+            }
+        })
+    }
+
+    /// Runs `op` over `texts` with a progress bar, the `-v` log, the hooks' cancel token
+    /// and journal.
+    pub(super) fn run(
+        &self,
+        g: &Global,
+        op: Op,
+        texts: &[&str],
+        hooks: &Hooks,
+    ) -> Result<Outcome, Fail> {
+        let valid = texts.len();
+        let pb = progress_bar(g, valid);
+        if let Some(pb) = &pb {
+            pb.set_message(op.method().rsplit('.').next().unwrap_or("").to_owned());
+        }
+        let mut on_progress = |p: Progress| {
+            if let Some(pb) = &pb {
+                pb.set_position(p.done as u64);
+            }
+        };
+        let run = BulkRun::default()
+            .on_request(observer(g))
+            .with_cancel_token(hooks.cancel.clone())
+            .on_settled(
+                hooks
+                    .journal
+                    .as_ref()
+                    .map(|j| journal_observer(j, &hooks.cancel)),
+            );
+        let started = Instant::now();
+        let outcome = match self {
+            Session::Blocking(client) => {
+                run_with(client, op, texts, run, &mut on_progress, started)
+            }
+            Session::Async(on) => {
+                let run = run.concurrency(g.concurrency);
+                run_with(on, op, texts, run, &mut on_progress, started)
+            }
+        };
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        outcome.map_err(|e| usage(e.to_string()))
+    }
+}
+
+/// Writes each settled request to `journal` before its users count as done. A journal
+/// that cannot be written cancels the run, so that no outcome goes unrecorded.
+fn journal_observer(journal: &Arc<Journal>, cancel: &CancelToken) -> SettledObserver {
+    let (journal, cancel) = (Arc::clone(journal), cancel.clone());
+    let warned = AtomicBool::new(false);
+    Arc::new(move |s: &Settled| {
+        if let Err(e) = journal.record(s) {
+            if !warned.swap(true, Ordering::SeqCst) {
+                eprintln!("error: {e}; stopping the run");
+            }
+            cancel.cancel();
+        }
+    })
+}
+
 /// Builds the client the command line asks for and runs `op` with it.
 pub(super) fn run_op(
     g: &Global,
@@ -165,54 +423,10 @@ pub(super) fn run_op(
     prepared: &Prepared,
     token: Token,
     base_url: Option<String>,
+    hooks: &Hooks,
 ) -> Result<Outcome, Fail> {
-    let texts = prepared.texts();
-    let pb = progress_bar(g, prepared.valid);
-    if let Some(pb) = &pb {
-        pb.set_message(op.method().rsplit('.').next().unwrap_or("").to_owned());
-    }
-    let mut on_progress = |p: Progress| {
-        if let Some(pb) = &pb {
-            pb.set_position(p.done as u64);
-        }
-    };
-    let run = BulkRun::default().on_request(observer(g));
-    let started = Instant::now();
-    let outcome = match g.transport {
-        TransportArg::Blocking => {
-            let client = build(configure(
-                slack_sessions_ureq::Client::builder(token),
-                g,
-                base_url,
-            )?)?;
-            run_with(&client, op, &texts, run, &mut on_progress, started)
-        }
-        TransportArg::Async => {
-            if g.concurrency == 0 {
-                return Err(usage("--concurrency must be at least 1"));
-            }
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
-            let client = {
-                let _guard = runtime.enter();
-                build(configure(
-                    slack_sessions_hyper::Client::builder(token),
-                    g,
-                    base_url,
-                )?)?
-            };
-            let run = run.concurrency(g.concurrency);
-            let on = OnRuntime { client, runtime };
-            run_with(&on, op, &texts, run, &mut on_progress, started)
-        }
-    };
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
-    let mut outcome = outcome.map_err(|e| usage(e.to_string()))?;
+    let session = Session::new(g, token, base_url)?;
+    let mut outcome = session.run(g, op, &prepared.texts(), hooks)?;
     outcome.unreadable = prepared.unreadable();
     Ok(outcome)
 }

@@ -45,7 +45,7 @@ pub type RequestObserver = Arc<dyn Fn(&RequestEvent) + Send + Sync>;
 
 /// Users settled by one answer, for a journal: applied, or failed with one error. Handed
 /// to a [`SettledObserver`] before the run counts them as done.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settled {
     /// The Slack method.

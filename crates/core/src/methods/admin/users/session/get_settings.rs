@@ -41,6 +41,17 @@ pub struct UserSessionSettings {
     pub duration: Option<SessionDuration>,
 }
 
+impl UserSessionSettings {
+    /// `user` with neither setting, to fill in.
+    pub fn new(user: UserId) -> Self {
+        UserSessionSettings {
+            user_id: user,
+            desktop_app_browser_quit: None,
+            duration: None,
+        }
+    }
+}
+
 /// What `getSettings` answers, checked against the users asked for.
 ///
 /// Assumptions: a missing list means an empty one. Slack leaves out users with no active

@@ -1,0 +1,204 @@
+//! `slack-sessions restore SNAPSHOT`: bring users back to the settings a snapshot holds.
+//! clearSettings first (users who had none, and users who had one of the two settings),
+//! then one setSettings bulk run per group of equal settings.
+
+use std::path::Path;
+
+use serde_json::json;
+use slack_sessions_core::{SessionSettings, Token, DEFAULT_BASE_URL};
+use slack_sessions_emulator::Emulator;
+
+use super::settings::{read_token, Hooks, Session};
+use super::{usage, Fail, Op};
+use crate::args::Global;
+use crate::report::{exit, stop_line, Outcome, SCHEMA_VERSION};
+use crate::signals::Interrupts;
+use crate::snapshot::Snapshot;
+
+/// One step of a restore: clear these users, or set them to these settings.
+struct Step {
+    op: Op,
+    users: Vec<String>,
+}
+
+/// Runs the restore, or with `--dry-run` prints its groups and request count.
+pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
+    let snapshot = Snapshot::read(path).map_err(usage)?;
+    let plan = snapshot.plan();
+    let ids = |v: &[slack_sessions_core::UserId]| v.iter().map(ToString::to_string).collect();
+    let mut steps = Vec::new();
+    if !plan.clear.is_empty() {
+        steps.push(Step {
+            op: Op::Clear,
+            users: ids(&plan.clear),
+        });
+    }
+    for group in &plan.groups {
+        steps.push(Step {
+            op: Op::Set(group.settings),
+            users: ids(&group.users),
+        });
+    }
+    if snapshot.unknown > 0 && !g.quiet {
+        eprintln!(
+            "note: {} users had no active session when the snapshot was taken; their settings are unknown and left alone",
+            snapshot.unknown
+        );
+    }
+    if g.dry_run {
+        return Ok(dry_run(g, &steps, plan.requests()));
+    }
+    if steps.is_empty() {
+        return Err(usage(format!("{}: a snapshot of no users", path.display())));
+    }
+    let (token, base_url, _emulator) = if g.emulator {
+        let emu = Emulator::builder()
+            .start()
+            .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
+        let token = Token::new(emu.admin_token()).map_err(|e| usage(e.to_string()))?;
+        (token, Some(emu.base_url()), Some(emu))
+    } else {
+        (
+            read_token(g.token_file.as_deref())?,
+            g.base_url.clone(),
+            None,
+        )
+    };
+    let shown_url = base_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    let interrupts = Interrupts::install().map_err(usage)?;
+    let hooks = Hooks {
+        cancel: interrupts.token.clone(),
+        journal: None,
+    };
+    let session = Session::new(g, token, base_url)?;
+    let mut done: Vec<(&Step, Outcome)> = Vec::new();
+    let mut skipped = 0;
+    let mut error_line = None;
+    for step in &steps {
+        let stopped = done
+            .last()
+            .is_some_and(|(_, o)| o.report.stopped_by.is_some() || o.report.cancelled);
+        if stopped {
+            // Nothing more goes out after a stop or an interrupt.
+            skipped += step.users.len();
+            continue;
+        }
+        let texts: Vec<&str> = step.users.iter().map(String::as_str).collect();
+        let mut outcome = session.run(g, step.op, &texts, &hooks)?;
+        outcome.interrupted = interrupts.exit_code();
+        if error_line.is_none() {
+            error_line = outcome
+                .stop_cause()
+                .map(|e| stop_line(e, step.op.method(), &shown_url, step.op.scope()));
+        }
+        done.push((step, outcome));
+    }
+    if let Some(line) = &error_line {
+        eprintln!("error: {line}");
+    }
+    // The worst outcome decides: an interrupt, then auth, unreachable, partial.
+    let code = done
+        .iter()
+        .map(|(_, o)| o.exit_code())
+        .max_by_key(|c| match *c {
+            exit::SIGINT | exit::SIGTERM => 5,
+            exit::AUTH => 4,
+            exit::UNREACHABLE => 3,
+            exit::PARTIAL => 2,
+            _ => 1,
+        })
+        .unwrap_or(exit::OK);
+    let code = if skipped > 0 && code == exit::OK {
+        exit::PARTIAL
+    } else {
+        code
+    };
+    let users: usize = steps.iter().map(|s| s.users.len()).sum();
+    let failed: usize = done.iter().map(|(_, o)| o.report.failed.len()).sum();
+    if g.json {
+        let v = json!({
+            "schema_version": SCHEMA_VERSION,
+            "method": "restore",
+            "snapshot": path.display().to_string(),
+            "steps": done.iter().map(|(s, o)| {
+                let mut v = o.json(&[]);
+                v["settings"] = settings_json(s.op);
+                v
+            }).collect::<Vec<_>>(),
+            "not_attempted": skipped,
+            "failed": failed,
+            "requests": done.iter().map(|(_, o)| o.report.requests).sum::<u64>(),
+            "interrupted": interrupts.exit_code().is_some(),
+            "error": error_line,
+        });
+        println!("{v}");
+    } else if !g.quiet || code != exit::OK {
+        for (step, o) in &done {
+            println!("{}", label(step));
+            print!("{}", o.summary());
+        }
+        println!(
+            "restore: {} steps for {users} users; {failed} failed, {skipped} not attempted",
+            steps.len()
+        );
+    }
+    Ok(code)
+}
+
+/// One line for a step: what it sends to how many users.
+fn label(step: &Step) -> String {
+    match step.op {
+        Op::Set(s) => format!("set {} for {} users", words(s), step.users.len()),
+        _ => format!("clear {} users", step.users.len()),
+    }
+}
+
+fn words(s: SessionSettings) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = s.duration {
+        parts.push(format!("--duration {}", d.as_secs()));
+    }
+    if let Some(q) = s.desktop_app_browser_quit {
+        parts.push(format!("--quit-on-close {q}"));
+    }
+    parts.join(" ")
+}
+
+fn settings_json(op: Op) -> serde_json::Value {
+    match op {
+        Op::Set(s) => json!({
+            "duration": s.duration.map(|d| d.as_secs()),
+            "desktop_app_browser_quit": s.desktop_app_browser_quit,
+        }),
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// `--dry-run`: the steps and the request count; nothing is sent.
+fn dry_run(g: &Global, steps: &[Step], requests: usize) -> u8 {
+    if g.json {
+        let v = json!({
+            "schema_version": SCHEMA_VERSION,
+            "method": "restore",
+            "dry_run": true,
+            "steps": steps.iter().map(|s| json!({
+                "method": s.op.method(),
+                "settings": settings_json(s.op),
+                "users": s.users.len(),
+            })).collect::<Vec<_>>(),
+            "requests": requests,
+        });
+        println!("{v}");
+    } else {
+        for s in steps {
+            println!("{}", label(s));
+        }
+        println!(
+            "{} steps, {requests} requests (1,000 users a request); nothing sent",
+            steps.len()
+        );
+    }
+    exit::OK
+}
