@@ -2,8 +2,9 @@
 //! [`Method`] into an `http::Request<Vec<u8>>`.
 
 use std::net::{IpAddr, Ipv6Addr};
+use std::sync::{Arc, OnceLock};
 
-use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{Method as HttpMethod, Request, Uri};
 
 use crate::error::InvalidInput;
@@ -59,10 +60,41 @@ pub enum TokenPlacement {
 pub struct Endpoint {
     base_url: String,
     token: Token,
-    auth_header: HeaderValue,
     encoding: Encoding,
     token_placement: TokenPlacement,
     user_agent: HeaderValue,
+    /// Each method's URI, parsed once (by [`Method::SLOT`]) and shared by clones.
+    uris: Arc<[OnceLock<Uri>; URI_SLOTS]>,
+    /// Every request's headers: content type, user agent and, in the header placement,
+    /// the token.
+    headers: HeaderMap,
+}
+
+/// The headers every request of an endpoint carries.
+fn request_headers(
+    encoding: Encoding,
+    placement: TokenPlacement,
+    user_agent: &HeaderValue,
+    auth: &HeaderValue,
+) -> HeaderMap {
+    let mut h = HeaderMap::with_capacity(3);
+    let content_type = match encoding {
+        Encoding::Form => "application/x-www-form-urlencoded",
+        Encoding::Json => "application/json; charset=utf-8",
+    };
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(USER_AGENT, user_agent.clone());
+    if placement == TokenPlacement::Header {
+        h.insert(AUTHORIZATION, auth.clone());
+    }
+    h
+}
+
+/// Methods whose URI an endpoint caches.
+const URI_SLOTS: usize = 8;
+
+fn no_uris() -> Arc<[OnceLock<Uri>; URI_SLOTS]> {
+    Arc::new(std::array::from_fn(|_| OnceLock::new()))
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -134,10 +166,16 @@ impl EndpointBuilder {
         Ok(Endpoint {
             base_url,
             token: self.token,
-            auth_header,
+            headers: request_headers(
+                self.encoding,
+                self.token_placement,
+                &user_agent,
+                &auth_header,
+            ),
             encoding: self.encoding,
             token_placement: self.token_placement,
             user_agent,
+            uris: no_uris(),
         })
     }
 }
@@ -190,13 +228,15 @@ impl Endpoint {
         // `Token::new` admits only visible ASCII, so the header is always valid; the
         // fallback exists only to avoid an unwrap.
         let auth = bearer(&token).unwrap_or_else(|_| HeaderValue::from_static(""));
+        let user_agent = HeaderValue::from_static(USER_AGENT_PREFIX);
         Endpoint {
             base_url: DEFAULT_BASE_URL.to_owned(),
             token,
-            auth_header: auth,
+            headers: request_headers(Encoding::Form, TokenPlacement::Header, &user_agent, &auth),
             encoding: Encoding::Form,
             token_placement: TokenPlacement::Header,
-            user_agent: HeaderValue::from_static(USER_AGENT_PREFIX),
+            user_agent,
+            uris: no_uris(),
         }
     }
 
@@ -236,31 +276,45 @@ impl Endpoint {
     }
 
     /// Validates `method` and builds its request. Nothing here can reach the network.
+    ///
+    /// Everything but the body is made once per endpoint and method: the URI is parsed
+    /// on first use and cached, and the header values are shared, so a call costs the
+    /// body, one header map and the request.
     pub fn encode<M: Method>(&self, method: &M) -> Result<Request<Vec<u8>>, InvalidInput> {
         method.validate()?;
         let args = method.args();
-        let (content_type, body) = match self.encoding {
-            Encoding::Form => (
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-                self.form_body(&args)?,
-            ),
-            Encoding::Json => (
-                HeaderValue::from_static("application/json; charset=utf-8"),
-                json_body(&args)?,
-            ),
+        let body = match self.encoding {
+            Encoding::Form => self.form_body(&args)?,
+            Encoding::Json => json_body(&args)?,
         };
-        let mut builder = Request::builder()
-            .method(HttpMethod::POST)
-            .uri(self.url_for(M::NAME))
-            .header(CONTENT_TYPE, content_type)
-            .header(USER_AGENT, self.user_agent.clone());
-        if self.token_placement == TokenPlacement::Header {
-            builder = builder.header(AUTHORIZATION, self.auth_header.clone());
+        let mut request = Request::new(body);
+        *request.method_mut() = HttpMethod::POST;
+        *request.uri_mut() = self.uri::<M>()?;
+        // A copy of the endpoint's headers: no name is hashed per call.
+        *request.headers_mut() = self.headers.clone();
+        Ok(request)
+    }
+
+    /// `M`'s URI: parsed once, then cloned (a reference count).
+    fn uri<M: Method>(&self) -> Result<Uri, InvalidInput> {
+        let parse = || self.url_for(M::NAME).parse::<Uri>();
+        match self.uris.get(M::SLOT) {
+            Some(cell) => {
+                if let Some(u) = cell.get() {
+                    return Ok(u.clone());
+                }
+                let u = parse().map_err(|_| self.bad_uri())?;
+                Ok(cell.get_or_init(|| u).clone())
+            }
+            None => parse().map_err(|_| self.bad_uri()),
         }
-        builder.body(body).map_err(|_| InvalidInput::BaseUrl {
+    }
+
+    fn bad_uri(&self) -> InvalidInput {
+        InvalidInput::BaseUrl {
             url: self.base_url.clone(),
             reason: "cannot form a request uri",
-        })
+        }
     }
 
     fn form_body(&self, args: &[Arg<'_>]) -> Result<Vec<u8>, InvalidInput> {
@@ -286,10 +340,12 @@ impl Endpoint {
                     }
                 }
                 ArgValue::Str(s) => push_field(&mut out, arg.name, s)?,
-                ArgValue::Int(n) => push_field(&mut out, arg.name, &n.to_string())?,
-                ArgValue::Bool(b) => {
-                    push_field(&mut out, arg.name, if b { "true" } else { "false" })?
-                }
+                // Names are this crate's ASCII identifiers, and digits and `true` /
+                // `false` need no escaping: no general encoder on the hot path.
+                ArgValue::Int(n) => push_plain(&mut out, arg.name, |o| push_digits(o, n)),
+                ArgValue::Bool(b) => push_plain(&mut out, arg.name, |o| {
+                    o.extend_from_slice(if b { b"true" } else { b"false" })
+                }),
             }
         }
         Ok(out)
@@ -304,6 +360,32 @@ fn body_estimate(args: &[Arg<'_>]) -> usize {
             _ => 24,
         })
         .sum()
+}
+
+/// Appends `name=` and what `value` writes, for values that need no escaping.
+fn push_plain(out: &mut Vec<u8>, name: &str, value: impl FnOnce(&mut Vec<u8>)) {
+    debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    if !out.is_empty() {
+        out.push(b'&');
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'=');
+    value(out);
+}
+
+/// Appends `n` in decimal, without an allocation.
+fn push_digits(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[at..]);
 }
 
 /// Appends `name=value`, form-encoded by `serde_urlencoded`.
@@ -348,7 +430,7 @@ fn json_body(args: &[Arg<'_>]) -> Result<Vec<u8>, InvalidInput> {
                 out.push(b']');
             }
             ArgValue::Str(s) => serde_json::to_writer(&mut out, s).map_err(bad)?,
-            ArgValue::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            ArgValue::Int(n) => push_digits(&mut out, n),
             ArgValue::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         }
     }

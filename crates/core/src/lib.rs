@@ -114,7 +114,7 @@ pub mod sansio {
     pub use crate::config::{Adapter, ClientConfig, ValidConfig};
     pub use crate::decode::{decode, decode_parts, parse_retry_after};
     pub use crate::endpoint::{Endpoint, EndpointBuilder};
-    pub use crate::method::{Arg, ArgValue, Reconciled};
+    pub use crate::method::{Arg, ArgValue, Args, Reconciled, MAX_ARGS};
     pub use crate::network::{proxy_from_env_with, PemRoots, NO_PROXY_ENV, PROXY_ENV};
     pub use crate::pacer::{Pacer, SharedPacer};
     pub use crate::retry::RetryDecision;

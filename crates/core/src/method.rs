@@ -55,6 +55,65 @@ pub struct Arg<'a> {
     pub value: ArgValue<'a>,
 }
 
+/// The most arguments a method has.
+pub const MAX_ARGS: usize = 6;
+
+/// A method's arguments, in order, held inline (no allocation per call).
+#[derive(Debug, Clone, Copy)]
+pub struct Args<'a> {
+    items: [Arg<'a>; MAX_ARGS],
+    len: usize,
+}
+
+impl<'a> Args<'a> {
+    /// No arguments yet.
+    pub fn new() -> Self {
+        const NONE: Arg<'static> = Arg {
+            name: "",
+            value: ArgValue::Bool(false),
+        };
+        Args {
+            items: [NONE; MAX_ARGS],
+            len: 0,
+        }
+    }
+
+    /// Adds `name` = `value`. The methods are this crate's, and none has more than
+    /// [`MAX_ARGS`] arguments.
+    pub fn push(&mut self, name: &'static str, value: ArgValue<'a>) {
+        debug_assert!(self.len < MAX_ARGS, "more than MAX_ARGS arguments");
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = Arg { name, value };
+            self.len += 1;
+        }
+    }
+
+    /// `name` = `value`, when there is a value.
+    pub fn push_some<T>(
+        &mut self,
+        name: &'static str,
+        value: Option<T>,
+        f: impl FnOnce(T) -> ArgValue<'a>,
+    ) {
+        if let Some(v) = value {
+            self.push(name, f(v));
+        }
+    }
+}
+
+impl Default for Args<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> std::ops::Deref for Args<'a> {
+    type Target = [Arg<'a>];
+    fn deref(&self) -> &[Arg<'a>] {
+        &self.items[..self.len]
+    }
+}
+
 /// Keeps [`Method`] and [`Output`] for this crate's own types.
 pub(crate) mod sealed {
     /// Implemented only inside this crate.
@@ -138,8 +197,12 @@ pub trait Method: sealed::Sealed {
         Ok(())
     }
 
+    /// Where the endpoint caches this method's URI (distinct per method).
+    #[doc(hidden)]
+    const SLOT: usize;
+
     /// The arguments to send, in order, with absent optional ones left out.
-    fn args(&self) -> Vec<Arg<'_>>;
+    fn args(&self) -> Args<'_>;
 
     /// The users whose entries the answer lists, for methods whose output is checked
     /// with [`Output::reconcile`]; `None` (the default) skips the check.

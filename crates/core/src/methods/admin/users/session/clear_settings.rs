@@ -5,7 +5,7 @@
 //! Removes the session settings of up to 1,000 users, so that the organisation's
 //! defaults apply again.
 
-use crate::method::{Arg, ArgValue, Empty, Method, Tier, UsersMethod};
+use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
 use crate::user::UserIds;
 
 /// `admin.users.session.clearSettings`: clear the settings of up to 1,000 users.
@@ -28,13 +28,13 @@ impl Method for ClearSettings {
     const TIER: Tier = Tier::Tier4;
     const SCOPE: &'static str = "admin.users:write";
     const IDEMPOTENT: bool = true;
+    const SLOT: usize = 2;
     type Output = Empty;
 
-    fn args(&self) -> Vec<Arg<'_>> {
-        vec![Arg {
-            name: "user_ids",
-            value: ArgValue::Users(&self.users),
-        }]
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_ids", ArgValue::Users(&self.users));
+        args
     }
 }
 

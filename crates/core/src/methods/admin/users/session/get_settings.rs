@@ -9,7 +9,7 @@ use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 
 use crate::duration::SessionDuration;
-use crate::method::{Arg, ArgValue, Method, Output, Reconciled, Tier, UsersMethod};
+use crate::method::{ArgValue, Args, Method, Output, Reconciled, Tier, UsersMethod};
 use crate::user::{UserId, UserIds};
 
 /// `admin.users.session.getSettings`: read the settings of up to 1,000 users.
@@ -117,13 +117,13 @@ impl Method for GetSettings {
     const TIER: Tier = Tier::Tier4;
     const SCOPE: &'static str = "admin.users:read";
     const IDEMPOTENT: bool = true;
+    const SLOT: usize = 1;
     type Output = GetSettingsOutput;
 
-    fn args(&self) -> Vec<Arg<'_>> {
-        vec![Arg {
-            name: "user_ids",
-            value: ArgValue::Users(&self.users),
-        }]
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_ids", ArgValue::Users(&self.users));
+        args
     }
 
     fn listed_users(&self) -> Option<&UserIds> {

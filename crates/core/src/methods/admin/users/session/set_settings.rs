@@ -8,7 +8,7 @@
 
 use crate::duration::SessionDuration;
 use crate::error::InvalidInput;
-use crate::method::{Arg, ArgValue, Empty, Method, Tier, UsersMethod};
+use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
 use crate::user::UserIds;
 
 /// The settings `setSettings` applies. At least one must be set before it is sent.
@@ -110,30 +110,24 @@ impl Method for SetSettings {
     const TIER: Tier = Tier::Tier4;
     const SCOPE: &'static str = "admin.users:write";
     const IDEMPOTENT: bool = true;
+    const SLOT: usize = 0;
     type Output = Empty;
 
     fn validate(&self) -> Result<(), InvalidInput> {
         Self::validate_params(&self.settings)
     }
 
-    fn args(&self) -> Vec<Arg<'_>> {
-        let mut args = Vec::with_capacity(3);
-        args.push(Arg {
-            name: "user_ids",
-            value: ArgValue::Users(&self.users),
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_ids", ArgValue::Users(&self.users));
+        args.push_some("duration", self.settings.duration, |d| {
+            ArgValue::Int(d.as_secs())
         });
-        if let Some(d) = self.settings.duration {
-            args.push(Arg {
-                name: "duration",
-                value: ArgValue::Int(d.as_secs()),
-            });
-        }
-        if let Some(q) = self.settings.desktop_app_browser_quit {
-            args.push(Arg {
-                name: "desktop_app_browser_quit",
-                value: ArgValue::Bool(q),
-            });
-        }
+        args.push_some(
+            "desktop_app_browser_quit",
+            self.settings.desktop_app_browser_quit,
+            ArgValue::Bool,
+        );
         args
     }
 }
