@@ -11,6 +11,9 @@ use slack_sessions::sansio::Endpoint;
 use slack_sessions::{SessionDuration, SetSettings, Token, UserIds};
 
 fn main() {
+    if std::env::args().any(|a| a == "plan") {
+        return plan_100k();
+    }
     let n: u32 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
@@ -27,4 +30,28 @@ fn main() {
     }
     let ns = started.elapsed().as_nanos() as f64 / f64::from(n);
     println!("encode setSettings, 1 user, form: {ns:.0} ns per call over {n} calls");
+}
+
+/// `plan`: the core's whole share of a 100,000-user setSettings bulk run (parse, dedupe,
+/// chunk, encode, decode, account), with every answer `{"ok":true}`.
+fn plan_100k() {
+    use slack_sessions::sansio::{BulkAction, BulkOptions, BulkPlan};
+    use slack_sessions::SessionSettings;
+    let ids: Vec<String> = (0..100_000).map(|i| format!("U{i:08}")).collect();
+    let ep = Endpoint::new(Token::new("xoxp-bench").expect("token"));
+    let ok = br#"{"ok":true}"#.to_vec();
+    let now = Instant::now();
+    let started = Instant::now();
+    let settings = SessionSettings::new().desktop_app_browser_quit(true);
+    let mut plan =
+        BulkPlan::<SetSettings>::new(&ep, settings, &ids, BulkOptions::default()).expect("plan");
+    while let BulkAction::Send(id, _req) = plan.poll(now) {
+        let _ = plan.handle(now, id, Ok(http::Response::new(ok.clone())));
+    }
+    let report = black_box(plan.finish());
+    println!(
+        "bulk plan, 100,000 users: {:?} ({} applied)",
+        started.elapsed(),
+        report.applied.len()
+    );
 }
