@@ -44,12 +44,13 @@ Example: --faults '3=internal_error,7=drop'  or  --faults 'rate=0.1,seed=7'";
 const EMULATOR_HELP: &str = "\
 {about}
 
-Usage: slack-sessions emulator [--port N] [--rate-limit N] [--faults SPEC] [--tls-cert PEM --tls-key PEM]
+Usage: slack-sessions emulator [--port N] [--rate-limit N] [--faults SPEC] [--users N] [--tls-cert PEM --tls-key PEM]
 
 Options:
       --port <N>           Port on 127.0.0.1 (default: chosen by the OS)
       --rate-limit <N>     Calls a minute per token and method; 0 turns limiting off [default: 100]
       --faults <SPEC>      Faults to inject; see below
+      --users <N>          Ordinary users U00000000 up to U{N-1} [default: 100000; at most 90000000]
       --tls-cert <PEM>     Serve https with this certificate chain (leaf first), valid for 127.0.0.1
       --tls-key <PEM>      The private key of --tls-cert
   -h, --help               Print help
@@ -190,6 +191,9 @@ pub enum Command {
         /// Faults to inject; see below.
         #[arg(long, value_name = "SPEC")]
         faults: Option<String>,
+        /// Ordinary users in the directory: U00000000 up to U{N-1} [default: 100000]
+        #[arg(long, value_name = "N")]
+        users: Option<u32>,
         /// Serve https with this certificate chain (PEM, leaf first); needs --tls-key.
         #[arg(long, value_name = "PEM", requires = "tls_key")]
         tls_cert: Option<PathBuf>,

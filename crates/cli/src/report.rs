@@ -119,11 +119,12 @@ impl Outcome {
     }
 
     /// The one JSON report.
-    pub fn json(&self, inputs: &[Input]) -> Value {
+    /// `bad`: the inputs that are not user IDs, with where they came from.
+    pub fn json(&self, bad: &[(Input, String)]) -> Value {
         let r = &self.report;
-        let origin: BTreeMap<&str, &str> = inputs
+        let origin: BTreeMap<&str, &str> = bad
             .iter()
-            .map(|i| (i.text.as_str(), i.origin.as_str()))
+            .map(|(i, _)| (i.text.as_str(), i.origin.as_str()))
             .collect();
         let mut v = json!({
             "schema_version": SCHEMA_VERSION,

@@ -25,23 +25,6 @@ pub struct Input {
     pub problem: Option<String>,
 }
 
-impl Input {
-    /// An input with `text` trimmed of any white space (Unicode's, so a vertical tab too).
-    fn new(text: impl Into<String>, origin: String) -> Self {
-        let text: String = text.into();
-        let trimmed = text.trim();
-        Input {
-            text: if trimmed.len() == text.len() {
-                text
-            } else {
-                trimmed.to_owned()
-            },
-            origin,
-            problem: None,
-        }
-    }
-}
-
 /// `s` cut to [`ECHO_CHARS`] characters, with an ellipsis when cut, for messages.
 pub fn echo(s: &str) -> String {
     match s.char_indices().nth(ECHO_CHARS) {
@@ -50,13 +33,114 @@ pub fn echo(s: &str) -> String {
     }
 }
 
-/// Reads the users named on the command line and in `file` (`-` is stdin).
-pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Vec<Input>, String> {
-    let mut out: Vec<Input> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Input::new(s.trim(), format!("argument {}", i + 1)))
-        .collect();
+/// Input texts packed in one buffer: a million IDs take about 14 MB, not the 100 MB of
+/// a `String` each.
+#[derive(Debug, Default, Clone)]
+pub struct Texts {
+    buf: String,
+    ends: Vec<u32>,
+}
+
+impl Texts {
+    /// Appends one text.
+    pub fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.ends
+            .push(u32::try_from(self.buf.len()).unwrap_or(u32::MAX));
+    }
+
+    /// The texts, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Send + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| self.buf.get(a as usize..b as usize).unwrap_or_default())
+    }
+
+    /// Gives back the room left over from growing.
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Keeps the texts `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        let mut out = Texts::default();
+        for t in self.iter() {
+            if keep(t) {
+                out.push(t);
+            }
+        }
+        *self = out;
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Texts {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut t = Texts::default();
+        for s in iter {
+            t.push(s);
+        }
+        t
+    }
+}
+
+/// Everything read from the command line and the users file: the texts to send (valid
+/// or not, so that the report accounts for each), and the inputs that are not user IDs,
+/// with where they came from and why.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Every input that holds a text, packed.
+    pub texts: Texts,
+    /// The inputs that are not user IDs (and CSV rows without a user column), with why.
+    pub bad: Vec<(Input, String)>,
+    /// Inputs read, good and bad.
+    pub count: usize,
+}
+
+impl Collected {
+    /// Keeps `text` packed; and, when it is not a user ID, the input with its origin
+    /// (made only then: a good input costs no allocation).
+    fn take(&mut self, text: &str, problem: Option<String>, origin: impl FnOnce() -> String) {
+        self.count += 1;
+        let why = match &problem {
+            Some(p) => Some(p.clone()),
+            None => UserId::new(text).err().map(|e| e.to_string()),
+        };
+        if problem.is_none() {
+            self.texts.push(text);
+        }
+        if let Some(why) = why {
+            let input = Input {
+                text: text.to_owned(),
+                origin: origin(),
+                problem,
+            };
+            self.bad.push((input, why));
+        }
+    }
+}
+
+/// One input of a file as it is read: its text (trimmed), its line, and why it holds
+/// no user ID at all, if it does not.
+struct Raw<'a> {
+    text: &'a str,
+    line: u64,
+    problem: Option<String>,
+}
+
+/// Reads the users named on the command line and in `file` (`-` is stdin), keeping only
+/// the texts, packed, and the inputs that are not user IDs with where they came from.
+pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, String> {
+    let mut out = Collected::default();
+    for (i, s) in ids.iter().enumerate() {
+        out.take(s.trim(), None, || format!("argument {}", i + 1));
+    }
     if let Some(path) = file {
         let (name, bytes) = if path == Path::new("-") {
             let mut b = Vec::new();
@@ -69,14 +153,32 @@ pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Vec<Input>, String
                 .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
             (path.display().to_string(), b)
         };
-        out.extend(parse_file(&name, &bytes)?);
+        read_file(&name, &bytes, &mut |r| {
+            out.take(r.text, r.problem, || format!("line {} of {name}", r.line))
+        })?;
     }
+    out.texts.shrink_to_fit();
     Ok(out)
 }
 
-/// One ID a line, or a CSV with a `user_id`/`id` column. Fails only on a CSV whose header
-/// has no such column.
+/// One ID a line, or a CSV with a `user_id`/`id` column, as inputs. Fails only on a CSV
+/// whose header has no such column. (The run streams with [`collect`]; the tests and the
+/// `users_file` fuzz target read whole files.)
+#[allow(dead_code)]
 pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
+    let mut out = Vec::new();
+    read_file(name, bytes, &mut |r| {
+        out.push(Input {
+            text: r.text.to_owned(),
+            origin: format!("line {} of {name}", r.line),
+            problem: r.problem,
+        })
+    })?;
+    Ok(out)
+}
+
+/// Hands each input of the file to `sink`, in order, without keeping them.
+fn read_file(name: &str, bytes: &[u8], sink: &mut dyn FnMut(Raw<'_>)) -> Result<(), String> {
     // Spreadsheet exports often start with a byte-order mark and end lines with CRLF.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Numbered lines with content: blank lines and `#` comments are skipped.
@@ -87,24 +189,26 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
         .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"))
         .peekable();
     let Some((_, first)) = lines.peek().copied() else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let bare = String::from_utf8_lossy(first).to_ascii_lowercase();
     let bare = bare.trim_matches('"');
     if first.contains(&b',') || bare == "user_id" || bare == "id" {
-        return parse_csv(name, bytes);
+        return read_csv(name, bytes, sink);
     }
-    let plain = lines
-        .map(|(no, l)| {
-            let text = String::from_utf8_lossy(l);
-            Input::new(text.trim_matches('"'), format!("line {no} of {name}"))
-        })
-        .collect();
-    Ok(plain)
+    for (no, l) in lines {
+        let text = String::from_utf8_lossy(l);
+        sink(Raw {
+            text: text.trim_matches('"').trim(),
+            line: no as u64,
+            problem: None,
+        });
+    }
+    Ok(())
 }
 
 /// Reads a CSV whose first record is the header.
-fn parse_csv(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
+fn read_csv(name: &str, bytes: &[u8], sink: &mut dyn FnMut(Raw<'_>)) -> Result<(), String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -113,7 +217,6 @@ fn parse_csv(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
         .from_reader(bytes);
     let mut records = reader.byte_records();
     let mut column = None;
-    let mut out = Vec::new();
     for record in records.by_ref() {
         let record = record.map_err(|e| format!("cannot read {name} as CSV: {e}"))?;
         let line = record.position().map_or(0, |p| p.line());
@@ -140,14 +243,17 @@ fn parse_csv(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
             }
             continue;
         };
-        let origin = format!("line {line} of {name}");
         match record.get(c) {
-            Some(field) => out.push(Input::new(String::from_utf8_lossy(field), origin)),
+            Some(field) => sink(Raw {
+                text: String::from_utf8_lossy(field).trim(),
+                line,
+                problem: None,
+            }),
             None => {
                 let row: Vec<_> = record.iter().map(String::from_utf8_lossy).collect();
-                out.push(Input {
-                    text: row.join(","),
-                    origin,
+                sink(Raw {
+                    text: &row.join(","),
+                    line,
                     problem: Some(format!(
                         "the row has {} field(s) and no user column (field {})",
                         record.len(),
@@ -157,11 +263,12 @@ fn parse_csv(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The inputs that hold no valid user ID, with where they came from and why.
-pub fn invalid(inputs: &[Input]) -> Vec<(&Input, String)> {
+#[cfg(test)]
+fn invalid(inputs: &[Input]) -> Vec<(&Input, String)> {
     inputs
         .iter()
         .filter_map(|i| match &i.problem {
@@ -288,6 +395,39 @@ mod tests {
         assert_eq!(texts(&v), ["U1", "W00000002", "bad"]);
         let v = parse("f.csv", "user_id,name\n\u{b}U1\u{b},a\n");
         assert_eq!(texts(&v), ["U1"]);
+    }
+
+    /// Issue 13: texts are packed, and only the bad inputs keep their origin.
+    #[test]
+    fn collected_inputs_keep_only_what_a_report_needs() {
+        let dir = std::env::temp_dir().join(format!("collect-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("u.csv");
+        std::fs::write(&path, "user_id,name\nU1,a\nbad,b\n\"\",c\n").unwrap();
+        let c = collect(&["W2".into(), "x y".into()], Some(&path)).unwrap();
+        assert_eq!(c.count, 5);
+        assert_eq!(
+            c.texts.iter().collect::<Vec<_>>(),
+            ["W2", "x y", "U1", "bad", ""]
+        );
+        let bad: Vec<(&str, &str)> = c
+            .bad
+            .iter()
+            .map(|(i, _)| (i.text.as_str(), i.origin.as_str()))
+            .collect();
+        assert_eq!(
+            bad,
+            [
+                ("x y", "argument 2"),
+                ("bad", &*format!("line 3 of {}", path.display())),
+                ("", &*format!("line 4 of {}", path.display())),
+            ]
+        );
+        let mut t = c.texts.clone();
+        t.retain(|s| s.starts_with('U') || s.starts_with('W'));
+        assert_eq!(t.iter().collect::<Vec<_>>(), ["W2", "U1"]);
+        assert_eq!(t.len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -9,6 +9,7 @@ const USAGE: &str = "usage: slack-sessions-emulator [--port N] [--rate-limit N] 
   --port N         port on 127.0.0.1 (default: chosen by the OS)
   --rate-limit N   calls a minute per token and method (default 100; 0 = off)
   --faults SPEC    e.g. '3=internal_error,7=drop' or 'rate=0.1,seed=7,kinds=http503+drop'
+  --users N        ordinary users U00000000 up to U{N-1} (default 100000)
   --tls-cert PEM   serve https with this certificate chain (leaf first)
   --tls-key PEM    the private key of --tls-cert";
 
@@ -41,6 +42,10 @@ fn run() -> Result<(), String> {
             "--faults" => {
                 let v = value("--faults")?;
                 builder = builder.faults(v.parse::<FaultPlan>().map_err(|e| e.to_string())?);
+            }
+            "--users" => {
+                let v = value("--users")?;
+                builder = builder.users(v.parse().map_err(|_| format!("bad user count {v:?}"))?);
             }
             "--tls-cert" => cert = Some(value("--tls-cert")?),
             "--tls-key" => key = Some(value("--tls-key")?),

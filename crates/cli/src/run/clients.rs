@@ -13,6 +13,7 @@ use slack_sessions_core::{
 
 use super::{usage, Fail};
 use crate::args::{EncodingArg, Global};
+use crate::users::Texts;
 
 /// A client that can run bulk work to the end, whatever its transport.
 pub(super) trait BulkClient {
@@ -20,7 +21,7 @@ pub(super) trait BulkClient {
     fn apply<M: UsersMethod>(
         &self,
         params: M::Params,
-        users: &[&str],
+        users: &Texts,
         run: BulkRun,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<BulkReport<M::Output>, Error>;
@@ -30,12 +31,12 @@ impl BulkClient for slack_sessions_ureq::Client {
     fn apply<M: UsersMethod>(
         &self,
         params: M::Params,
-        users: &[&str],
+        users: &Texts,
         run: BulkRun,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<BulkReport<M::Output>, Error> {
         // The command reports a stopped or cancelled run like any other.
-        self.apply_bulk::<M, _, _>(params, users, run, progress)
+        self.apply_bulk::<M, _, _>(params, users.iter(), run, progress)
             .or_else(BulkError::into_report)
     }
 }
@@ -50,14 +51,14 @@ impl BulkClient for OnRuntime {
     fn apply<M: UsersMethod>(
         &self,
         params: M::Params,
-        users: &[&str],
+        users: &Texts,
         run: BulkRun,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<BulkReport<M::Output>, Error> {
         self.runtime
             .block_on(
                 self.client
-                    .apply_bulk::<M, _, _>(params, users, run, progress),
+                    .apply_bulk::<M, _, _>(params, users.iter(), run, progress),
             )
             .or_else(BulkError::into_report)
     }

@@ -1,7 +1,7 @@
 //! `slack-sessions demo`: an in-process emulator and set → get → clear → get over about
 //! 2,500 users, with a few bad ones to show how they are isolated.
 
-use slack_sessions_core::{SessionDuration, SessionSettings, Token};
+use slack_sessions_core::{SessionDuration, SessionSettings, Token, UserId};
 use slack_sessions_emulator::Emulator;
 
 use super::settings::{run_op, Hooks, Prepared};
@@ -38,22 +38,27 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
         texts.insert(at, id.to_owned());
     }
     texts.push("not-a-user".into());
-    let inputs: Vec<Input> = texts
+    let bad: Vec<(Input, String)> = texts
         .iter()
         .enumerate()
-        .map(|(i, t)| Input {
-            text: t.clone(),
-            origin: format!("demo input {}", i + 1),
-            problem: None,
+        .filter_map(|(i, t)| {
+            let why = UserId::new(t).err()?;
+            let input = Input {
+                text: t.clone(),
+                origin: format!("demo input {}", i + 1),
+                problem: None,
+            };
+            Some((input, why.to_string()))
         })
         .collect();
     let prepared = Prepared {
-        valid: inputs.len() - 1,
-        inputs,
+        valid: texts.len() - bad.len(),
+        texts: texts.iter().map(String::as_str).collect(),
+        bad,
     };
     println!(
         "{} users, 2 unknown, 1 bot and 1 malformed ID among them\n",
-        prepared.inputs.len()
+        prepared.texts.len()
     );
     let token = Token::new(emu.admin_token()).map_err(|e| usage(e.to_string()))?;
     let policy = SessionSettings::new()
@@ -85,7 +90,7 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
             });
         }
         if g.json {
-            println!("{}", outcome.json(&prepared.inputs));
+            println!("{}", outcome.json(&prepared.bad));
         } else {
             println!("{}", outcome.summary());
         }

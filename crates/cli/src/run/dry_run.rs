@@ -1,5 +1,6 @@
 //! `--dry-run`: print the requests a run would send first, token redacted; send nothing.
 
+use crate::users::Texts;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -40,9 +41,9 @@ struct Planned {
 fn planned<M: UsersMethod>(
     endpoint: &Endpoint,
     params: M::Params,
-    texts: &[&str],
+    texts: &Texts,
 ) -> Result<Planned, Fail> {
-    let mut plan = BulkPlan::<M>::new(endpoint, params, texts, BulkOptions::default())
+    let mut plan = BulkPlan::<M>::new(endpoint, params, texts.iter(), BulkOptions::default())
         .map_err(|e| usage(e.to_string()))?;
     let now = Instant::now();
     let mut requests = Vec::new();
@@ -55,7 +56,7 @@ fn planned<M: UsersMethod>(
 }
 
 /// Prints the requests for `texts`.
-pub(super) fn run(g: &Global, op: Op, texts: &[&str]) -> Result<u8, Fail> {
+pub(super) fn run(g: &Global, op: Op, texts: &Texts) -> Result<u8, Fail> {
     let token = Token::new("xoxp-dry-run").map_err(|e| usage(e.to_string()))?;
     let mut b = Endpoint::builder(token).encoding(encoding(g));
     if let Some(u) = &g.base_url {

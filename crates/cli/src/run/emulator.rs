@@ -13,9 +13,13 @@ pub(super) fn serve(
     port: Option<u16>,
     rate_limit: u32,
     faults: Option<&str>,
+    users: Option<u32>,
     tls: Option<(&Path, &Path)>,
 ) -> Result<u8, Fail> {
     let mut b = Emulator::builder().rate_limit((rate_limit > 0).then_some(rate_limit));
+    if let Some(n) = users {
+        b = b.users(n);
+    }
     if let Some((cert, key)) = tls {
         let read = |flag: &str, p: &Path| {
             std::fs::read(p).map_err(|e| usage(format!("cannot read {flag} {}: {e}", p.display())))

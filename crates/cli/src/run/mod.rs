@@ -78,11 +78,12 @@ pub fn execute(cli: Cli) -> Result<u8, Fail> {
             port,
             rate_limit,
             faults,
+            users,
             tls_cert,
             tls_key,
         } => {
             let tls = tls_cert.as_deref().zip(tls_key.as_deref());
-            emulator::serve(*port, *rate_limit, faults.as_deref(), tls)
+            emulator::serve(*port, *rate_limit, faults.as_deref(), *users, tls)
         }
         Command::Demo => demo::run(g),
         Command::Completions { shell } => crate::args::completions(*shell),

@@ -14,6 +14,7 @@ use crate::args::Global;
 use crate::report::{exit, stop_line, Outcome, SCHEMA_VERSION};
 use crate::signals::Interrupts;
 use crate::snapshot::Snapshot;
+use crate::users::Texts;
 
 /// One step of a restore: clear these users, or set them to these settings.
 struct Step {
@@ -85,7 +86,7 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
             skipped += step.users.len();
             continue;
         }
-        let texts: Vec<&str> = step.users.iter().map(String::as_str).collect();
+        let texts: Texts = step.users.iter().map(String::as_str).collect();
         let mut outcome = session.run(g, step.op, &texts, &hooks)?;
         outcome.interrupted = interrupts.exit_code();
         if error_line.is_none() {

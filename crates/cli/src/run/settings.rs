@@ -19,41 +19,37 @@ use crate::args::{Global, Record, TransportArg, Users};
 use crate::journal::{self, Header, Journal, SettingsLine, JOURNAL_VERSION};
 use crate::report::{exit, stop_line, Outcome, Resumed};
 use crate::signals::Interrupts;
-use crate::users::{self, Input};
+use crate::users::{self, Input, Texts};
 
-/// Validated inputs of a set/get/clear run.
+/// Validated inputs of a set/get/clear run: the texts to send, packed, and the inputs
+/// that are not user IDs, with where they came from.
 pub(super) struct Prepared {
-    pub(super) inputs: Vec<Input>,
+    /// Every input with a text, valid or not (the plan reports the invalid ones).
+    pub(super) texts: Texts,
+    /// The inputs that are not user IDs (and CSV rows without a user column), with why.
+    pub(super) bad: Vec<(Input, String)>,
+    /// Inputs that hold a valid user ID.
     pub(super) valid: usize,
 }
 
 impl Prepared {
-    /// The inputs the bulk plan reads: all but those that hold no user ID at all.
-    fn texts(&self) -> Vec<&str> {
-        self.inputs
-            .iter()
-            .filter(|i| i.problem.is_none())
-            .map(|i| i.text.as_str())
-            .collect()
-    }
-
     /// The inputs that hold no user ID at all (CSV rows without the user column).
     fn unreadable(&self) -> Vec<Input> {
-        self.inputs
+        self.bad
             .iter()
-            .filter(|i| i.problem.is_some())
-            .cloned()
+            .filter(|(i, _)| i.problem.is_some())
+            .map(|(i, _)| i.clone())
             .collect()
     }
 }
 
 /// Reads the users and refuses, before anything is sent, what cannot be run.
 fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
-    let inputs = users::collect(&users.ids, users.users_file.as_deref()).map_err(usage)?;
-    if inputs.is_empty() {
+    let collected = users::collect(&users.ids, users.users_file.as_deref()).map_err(usage)?;
+    if collected.count == 0 {
         return Err(usage("no users given: pass user IDs or --users-file PATH"));
     }
-    let bad = users::invalid(&inputs);
+    let bad = collected.bad;
     if !bad.is_empty() {
         if g.strict {
             let (i, why) = &bad[0];
@@ -78,11 +74,15 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
             }
         }
     }
-    let valid = inputs.len() - bad.len();
+    let valid = collected.count - bad.len();
     if valid == 0 {
         return Err(usage("no valid user IDs among the inputs"));
     }
-    Ok(Prepared { inputs, valid })
+    Ok(Prepared {
+        texts: collected.texts,
+        bad,
+        valid,
+    })
 }
 
 /// `set`, `get` or `clear`, with what `set` and `clear` keep on disk.
@@ -93,7 +93,7 @@ pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) ->
         None => None,
     };
     if g.dry_run {
-        return dry_run::run(g, op, &prepared.texts());
+        return dry_run::run(g, op, &prepared.texts);
     }
     let (token, base_url, _emulator) = if g.emulator {
         let emu = Emulator::builder()
@@ -136,7 +136,7 @@ pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) ->
             interrupts.set_journal(Arc::clone(j));
         }
     }
-    let mut outcome = session.run(g, op, &prepared.texts(), &hooks)?;
+    let mut outcome = session.run(g, op, &prepared.texts, &hooks)?;
     outcome.unreadable = prepared.unreadable();
     outcome.resumed = resumed;
     outcome.interrupted = interrupts.exit_code();
@@ -147,7 +147,7 @@ pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) ->
         eprintln!("error: {line}");
     }
     if g.json {
-        println!("{}", outcome.json(&prepared.inputs));
+        println!("{}", outcome.json(&prepared.bad));
     } else if !g.quiet || outcome.exit_code() != exit::OK {
         print!("{}", outcome.summary());
     }
@@ -196,22 +196,21 @@ fn resume_from(
         )));
     }
     let skip_failed = record.is_some_and(|r| r.skip_failed);
-    let before = prepared.inputs.len();
-    let mut skipped_failed = 0;
-    prepared.inputs.retain(|i| {
-        if journal.applied.contains(&i.text) {
+    let (mut already_applied, mut skipped_failed) = (0, 0);
+    prepared.texts.retain(|t| {
+        if journal.applied.contains(t) {
+            already_applied += 1;
             return false;
         }
-        if skip_failed && journal.failed.contains(&i.text) {
+        if skip_failed && journal.failed.contains(t) {
             skipped_failed += 1;
             return false;
         }
         true
     });
-    let already_applied = before - prepared.inputs.len() - skipped_failed;
     prepared.valid = prepared
         .valid
-        .saturating_sub(before - prepared.inputs.len());
+        .saturating_sub(already_applied + skipped_failed);
     Ok(Resumed {
         already_applied,
         skipped_failed,
@@ -246,7 +245,7 @@ fn take_snapshot(
         cancel: hooks.cancel.clone(),
         journal: None,
     };
-    let mut outcome = session.run(g, Op::Get, &prepared.texts(), &read)?;
+    let mut outcome = session.run(g, Op::Get, &prepared.texts, &read)?;
     outcome.interrupted = interrupts.exit_code();
     let whole = outcome.report.stopped_by.is_none()
         && !outcome.report.cancelled
@@ -259,7 +258,7 @@ fn take_snapshot(
         print!("{}", outcome.summary());
         return Ok(Some(outcome.exit_code().max(exit::PARTIAL)));
     }
-    let json = outcome.json(&prepared.inputs).to_string();
+    let json = outcome.json(&prepared.bad).to_string();
     std::fs::write(path, json + "\n")
         .map_err(|e| usage(format!("cannot write --snapshot {}: {e}", path.display())))?;
     if !g.quiet {
@@ -287,7 +286,7 @@ pub(super) fn read_token(file: Option<&Path>) -> Result<Token, Fail> {
 fn run_with(
     client: &impl BulkClient,
     op: Op,
-    texts: &[&str],
+    texts: &Texts,
     run: BulkRun,
     progress: &mut (dyn FnMut(Progress) + Send),
     started: Instant,
@@ -362,7 +361,7 @@ impl Session {
         &self,
         g: &Global,
         op: Op,
-        texts: &[&str],
+        texts: &Texts,
         hooks: &Hooks,
     ) -> Result<Outcome, Fail> {
         let valid = texts.len();
@@ -426,7 +425,7 @@ pub(super) fn run_op(
     hooks: &Hooks,
 ) -> Result<Outcome, Fail> {
     let session = Session::new(g, token, base_url)?;
-    let mut outcome = session.run(g, op, &prepared.texts(), hooks)?;
+    let mut outcome = session.run(g, op, &prepared.texts, hooks)?;
     outcome.unreadable = prepared.unreadable();
     Ok(outcome)
 }
