@@ -201,6 +201,40 @@ fn bulk(c: &mut Criterion) {
             })
         })
     });
+    // The blocking client with 8 threads, against 8 threads sending the same requests.
+    let blocking = Blocking::builder(token.clone())
+        .base_url(emu.base_url())
+        .pacing(false)
+        .build()
+        .expect("client");
+    g.bench_function("raw_preencoded_threads8", |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                for lane in 0..8 {
+                    let (blocking, requests) = (&blocking, &requests);
+                    s.spawn(move || {
+                        for r in requests.iter().skip(lane).step_by(8) {
+                            blocking.send(clone_request(r)).expect("send");
+                        }
+                    });
+                }
+            })
+        })
+    });
+    g.bench_function("blocking_apply_bulk_threads8", |b| {
+        b.iter(|| {
+            let run = BulkRun::default().concurrency(8);
+            let r = blocking
+                .set_settings_bulk(
+                    ids.iter(),
+                    SessionSettings::new().desktop_app_browser_quit(true),
+                    run,
+                    |_| {},
+                )
+                .expect("bulk");
+            assert_eq!(r.applied.len(), USERS);
+        })
+    });
     g.finish();
 }
 

@@ -25,4 +25,4 @@ for t in blocking async; do
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.$t")
     awk -v t="$t" -v r="$rss" -v w="$wall" 'BEGIN { printf "cli     %8s: wall %s, peak RSS %.1f MiB\n", t, w, r / 1024 }'
 done
-"$bench"
+"$bench" --bench
