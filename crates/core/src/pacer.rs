@@ -2,6 +2,7 @@
 //! before the next request. Time is always passed in.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -161,18 +162,28 @@ impl Pacer {
 }
 
 /// A [`Pacer`] shared by clones of a client, across threads or tasks.
-#[derive(Debug, Clone, Default)]
-pub struct SharedPacer(Arc<Mutex<Pacer>>);
+#[derive(Debug, Clone)]
+pub struct SharedPacer(Arc<Shared>);
+
+impl Default for SharedPacer {
+    fn default() -> Self {
+        SharedPacer::new(Pacer::new())
+    }
+}
 
 impl SharedPacer {
     /// Shares `pacer`.
     pub fn new(pacer: Pacer) -> Self {
-        SharedPacer(Arc::new(Mutex::new(pacer)))
+        let idle = !pacer.is_enabled() && pacer.tat.is_empty();
+        SharedPacer(Arc::new(Shared {
+            pacer: Mutex::new(pacer),
+            idle: AtomicBool::new(idle),
+        }))
     }
 
     fn lock(&self) -> MutexGuard<'_, Pacer> {
         // A panic elsewhere while holding the lock leaves the bucket usable.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.0.pacer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether pacing is on (see [`Pacer::is_enabled`]).
@@ -180,15 +191,29 @@ impl SharedPacer {
         self.lock().is_enabled()
     }
 
-    /// See [`Pacer::reserve`].
+    /// See [`Pacer::reserve`]. A disabled pacer that no 429 has touched answers without
+    /// taking its lock.
     pub fn reserve(&self, now: Instant, method: &'static str, tier: Tier) -> Duration {
+        if self.0.idle.load(Ordering::Acquire) {
+            return Duration::ZERO;
+        }
         self.lock().reserve(now, method, tier)
     }
 
     /// See [`Pacer::penalize`].
     pub fn penalize(&self, now: Instant, method: &'static str, tier: Tier, retry_after: Duration) {
-        self.lock().penalize(now, method, tier, retry_after)
+        let mut p = self.lock();
+        p.penalize(now, method, tier, retry_after);
+        self.0.idle.store(false, Ordering::Release);
     }
+}
+
+/// The pacer and whether it can be skipped.
+#[derive(Debug)]
+struct Shared {
+    pacer: Mutex<Pacer>,
+    /// Disabled and never penalized: every reservation is free.
+    idle: AtomicBool,
 }
 
 #[cfg(test)]
@@ -218,6 +243,20 @@ mod tests {
             assert!(in_window <= 110, "window at {i} holds {in_window}");
         }
         assert_eq!(sent[249] - t0, Duration::from_millis(600) * 240);
+    }
+
+    /// Issue 13: a disabled pacer skips its lock until a 429 penalizes it; then it holds
+    /// callers back like any other.
+    #[test]
+    fn an_idle_pacer_is_free_until_a_429() {
+        let p = SharedPacer::new(Pacer::disabled());
+        let t0 = Instant::now();
+        assert!(p.0.idle.load(Ordering::Acquire));
+        assert_eq!(p.reserve(t0, "m", Tier::Tier4), Duration::ZERO);
+        p.penalize(t0, "m", Tier::Tier4, Duration::from_secs(3));
+        assert!(!p.0.idle.load(Ordering::Acquire));
+        assert_eq!(p.reserve(t0, "m", Tier::Tier4), Duration::from_secs(3));
+        assert!(!SharedPacer::new(Pacer::new()).0.idle.load(Ordering::Acquire));
     }
 
     #[test]
