@@ -256,7 +256,10 @@ mod tests {
         p.penalize(t0, "m", Tier::Tier4, Duration::from_secs(3));
         assert!(!p.0.idle.load(Ordering::Acquire));
         assert_eq!(p.reserve(t0, "m", Tier::Tier4), Duration::from_secs(3));
-        assert!(!SharedPacer::new(Pacer::new()).0.idle.load(Ordering::Acquire));
+        assert!(!SharedPacer::new(Pacer::new())
+            .0
+            .idle
+            .load(Ordering::Acquire));
     }
 
     #[test]
