@@ -32,6 +32,9 @@ pub struct Reply<T> {
     pub output: T,
     /// `warning` (split at commas) then `response_metadata.warnings`.
     pub warnings: Vec<String>,
+    /// `response_metadata.next_cursor` of a paginated method (`list`), when the answer
+    /// has a next page; `None` on the last page (an empty cursor reads as none).
+    pub next_cursor: Option<String>,
 }
 
 /// Decodes Slack's answer to method `M`.
@@ -86,6 +89,7 @@ pub fn decode_parts<O: Output>(
         return Ok(Reply {
             output: O::default(),
             warnings: Vec::new(),
+            next_cursor: None,
         });
     }
     let decode_error = |reason: String| {
@@ -110,6 +114,7 @@ pub fn decode_parts<O: Output>(
         Some(true) => Ok(Reply {
             output: env.output,
             warnings,
+            next_cursor: env.meta.next_cursor.filter(|c| !c.is_empty()),
         }),
         Some(false) => Err(CallError::Api(ApiError {
             // A missing or empty code reads as `unknown_error`.
@@ -147,6 +152,9 @@ struct Meta {
     warnings: Vec<String>,
     #[serde(default, deserialize_with = "capped_list")]
     messages: Vec<String>,
+    /// The next page's cursor (opaque; bounded by the body cap).
+    #[serde(default)]
+    next_cursor: Option<String>,
 }
 
 fn capped_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

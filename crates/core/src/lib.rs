@@ -69,6 +69,7 @@ mod method;
 pub mod methods;
 mod network;
 mod pacer;
+mod pages;
 mod restore;
 mod retry;
 mod token;
@@ -94,8 +95,9 @@ pub use error::{
 pub use error_code::{ErrorClass, ErrorCode};
 pub use method::{Empty, Method, Output, Tier, UsersMethod};
 pub use methods::admin::users::session::{
-    ClearSettings, GetSettings, GetSettingsOutput, SessionSettings, SetSettings,
-    UserSessionSettings,
+    ActiveSession, ClearSettings, GetSettings, GetSettingsOutput, InvalidateSession, ListSessions,
+    ListSessionsOutput, ResetScope, ResetSessions, ResetSessionsBulk, SessionInfo, SessionOwner,
+    SessionSettings, SetSettings, UserSessionSettings,
 };
 pub use network::{ProxyUrl, Roots};
 pub use pacer::Rate;
@@ -117,6 +119,7 @@ pub mod sansio {
     pub use crate::method::{Arg, ArgValue, Args, Reconciled, MAX_ARGS};
     pub use crate::network::{proxy_from_env_with, PemRoots, NO_PROXY_ENV, PROXY_ENV};
     pub use crate::pacer::{Pacer, SharedPacer};
+    pub use crate::pages::{PageInFlight, Pages, PagesAction, PagesDone, PagesStop};
     pub use crate::retry::RetryDecision;
     pub use crate::verdict::{verdict, Verdict};
 }

@@ -1,0 +1,63 @@
+//! `POST /api/admin.users.session.invalidate`
+//!
+//! Tier 2 · scope `admin.users:write` · idempotent.
+//!
+//! Ends one session, named by its ID and its user (or, deprecated, its team).
+
+use crate::method::{ArgValue, Args, Empty, Method, Tier};
+use crate::user::UserId;
+
+/// Whose session: the user (preferred) or, as Slack's deprecated form, the team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionOwner {
+    /// The session's user.
+    User(UserId),
+    /// The session's team; Slack deprecates this form in favour of the user.
+    #[deprecated = "Slack deprecates team_id for invalidate; name the user"]
+    Team(String),
+}
+
+/// `admin.users.session.invalidate`: end one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidateSession {
+    session_id: u64,
+    owner: SessionOwner,
+}
+
+impl InvalidateSession {
+    /// Ends session `session_id` of `user`.
+    pub fn new(session_id: u64, user: UserId) -> Self {
+        InvalidateSession {
+            session_id,
+            owner: SessionOwner::User(user),
+        }
+    }
+
+    /// Ends session `session_id`, naming its owner either way.
+    pub fn with_owner(session_id: u64, owner: SessionOwner) -> Self {
+        InvalidateSession { session_id, owner }
+    }
+}
+
+impl crate::method::sealed::Sealed for InvalidateSession {}
+
+impl Method for InvalidateSession {
+    const NAME: &'static str = "admin.users.session.invalidate";
+    const TIER: Tier = Tier::Tier2;
+    const SCOPE: &'static str = "admin.users:write";
+    const IDEMPOTENT: bool = true;
+    const SLOT: usize = 5;
+    type Output = Empty;
+
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("session_id", ArgValue::Int(self.session_id));
+        #[allow(deprecated)]
+        match &self.owner {
+            SessionOwner::User(u) => args.push("user_id", ArgValue::Str(u.as_str())),
+            SessionOwner::Team(t) => args.push("team_id", ArgValue::Str(t)),
+        }
+        args
+    }
+}

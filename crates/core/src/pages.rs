@@ -1,0 +1,300 @@
+//! [`Pages`]: follow `list`'s `next_cursor` page after page, each page a [`Call`] with
+//! its retries and pacing, in the same poll shape.
+
+use std::time::Instant;
+
+use http::{Request, Response};
+
+use crate::call::{Action, Call, InFlight};
+use crate::endpoint::Endpoint;
+use crate::error::{Error, TransportFailure};
+use crate::methods::admin::users::session::{ActiveSession, ListSessions};
+use crate::pacer::SharedPacer;
+use crate::retry::RetryPolicy;
+
+/// Follows `list` from its first page to its last: each page is a [`Call`], retried and
+/// paced as any call; the sessions come out page by page, in Slack's order. On an error
+/// it stops and says how far it got ([`PagesStop`]), so that a caller can resume from
+/// the last cursor.
+///
+/// ```
+/// use std::time::Instant;
+/// use slack_sessions_core::sansio::{Endpoint, Pages, PagesAction};
+/// use slack_sessions_core::{ListSessions, RetryPolicy, Token};
+///
+/// let ep = Endpoint::new(Token::new("xoxp-1")?);
+/// let mut pages = Pages::new(&ep, ListSessions::new().limit(1), RetryPolicy::default())?;
+/// let answers = [
+///     r#"{"ok":true,"active_sessions":[{"user_id":"U1","team_id":"T1","session_id":7}],"response_metadata":{"next_cursor":"c2"}}"#,
+///     r#"{"ok":true,"active_sessions":[{"user_id":"U2","team_id":"T1","session_id":9}],"response_metadata":{"next_cursor":""}}"#,
+/// ];
+/// let (now, mut seen, mut answer) = (Instant::now(), Vec::new(), answers.iter());
+/// loop {
+///     pages = match pages.poll(now) {
+///         PagesAction::Send(flight, _request) => {
+///             let body = answer.next().expect("two pages").as_bytes().to_vec();
+///             flight.handle(now, Ok(http::Response::new(body)))
+///         }
+///         PagesAction::WaitUntil(p, _) => p,
+///         PagesAction::Page(p, sessions) => {
+///             seen.extend(sessions.into_iter().map(|s| s.session_id));
+///             p
+///         }
+///         PagesAction::Done(end) => break assert_eq!(end?.pages, 2),
+///     };
+/// }
+/// assert_eq!(seen, [7, 9]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Pages {
+    endpoint: Endpoint,
+    listing: ListSessions,
+    policy: RetryPolicy,
+    pacer: Option<SharedPacer>,
+    call: Option<Call<ListSessions>>,
+    /// The cursor of the page being fetched (`None` for the first).
+    cursor: Option<String>,
+    progress: PagesDone,
+}
+
+/// How far a listing got.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PagesDone {
+    /// Pages received.
+    pub pages: u32,
+    /// Sessions received.
+    pub sessions: u64,
+}
+
+/// A listing that stopped on an error, with what it had done: resume with
+/// `ListSessions::cursor(cursor)` (`None`: from the first page).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error("listing stopped after {} pages: {error}", done.pages)]
+pub struct PagesStop {
+    /// Why.
+    pub error: Error,
+    /// The cursor of the page that failed.
+    pub cursor: Option<String>,
+    /// The pages and sessions received before.
+    pub done: PagesDone,
+}
+
+/// What the driver of a listing does next.
+#[must_use = "an action tells the driver what to do"]
+#[allow(clippy::large_enum_variant)] // the request goes straight to the transport
+pub enum PagesAction {
+    /// Send this request; hand its outcome to the [`PageInFlight`].
+    Send(PageInFlight, Request<Vec<u8>>),
+    /// Wait until then (pacer, retry), then poll again.
+    WaitUntil(Pages, Instant),
+    /// A page of sessions; poll again for the next.
+    Page(Pages, Vec<ActiveSession>),
+    /// The last page came (`Ok`), or an error stopped the listing.
+    Done(Result<PagesDone, PagesStop>),
+}
+
+/// A page's request in flight.
+#[must_use = "a request in flight must be handled"]
+pub struct PageInFlight {
+    pages: Pages,
+    flight: InFlight<ListSessions>,
+}
+
+impl PageInFlight {
+    /// Takes the request's outcome.
+    pub fn handle(
+        self,
+        now: Instant,
+        outcome: Result<Response<Vec<u8>>, TransportFailure>,
+    ) -> Pages {
+        let mut pages = self.pages;
+        pages.call = Some(self.flight.handle(now, outcome));
+        pages
+    }
+}
+
+impl std::fmt::Debug for Pages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages")
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pages {
+    /// Lists from the page `listing` names (its cursor, or the first).
+    pub fn new(
+        endpoint: &Endpoint,
+        listing: ListSessions,
+        policy: RetryPolicy,
+    ) -> Result<Self, Error> {
+        let cursor = listing.start_cursor();
+        let call = Call::new(endpoint, &listing, policy)?;
+        Ok(Pages {
+            endpoint: endpoint.clone(),
+            listing,
+            policy,
+            pacer: None,
+            call: Some(call),
+            cursor,
+            progress: PagesDone::default(),
+        })
+    }
+
+    /// Paces every page through `pacer`.
+    pub fn with_pacer(mut self, pacer: SharedPacer) -> Self {
+        self.call = self.call.map(|c| c.with_pacer(pacer.clone()));
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// What to do next, at `now`.
+    pub fn poll(mut self, now: Instant) -> PagesAction {
+        let Some(call) = self.call.take() else {
+            return PagesAction::Done(Ok(self.progress));
+        };
+        match call.poll(now) {
+            Action::Send(flight, request) => PagesAction::Send(
+                PageInFlight {
+                    pages: self,
+                    flight,
+                },
+                request,
+            ),
+            Action::WaitUntil(call, t) => {
+                self.call = Some(call);
+                PagesAction::WaitUntil(self, t)
+            }
+            Action::Done(Err(error), _) => PagesAction::Done(Err(PagesStop {
+                error,
+                cursor: self.cursor,
+                done: self.progress,
+            })),
+            Action::Done(Ok(reply), _) => {
+                self.progress.pages += 1;
+                let sessions = reply.output.active_sessions;
+                self.progress.sessions += sessions.len() as u64;
+                if let Some(next) = reply.next_cursor {
+                    let listing = self.listing.at(Some(next.clone()));
+                    match Call::new(&self.endpoint, &listing, self.policy) {
+                        Ok(c) => {
+                            self.call = Some(match &self.pacer {
+                                Some(p) => c.with_pacer(p.clone()),
+                                None => c,
+                            });
+                            self.cursor = Some(next);
+                        }
+                        Err(error) => {
+                            return PagesAction::Done(Err(PagesStop {
+                                error,
+                                cursor: Some(next),
+                                done: self.progress,
+                            }))
+                        }
+                    }
+                }
+                PagesAction::Page(self, sessions)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // a base instant for virtual time
+mod tests {
+    use super::*;
+    use crate::Token;
+    use proptest::prelude::*;
+
+    /// A fake `list`: `total` sessions, pages of the request's `limit`, cursor = the
+    /// offset; `fail` answers 503 to the n-th request (counted from 0).
+    fn serve(
+        total: u64,
+        req: &Request<Vec<u8>>,
+        n: usize,
+        fail: Option<usize>,
+    ) -> Response<Vec<u8>> {
+        if fail == Some(n) {
+            return Response::builder().status(503).body(Vec::new()).unwrap();
+        }
+        let body = std::str::from_utf8(req.body()).unwrap();
+        let field = |k: &str| {
+            body.split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                .map(str::to_owned)
+        };
+        let limit: u64 = field("limit").and_then(|v| v.parse().ok()).unwrap_or(1000);
+        let from: u64 = field("cursor").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let to = (from + limit).min(total);
+        let sessions: Vec<String> = (from..to)
+            .map(|i| format!(r#"{{"user_id":"U{i:08}","team_id":"T1","session_id":{i}}}"#))
+            .collect();
+        let next = if to < total {
+            to.to_string()
+        } else {
+            String::new()
+        };
+        let json = format!(
+            r#"{{"ok":true,"active_sessions":[{}],"response_metadata":{{"next_cursor":"{next}"}}}}"#,
+            sessions.join(",")
+        );
+        Response::new(json.into_bytes())
+    }
+
+    fn run(
+        total: u64,
+        limit: u32,
+        fail: Option<usize>,
+        retries: u32,
+    ) -> (Vec<u64>, Result<PagesDone, PagesStop>) {
+        let ep = Endpoint::new(Token::new("xoxp-1").unwrap());
+        let policy = RetryPolicy::default()
+            .max_retries(retries)
+            .base_delay(std::time::Duration::from_millis(1));
+        let mut pages = Pages::new(&ep, ListSessions::new().limit(limit), policy).unwrap();
+        let (mut now, mut seen, mut n) = (Instant::now(), Vec::new(), 0);
+        loop {
+            pages = match pages.poll(now) {
+                PagesAction::Send(flight, req) => {
+                    let answer = serve(total, &req, n, fail);
+                    n += 1;
+                    flight.handle(now, Ok(answer))
+                }
+                PagesAction::WaitUntil(p, t) => {
+                    now = now.max(t);
+                    p
+                }
+                PagesAction::Page(p, sessions) => {
+                    seen.extend(sessions.iter().map(|s| s.session_id));
+                    p
+                }
+                PagesAction::Done(end) => return (seen, end),
+            };
+        }
+    }
+
+    #[test]
+    fn an_error_stops_with_the_cursor_to_resume_from() {
+        let (seen, end) = run(25, 10, Some(1), 0);
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        let stop = end.unwrap_err();
+        assert_eq!(stop.cursor.as_deref(), Some("10"));
+        assert_eq!((stop.done.pages, stop.done.sessions), (1, 10));
+        assert_eq!(stop.error.short_code(), "http_503");
+    }
+
+    proptest! {
+        /// Any page size, any transient fault at any page: with retries, every session
+        /// comes out once, in order.
+        #[test]
+        fn every_session_once_in_order(total in 0u64..60, limit in 1u32..12, fail in proptest::option::of(0usize..8)) {
+            let (seen, end) = run(total, limit, fail, 2);
+            prop_assert_eq!(seen, (0..total).collect::<Vec<_>>());
+            let done = end.unwrap();
+            prop_assert_eq!(done.sessions, total);
+            prop_assert_eq!(u64::from(done.pages), total.div_ceil(u64::from(limit)).max(1));
+        }
+    }
+}
