@@ -497,3 +497,191 @@ fn each_transport_fault_has_one_kind_on_both_transports() {
     assert_eq!(refusing.tunnels() + closing.tunnels(), 0);
     assert!(refusing.refused() >= 2 && closing.refused() >= 2);
 }
+
+/// Issue 14: list (every page, in order), reset, resetBulk and invalidate over both
+/// transports against the emulator; the same outcome on each.
+#[test]
+fn the_session_family_over_both_transports() {
+    use futures_util::StreamExt;
+    use slack_sessions::{
+        ActiveSession, InvalidateSession, ListSessions, ResetScope, ResetSessions, UserId,
+    };
+    use slack_sessions_emulator::TEAM;
+
+    let user = |u: &str| UserId::new(u).expect("user id");
+    let mut outcomes = Vec::new();
+    for t in BOTH {
+        let emu = Emulator::builder()
+            .rate_limit(None)
+            .users(300)
+            .start()
+            .expect("emulator");
+        let setup = Setup::default();
+        let mut listed: Vec<u64> = Vec::new();
+        let mut errors = Vec::new();
+        let list_ids = |sessions: Vec<Result<ActiveSession, Error>>| -> Vec<u64> {
+            sessions
+                .into_iter()
+                .map(|s| s.expect("session").session_id)
+                .collect()
+        };
+        match t {
+            Transport::Blocking => {
+                let c = blocking(&emu, &setup);
+                let all = c
+                    .list_sessions(ListSessions::new().limit(97))
+                    .expect("list");
+                listed = list_ids(all.collect());
+                let victim = emu.active_sessions(Some("U00000003"));
+                c.reset_sessions(&ResetSessions::new(user("U00000003")))
+                    .expect("reset");
+                assert!(emu.active_sessions(Some("U00000003")).is_empty() || victim.is_empty());
+                let some = emu.active_sessions(None)[0];
+                let owner = c
+                    .list_sessions(ListSessions::new().limit(1))
+                    .expect("list")
+                    .next()
+                    .expect("one")
+                    .expect("session");
+                c.invalidate_session(&InvalidateSession::new(some, owner.user_id.clone()))
+                    .expect("invalidate");
+                errors.push(
+                    c.invalidate_session(&InvalidateSession::new(some, owner.user_id))
+                        .expect_err("gone")
+                        .short_code()
+                        .into_owned(),
+                );
+                errors.push(
+                    c.reset_sessions(&ResetSessions::new(user("W00000000")))
+                        .expect_err("owner")
+                        .short_code()
+                        .into_owned(),
+                );
+                let bulk = c
+                    .reset_sessions_bulk(
+                        ["U00000010", "U90000001", "U00000011", "W00000001"],
+                        ResetScope::mobile_only(),
+                        slack_sessions::BulkRun::default(),
+                        |_| {},
+                    )
+                    .expect("bulk");
+                let mut failed: Vec<String> = bulk
+                    .failed
+                    .iter()
+                    .map(|f| format!("{} {}", f.user_id, f.code()))
+                    .collect();
+                failed.sort();
+                errors.extend(failed);
+                let mine = c
+                    .list_sessions(ListSessions::new().for_user(user("U00000005"), TEAM))
+                    .expect("list");
+                errors.push(format!("{}", list_ids(mine.collect()).len()));
+                let bad = c
+                    .list_sessions(ListSessions::new().cursor("zz"))
+                    .expect("list")
+                    .next()
+                    .expect("an error")
+                    .expect_err("invalid cursor");
+                errors.push(bad.short_code().into_owned());
+            }
+            Transport::Async => {
+                let rt = runtime();
+                let c = rt.block_on(async { asynchronous(&emu, &setup) });
+                rt.block_on(async {
+                    let all = c
+                        .list_sessions(ListSessions::new().limit(97))
+                        .expect("list");
+                    listed = list_ids(all.collect::<Vec<_>>().await);
+                    c.reset_sessions(&ResetSessions::new(user("U00000003")))
+                        .await
+                        .expect("reset");
+                    let some = emu.active_sessions(None)[0];
+                    let owner = c
+                        .list_sessions(ListSessions::new().limit(1))
+                        .expect("list")
+                        .boxed()
+                        .next()
+                        .await
+                        .expect("one")
+                        .expect("session");
+                    c.invalidate_session(&InvalidateSession::new(some, owner.user_id.clone()))
+                        .await
+                        .expect("invalidate");
+                    errors.push(
+                        c.invalidate_session(&InvalidateSession::new(some, owner.user_id))
+                            .await
+                            .expect_err("gone")
+                            .short_code()
+                            .into_owned(),
+                    );
+                    errors.push(
+                        c.reset_sessions(&ResetSessions::new(user("W00000000")))
+                            .await
+                            .expect_err("owner")
+                            .short_code()
+                            .into_owned(),
+                    );
+                    let bulk = c
+                        .reset_sessions_bulk(
+                            ["U00000010", "U90000001", "U00000011", "W00000001"],
+                            ResetScope::mobile_only(),
+                            slack_sessions::BulkRun::default(),
+                            |_| {},
+                        )
+                        .await
+                        .expect("bulk");
+                    let mut failed: Vec<String> = bulk
+                        .failed
+                        .iter()
+                        .map(|f| format!("{} {}", f.user_id, f.code()))
+                        .collect();
+                    failed.sort();
+                    errors.extend(failed);
+                    let mine = c
+                        .list_sessions(ListSessions::new().for_user(user("U00000005"), TEAM))
+                        .expect("list");
+                    errors.push(format!(
+                        "{}",
+                        list_ids(mine.collect::<Vec<_>>().await).len()
+                    ));
+                    let bad = c
+                        .list_sessions(ListSessions::new().cursor("zz"))
+                        .expect("list")
+                        .boxed()
+                        .next()
+                        .await
+                        .expect("an error")
+                        .expect_err("invalid cursor");
+                    errors.push(bad.short_code().into_owned());
+                });
+            }
+        }
+        // Every page, in order, no duplicate: exactly the emulator's sessions before
+        // anything was ended.
+        let fresh = Emulator::builder().users(300).start().expect("emulator");
+        assert_eq!(listed, fresh.active_sessions(None), "{t:?}");
+        assert!(listed.len() > 300, "{t:?}: {} sessions", listed.len());
+        assert!(emu.ended_sessions() > 0);
+        outcomes.push((errors, emu.active_sessions(None)));
+    }
+    assert_eq!(outcomes[0], outcomes[1], "the transports disagree");
+    let errors = &outcomes[0].0;
+    assert_eq!(errors[0], "invalid_session");
+    assert_eq!(errors[1], "cannot_reset_primary_owner");
+    assert_eq!(
+        errors[2..4],
+        [
+            "U90000001 cannot_reset_bot".to_owned(),
+            "W00000001 session_reset_not_allowed".to_owned()
+        ]
+    );
+    assert_eq!(errors.last().map(String::as_str), Some("invalid_cursor"));
+    // A limit out of range is refused before anything is sent.
+    let emu = emulator();
+    let c = blocking(&emu, &Setup::default());
+    assert!(matches!(
+        c.list_sessions(ListSessions::new().limit(0)),
+        Err(Error::Invalid(_))
+    ));
+    assert!(emu.log().is_empty());
+}

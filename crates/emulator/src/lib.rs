@@ -33,6 +33,7 @@ mod log;
 pub mod proxy;
 mod ratelimit;
 mod server;
+mod sessions;
 mod slack;
 mod tls;
 mod wire;
@@ -54,6 +55,7 @@ pub use log::{
     LogEntry, TokenSource, MAX_LOGGED_ARG, MAX_LOGGED_HEADER, MAX_LOGGED_HEADERS, MAX_LOG_BYTES,
 };
 pub use server::{MAX_HEAD, MAX_REQUEST_BODY};
+pub use sessions::{PRIMARY_OWNER, RESET_NOT_ALLOWED, TEAM};
 pub use slack::{Settings, MAX_DURATION, MAX_USERS, MIN_DURATION};
 pub use tls::{TlsIdentity, TlsIdentityError};
 
@@ -156,6 +158,7 @@ impl EmulatorBuilder {
             storm_retry_after: self.storm_retry_after,
             users: self.users,
             tls_failures: AtomicU64::new(0),
+            ended: sessions::Ended::default(),
         });
         let tls = self.tls;
         let scheme = if tls.is_some() { "https" } else { "http" };
@@ -214,6 +217,17 @@ impl Emulator {
     /// test's certificate does not cover); the port is the same.
     pub fn base_url_for(&self, host: &str) -> String {
         format!("{}://{host}:{}/api/", self.scheme, self.addr.port())
+    }
+
+    /// The IDs of the active sessions `list` would return, in its order: every user's
+    /// (`None`) or one user's. Ended sessions are left out.
+    pub fn active_sessions(&self, user: Option<&str>) -> Vec<u64> {
+        sessions::all_active(&self.shared.ended, self.shared.users, user)
+    }
+
+    /// Sessions ended so far by reset, resetBulk and invalidate.
+    pub fn ended_sessions(&self) -> usize {
+        self.shared.ended.count()
     }
 
     /// TLS handshakes that failed so far (a client that does not trust the certificate,

@@ -48,6 +48,8 @@ pub(crate) struct Shared {
     pub users: u32,
     /// TLS handshakes that failed.
     pub tls_failures: AtomicU64,
+    /// Sessions ended by reset and invalidate.
+    pub ended: crate::sessions::Ended,
 }
 
 /// The connection is closed with no answer.
@@ -367,7 +369,15 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
             return Ok(rate_limited(secs));
         }
     }
-    let answer = match slack::check(method, writes, granted, &parsed.args, shared.users) {
+    let family = slack::is_session_family(method).then(|| {
+        slack::refusal(granted, writes).unwrap_or_else(|| {
+            crate::sessions::answer(method, &parsed.args, &shared.ended, shared.users)
+        })
+    });
+    let answer = match family.map_or_else(
+        || slack::check(method, writes, granted, &parsed.args, shared.users),
+        Err,
+    ) {
         Err(a) => a,
         Ok(work) => {
             let a = slack::apply(&shared.store, work);

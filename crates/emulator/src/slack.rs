@@ -22,7 +22,22 @@ pub(crate) const METHODS: &[(&str, bool)] = &[
     ("admin.users.session.setSettings", true),
     ("admin.users.session.getSettings", false),
     ("admin.users.session.clearSettings", true),
+    ("admin.users.session.list", false),
+    ("admin.users.session.reset", true),
+    ("admin.users.session.resetBulk", true),
+    ("admin.users.session.invalidate", true),
 ];
+
+/// The methods [`crate::sessions`] answers.
+pub(crate) fn is_session_family(method: &str) -> bool {
+    matches!(
+        method,
+        "admin.users.session.list"
+            | "admin.users.session.reset"
+            | "admin.users.session.resetBulk"
+            | "admin.users.session.invalidate"
+    )
+}
 
 /// One user's stored settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -90,6 +105,23 @@ pub(crate) enum Work {
     Clear(Vec<String>),
 }
 
+/// The answer for a token that may not make this call, if it may not.
+pub(crate) fn refusal(grant: Grant, writes: bool) -> Option<Answer> {
+    match grant {
+        Grant::Refused(code) => Some(error(code)),
+        Grant::ReadOnly if writes => Some(Answer {
+            body: json!({
+                "ok": false,
+                "error": "missing_scope",
+                "needed": "admin.users:write",
+                "provided": "admin.users:read",
+            }),
+            outcome: "missing_scope".into(),
+        }),
+        _ => None,
+    }
+}
+
 /// Checks scope and arguments; all errors come before any change.
 pub(crate) fn check(
     method: &str,
@@ -98,20 +130,8 @@ pub(crate) fn check(
     args: &Args,
     directory: u32,
 ) -> Result<Work, Answer> {
-    match grant {
-        Grant::Refused(code) => return Err(error(code)),
-        Grant::ReadOnly if writes => {
-            return Err(Answer {
-                body: json!({
-                    "ok": false,
-                    "error": "missing_scope",
-                    "needed": "admin.users:write",
-                    "provided": "admin.users:read",
-                }),
-                outcome: "missing_scope".into(),
-            })
-        }
-        _ => {}
+    if let Some(refused) = refusal(grant, writes) {
+        return Err(refused);
     }
     let users = match args.get("user_ids") {
         None => {

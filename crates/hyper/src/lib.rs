@@ -27,6 +27,7 @@
 mod bulk;
 #[cfg(feature = "tokio")]
 mod connector;
+mod sessions;
 mod transport;
 
 use std::sync::Arc;

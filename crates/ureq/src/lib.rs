@@ -27,6 +27,7 @@
 #[cfg(feature = "rustls")]
 mod anchors;
 mod bulk;
+mod sessions;
 mod transport;
 mod trust;
 
@@ -42,6 +43,7 @@ use slack_sessions_core::{
 };
 
 pub use bulk::BulkResult;
+pub use sessions::Sessions;
 /// Why a bulk call did not do all its work, with the report inside.
 pub use slack_sessions_core::BulkError;
 /// How a bulk job runs (`concurrency` is the number of threads here).
