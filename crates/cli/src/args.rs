@@ -171,6 +171,11 @@ pub enum Command {
         #[command(flatten)]
         record: Record,
     },
+    /// Active sessions: list them, end a user's, end one.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
     /// Bring users back to the settings in a snapshot (the JSON of `get --json`, or of
     /// `set --snapshot`): one setSettings per group of equal settings, clearSettings for
     /// users who had none (and first for those who had one of the two).
@@ -217,6 +222,45 @@ pub enum Command {
 /// The command line as clap sees it, for completions and the man page.
 pub fn command() -> clap::Command {
     Cli::command()
+}
+
+/// `sessions …`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List active sessions, page by page as they arrive: a table, or JSON lines with --json.
+    List {
+        /// Only this user's sessions (needs --team).
+        #[arg(long, value_name = "USER", requires = "team")]
+        user: Option<String>,
+        /// The user's team (with --user).
+        #[arg(long, value_name = "TEAM", requires = "user")]
+        team: Option<String>,
+        /// Sessions a page, 1 to 1,000 [default: 1000]
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+    },
+    /// Sign users out: end their sessions (resetBulk, split around users that cannot be reset).
+    Reset {
+        #[command(flatten)]
+        users: Users,
+        /// Only their mobile sessions.
+        #[arg(long, conflicts_with = "web_only")]
+        mobile_only: bool,
+        /// Only their web sessions.
+        #[arg(long)]
+        web_only: bool,
+        #[command(flatten)]
+        record: Record,
+    },
+    /// End one session of a user.
+    Invalidate {
+        /// The session's ID (from `sessions list`).
+        #[arg(value_name = "SESSION_ID")]
+        session_id: u64,
+        /// Its user.
+        #[arg(long, value_name = "USER")]
+        user: String,
+    },
 }
 
 /// What a `set` or `clear` run keeps on disk.

@@ -366,6 +366,13 @@ fn demo_and_emulator_commands() {
     assert!(r
         .stdout
         .contains("the emulator now holds settings for 0 users"));
+    // Issue 14: the sessions step signs three users out.
+    assert!(
+        r.stdout.contains("resetBulk: 3 of 3 users succeeded"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("now: 0"), "{}", r.stdout);
 
     let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
     let mut child = StdCommand::new(bin)
@@ -1266,4 +1273,107 @@ fn sigterm_exits_143_and_a_second_signal_quits_at_once() {
         "did not wait out the hanging request: {:?}",
         started.elapsed()
     );
+}
+
+/// Issue 14: `sessions list` streams every page as JSON lines (the emulator's sessions,
+/// in order); `sessions reset` ends sessions through resetBulk, isolating the users that
+/// cannot be reset; `sessions invalidate` ends one session, and a second time fails.
+#[test]
+fn sessions_list_reset_and_invalidate() {
+    let emu = Emulator::builder()
+        .rate_limit(None)
+        .users(60)
+        .start()
+        .expect("emulator");
+    for transport in ["blocking", "async"] {
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args([
+            "sessions",
+            "list",
+            "--json",
+            "--limit",
+            "333",
+            "--transport",
+            transport,
+        ]);
+        let r = run(c);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let ids: Vec<u64> = r
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).expect("a JSON line")["session_id"]
+                    .as_u64()
+                    .expect("id")
+            })
+            .collect();
+        assert_eq!(ids, emu.active_sessions(None), "{transport}");
+    }
+    let with_sessions: Vec<String> = (0..60)
+        .map(|i| format!("U{i:08}"))
+        .filter(|u| !emu.active_sessions(Some(u)).is_empty())
+        .take(3)
+        .collect();
+    let (a, b, c3) = (&with_sessions[0], &with_sessions[1], &with_sessions[2]);
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["sessions", "list", "--user", c3, "--team", "T00000001"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.lines().count(),
+        emu.active_sessions(Some(c3)).len()
+    );
+    assert!(
+        r.stdout.lines().all(|l| l.starts_with(c3.as_str())),
+        "{}",
+        r.stdout
+    );
+
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args([
+        "sessions",
+        "reset",
+        a,
+        "U90000001",
+        b,
+        "W00000000",
+        "--json",
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r);
+    let mut failed: Vec<String> = v["failed"]
+        .as_array()
+        .expect("failed")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["user_id"].as_str().unwrap_or(""),
+                f["error"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        [
+            "U90000001 cannot_reset_bot",
+            "W00000000 cannot_reset_primary_owner"
+        ]
+    );
+    assert!(emu.active_sessions(Some(a)).is_empty() && emu.active_sessions(Some(b)).is_empty());
+
+    let id = emu.active_sessions(Some(c3))[0].to_string();
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["sessions", "invalidate", &id, "--user", c3]);
+    assert_eq!(run(c).code, 0);
+    assert!(!emu
+        .active_sessions(Some(c3))
+        .contains(&id.parse().expect("id")));
+    let mut c = cli(&emu, ADMIN_TOKEN);
+    c.args(["sessions", "invalidate", &id, "--user", c3]);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("invalid_session"), "{}", r.stderr);
 }

@@ -1,14 +1,16 @@
 //! `slack-sessions demo`: an in-process emulator and set → get → clear → get over about
 //! 2,500 users, with a few bad ones to show how they are isolated.
 
-use slack_sessions_core::{SessionDuration, SessionSettings, Token, UserId};
-use slack_sessions_emulator::Emulator;
+use slack_sessions_core::{
+    ListSessions, ResetScope, SessionDuration, SessionSettings, Token, UserId,
+};
+use slack_sessions_emulator::{Emulator, TEAM};
 
-use super::settings::{run_op, Hooks, Prepared};
+use super::settings::{run_op, Hooks, Prepared, Session};
 use super::{usage, Fail, Op};
 use crate::args::Global;
 use crate::report::exit;
-use crate::users::Input;
+use crate::users::{Input, Texts};
 
 /// Calls a minute the demo's emulator allows and its client paces at, so that the
 /// walk-through takes seconds rather than Slack's real Tier 4 minutes.
@@ -99,6 +101,69 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
         "the emulator now holds settings for {} users",
         emu.state().len()
     );
+    sessions_step(g, &emu, &token)?;
     println!("run it for real: SLACK_TOKEN=xoxp-… slack-sessions set --duration 12h --users-file users.txt");
     Ok(exit::OK)
+}
+
+/// 5. sessions: list a few users' sessions, sign them out (resetBulk), list again.
+fn sessions_step(g: &Global, emu: &Emulator, token: &Token) -> Result<(), Fail> {
+    let users: Vec<String> = (0..100)
+        .map(|i| format!("U{i:08}"))
+        .filter(|u| !emu.active_sessions(Some(u)).is_empty())
+        .take(3)
+        .collect();
+    let count = |users: &[String]| -> Result<usize, Fail> {
+        let session = Session::new(g, token.clone(), Some(emu.base_url()))?;
+        let mut n = 0;
+        for u in users {
+            let user = UserId::new(u).map_err(|e| usage(e.to_string()))?;
+            let listing = ListSessions::new().for_user(user, TEAM);
+            let found = match &session {
+                Session::Blocking(c) => c
+                    .list_sessions(listing)
+                    .map_err(|e| usage(e.to_string()))?
+                    .filter(Result::is_ok)
+                    .count(),
+                Session::Async(on) => {
+                    use futures_util::StreamExt;
+                    let stream = on
+                        .client
+                        .list_sessions(listing)
+                        .map_err(|e| usage(e.to_string()))?;
+                    on.runtime
+                        .block_on(stream.filter(|s| std::future::ready(s.is_ok())).count())
+                }
+            };
+            n += found;
+        }
+        Ok(n)
+    };
+    println!("== 5. sessions: sign {} users out", users.len());
+    println!(
+        "   active sessions of {}: {}",
+        users.join(", "),
+        count(&users)?
+    );
+    let texts: Texts = users.iter().map(String::as_str).collect();
+    let prepared = Prepared {
+        valid: texts.len(),
+        texts,
+        bad: Vec::new(),
+    };
+    let outcome = run_op(
+        g,
+        Op::Reset(ResetScope::all()),
+        &prepared,
+        token.clone(),
+        Some(emu.base_url()),
+        &Hooks::default(),
+    )?;
+    println!("{}", outcome.summary());
+    println!(
+        "   active sessions of {} now: {}",
+        users.join(", "),
+        count(&users)?
+    );
+    Ok(())
 }

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 use slack_sessions_core::sansio::{BulkAction, BulkOptions, BulkPlan, Endpoint};
-use slack_sessions_core::{ClearSettings, GetSettings, SetSettings, Token, UsersMethod};
+use slack_sessions_core::{
+    ClearSettings, GetSettings, ResetSessionsBulk, SetSettings, Token, UsersMethod,
+};
 
 use super::clients::encoding;
 use super::{usage, Fail, Op};
@@ -67,6 +69,7 @@ pub(super) fn run(g: &Global, op: Op, texts: &Texts) -> Result<u8, Fail> {
         Op::Set(s) => planned::<SetSettings>(&endpoint, s, texts)?,
         Op::Get => planned::<GetSettings>(&endpoint, (), texts)?,
         Op::Clear => planned::<ClearSettings>(&endpoint, (), texts)?,
+        Op::Reset(scope) => planned::<ResetSessionsBulk>(&endpoint, scope, texts)?,
     };
     let printed: Vec<PrintedRequest> = requests
         .iter()

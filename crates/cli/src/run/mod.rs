@@ -7,10 +7,12 @@ mod demo;
 mod dry_run;
 mod emulator;
 mod restore;
+mod sessions;
 mod settings;
 
 use slack_sessions_core::{
-    ClearSettings, GetSettings, Method, SessionDuration, SessionSettings, SetSettings,
+    ClearSettings, GetSettings, Method, ResetScope, ResetSessionsBulk, SessionDuration,
+    SessionSettings, SetSettings,
 };
 
 use crate::args::{Cli, Command};
@@ -37,6 +39,7 @@ enum Op {
     Set(SessionSettings),
     Get,
     Clear,
+    Reset(ResetScope),
 }
 
 impl Op {
@@ -46,6 +49,7 @@ impl Op {
             Op::Set(_) => SetSettings::NAME,
             Op::Get => GetSettings::NAME,
             Op::Clear => ClearSettings::NAME,
+            Op::Reset(_) => ResetSessionsBulk::NAME,
         }
     }
 
@@ -56,7 +60,7 @@ impl Op {
                 duration: s.duration.map(|d| d.as_secs()),
                 desktop_app_browser_quit: s.desktop_app_browser_quit,
             }),
-            Op::Get | Op::Clear => None,
+            Op::Get | Op::Clear | Op::Reset(_) => None,
         }
     }
 
@@ -66,6 +70,7 @@ impl Op {
             Op::Set(_) => SetSettings::SCOPE,
             Op::Get => GetSettings::SCOPE,
             Op::Clear => ClearSettings::SCOPE,
+            Op::Reset(_) => ResetSessionsBulk::SCOPE,
         }
     }
 }
@@ -117,5 +122,6 @@ pub fn execute(cli: Cli) -> Result<u8, Fail> {
         Command::Get { users } => settings::run(g, Op::Get, users, None),
         Command::Clear { users, record } => settings::run(g, Op::Clear, users, Some(record)),
         Command::Restore { snapshot } => restore::run(g, snapshot),
+        Command::Sessions { command } => sessions::run(g, command),
     }
 }

@@ -5,10 +5,9 @@
 use std::path::Path;
 
 use serde_json::json;
-use slack_sessions_core::{SessionSettings, Token, DEFAULT_BASE_URL};
-use slack_sessions_emulator::Emulator;
+use slack_sessions_core::{SessionSettings, DEFAULT_BASE_URL};
 
-use super::settings::{read_token, Hooks, Session};
+use super::settings::{connect, Hooks, Session};
 use super::{usage, Fail, Op};
 use crate::args::Global;
 use crate::report::{exit, stop_line, Outcome, SCHEMA_VERSION};
@@ -52,19 +51,7 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
     if steps.is_empty() {
         return Err(usage(format!("{}: a snapshot of no users", path.display())));
     }
-    let (token, base_url, _emulator) = if g.emulator {
-        let emu = Emulator::builder()
-            .start()
-            .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
-        let token = Token::new(emu.admin_token()).map_err(|e| usage(e.to_string()))?;
-        (token, Some(emu.base_url()), Some(emu))
-    } else {
-        (
-            read_token(g.token_file.as_deref())?,
-            g.base_url.clone(),
-            None,
-        )
-    };
+    let (token, base_url, _emulator) = connect(g)?;
     let shown_url = base_url
         .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use slack_sessions_core::{
-    BulkRun, CancelToken, ClearSettings, Error, GetSettings, Progress, SetSettings, Settled,
-    SettledObserver, Token, DEFAULT_BASE_URL,
+    BulkRun, CancelToken, ClearSettings, Error, GetSettings, Progress, ResetSessionsBulk,
+    SetSettings, Settled, SettledObserver, Token, DEFAULT_BASE_URL,
 };
 use slack_sessions_emulator::Emulator;
 
@@ -95,22 +95,7 @@ pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) ->
     if g.dry_run {
         return dry_run::run(g, op, &prepared.texts);
     }
-    let (token, base_url, _emulator) = if g.emulator {
-        let emu = Emulator::builder()
-            .start()
-            .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
-        (
-            Token::new(emu.admin_token()).map_err(|e| usage(e.to_string()))?,
-            Some(emu.base_url()),
-            Some(emu),
-        )
-    } else {
-        (
-            read_token(g.token_file.as_deref())?,
-            g.base_url.clone(),
-            None,
-        )
-    };
+    let (token, base_url, _emulator) = connect(g)?;
     let shown_url = base_url
         .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
@@ -152,6 +137,23 @@ pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) ->
         print!("{}", outcome.summary());
     }
     Ok(outcome.exit_code())
+}
+
+/// The token and base URL of a run: an in-process emulator's with `--emulator` (kept
+/// alive by the returned handle), else the user's.
+pub(super) fn connect(g: &Global) -> Result<(Token, Option<String>, Option<Emulator>), Fail> {
+    if g.emulator {
+        let emu = Emulator::builder()
+            .start()
+            .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
+        let token = Token::new(emu.admin_token()).map_err(|e| usage(e.to_string()))?;
+        return Ok((token, Some(emu.base_url()), Some(emu)));
+    }
+    Ok((
+        read_token(g.token_file.as_deref())?,
+        g.base_url.clone(),
+        None,
+    ))
 }
 
 /// The journal header of this run.
@@ -298,6 +300,10 @@ fn run_with(
         }
         Op::Clear => {
             let r = client.apply::<ClearSettings>((), texts, run, progress)?;
+            Outcome::new(op.method(), r, None, started.elapsed())
+        }
+        Op::Reset(scope) => {
+            let r = client.apply::<ResetSessionsBulk>(scope, texts, run, progress)?;
             Outcome::new(op.method(), r, None, started.elapsed())
         }
         Op::Get => {
