@@ -79,6 +79,19 @@ pub struct ApiError {
     pub warnings: Vec<String>,
 }
 
+impl ApiError {
+    /// An `ok:false` answer with `code` and nothing else.
+    pub fn from_code(code: ErrorCode) -> Self {
+        ApiError {
+            code,
+            needed: None,
+            provided: None,
+            messages: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "slack error {}", self.code)?;

@@ -10,8 +10,11 @@
 //! - `reset`/`resetBulk` with both `mobile_only` and `web_only` is `invalid_arguments`;
 //! - `invalidate` of a session that does not exist, has ended, or is not the named
 //!   user's (or team's) answers `invalid_session`;
-//! - `resetBulk` is all or nothing, like setSettings: the first member that cannot be
-//!   reset names the error and nothing changes.
+//! - `resetBulk` refuses the whole call for an unknown user, a bot or the primary owner
+//!   (the first one names the error, nothing changes); users whose sessions may not be
+//!   reset are left out of a job that runs for the others, and the answer is
+//!   `failed_for_some_users` with one `response_metadata.messages` entry each,
+//!   `[ERROR] <user>: session_reset_not_allowed`.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -235,13 +238,34 @@ pub(crate) fn answer(method: &str, args: &Args, ended: &Ended, directory: u32) -
                 Ok(f) => f,
                 Err(a) => return a,
             };
-            if let Some(code) = users.iter().find_map(|u| cannot_reset(u, directory)) {
-                return error(code);
-            }
+            // Unknown users, bots and the primary owner refuse the whole call; users whose
+            // sessions may not be reset are left out of a job that runs for the others.
+            let mut refused = Vec::new();
             for u in &users {
+                match cannot_reset(u, directory) {
+                    Some("session_reset_not_allowed") => refused.push(u),
+                    Some(code) => return error(code),
+                    None => {}
+                }
+            }
+            for u in users.iter().filter(|u| !refused.contains(u)) {
                 end(u, m, w, ended, directory);
             }
-            ok()
+            if refused.is_empty() {
+                return ok();
+            }
+            let messages: Vec<String> = refused
+                .iter()
+                .map(|u| format!("[ERROR] {u}: session_reset_not_allowed"))
+                .collect();
+            Answer {
+                body: json!({
+                    "ok": false,
+                    "error": "failed_for_some_users",
+                    "response_metadata": {"messages": messages},
+                }),
+                outcome: "failed_for_some_users".into(),
+            }
         }
         _ => invalidate(args, ended, directory),
     }

@@ -39,6 +39,7 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
     };
     let mut parts = content_type.split(';');
     let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let mut boundary = None;
     for param in parts {
         if let Some((k, v)) = param.split_once('=') {
             if k.trim().eq_ignore_ascii_case("charset") {
@@ -47,10 +48,31 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
                     return Err("invalid_charset");
                 }
             }
+            if k.trim().eq_ignore_ascii_case("boundary") {
+                boundary = Some(v.trim().trim_matches('"').to_owned());
+            }
         }
     }
     match mime.as_str() {
-        "application/x-www-form-urlencoded" => {
+        "multipart/form-data" => {
+            let boundary = boundary.ok_or("invalid_form_data")?;
+            let mut args = Args::new();
+            let mut body_token = None;
+            for (k, v) in multipart_fields(body, &boundary).ok_or("invalid_form_data")? {
+                if k == "token" {
+                    body_token = Some(v);
+                } else {
+                    args.insert(k, Value::String(v));
+                }
+            }
+            Ok(Parsed {
+                token: header_token.or(body_token),
+                args,
+            })
+        }
+        // Assumption: Slack lists text/plain among the POST types it accepts without
+        // saying how it reads one; the emulator reads it as a url-encoded form.
+        "application/x-www-form-urlencoded" | "text/plain" => {
             // Malformed: not UTF-8, or a field without `=` (Slack answers invalid_form_data).
             let text = std::str::from_utf8(body).map_err(|_| "invalid_form_data")?;
             if text.split('&').any(|f| !f.is_empty() && !f.contains('=')) {
@@ -85,6 +107,36 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
             })
         }
         _ => Err("invalid_post_type"),
+    }
+}
+
+/// The text fields of a `multipart/form-data` body (RFC 7578): each part's
+/// `Content-Disposition` name and its content. `None` when the body is not well formed.
+fn multipart_fields(body: &[u8], boundary: &str) -> Option<Vec<(String, String)>> {
+    let text = std::str::from_utf8(body).ok()?;
+    let delimiter = format!("--{boundary}");
+    let mut fields = Vec::new();
+    let mut rest = text.strip_prefix(&delimiter)?;
+    loop {
+        if rest.starts_with("--") {
+            return Some(fields);
+        }
+        rest = rest.strip_prefix("\r\n")?;
+        let end = rest.find(&format!("\r\n{delimiter}"))?;
+        let part = &rest[..end];
+        rest = &rest[end + 2 + delimiter.len()..];
+        let (head, value) = part.split_once("\r\n\r\n")?;
+        let name = head.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            if !k.trim().eq_ignore_ascii_case("content-disposition") {
+                return None;
+            }
+            v.split(';').find_map(|p| {
+                let (pk, pv) = p.split_once('=')?;
+                (pk.trim() == "name").then(|| pv.trim().trim_matches('"').to_owned())
+            })
+        })?;
+        fields.push((name, value.to_owned()));
     }
 }
 

@@ -579,3 +579,78 @@ fn binds_a_given_port_and_stops_on_drop() {
     drop(emu);
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }
+
+/// Issue 14: multipart form fields are read for every method; text/plain is read as a
+/// url-encoded form (an assumption: Slack accepts the type without saying how).
+#[test]
+fn multipart_and_text_plain_bodies() {
+    let emu = start();
+    let t = Some(ADMIN_TOKEN);
+    let multipart = |fields: &[(&str, &str)]| {
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str("--XyZ--\r\n");
+        body
+    };
+    let ct = Some("multipart/form-data; boundary=XyZ");
+    let set = "admin.users.session.setSettings";
+    let a = call(
+        &emu,
+        set,
+        ct,
+        t,
+        &multipart(&[("user_ids", "U00000001,U00000002"), ("duration", "28800")]),
+    )
+    .unwrap();
+    assert!(a.is_ok(), "{:?}", a.error());
+    assert_eq!(
+        emu.settings("U00000002").and_then(|s| s.duration),
+        Some(28_800)
+    );
+    // The token may come as a field, as in a form.
+    let a = call(
+        &emu,
+        GET,
+        ct,
+        None,
+        &multipart(&[("token", ADMIN_TOKEN), ("user_ids", "U00000001")]),
+    )
+    .unwrap();
+    assert!(a.is_ok(), "{:?}", a.error());
+    // Every method of the family reads it too.
+    let a = call(
+        &emu,
+        "admin.users.session.list",
+        ct,
+        t,
+        &multipart(&[("limit", "5")]),
+    )
+    .unwrap();
+    assert!(a.is_ok(), "{:?}", a.error());
+    let a = call(
+        &emu,
+        GET,
+        Some("multipart/form-data; boundary=XyZ"),
+        t,
+        "garbage",
+    )
+    .unwrap();
+    assert_eq!(a.error().as_deref(), Some("invalid_form_data"));
+    let a = call(&emu, GET, Some("multipart/form-data"), t, "").unwrap();
+    assert_eq!(a.error().as_deref(), Some("invalid_form_data"));
+
+    let a = call(
+        &emu,
+        "admin.users.session.clearSettings",
+        Some("text/plain"),
+        t,
+        "user_ids=U00000001",
+    )
+    .unwrap();
+    assert!(a.is_ok(), "{:?}", a.error());
+    assert!(emu.settings("U00000001").is_none());
+}

@@ -12,6 +12,7 @@ use crate::call::clone_request;
 use crate::decode::decode_parts;
 use crate::endpoint::Endpoint;
 use crate::error::{CallError, Error, InvalidInput, TransportFailure, TransportKind};
+use crate::error_code::ErrorCode;
 use crate::method::{Output, UsersMethod};
 use crate::pacer::SharedPacer;
 use crate::retry::{splitmix64, RetryPolicy};
@@ -440,6 +441,17 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             },
             Err(t) => Error::Transport(t),
         };
+        if let Some(failures) = partial_failures(&error, &chunk.users) {
+            self.record(
+                users,
+                status,
+                short_code(&error).into_owned(),
+                attempt,
+                Disposition::Applied,
+            );
+            self.unreachable_streak = 0;
+            return Some(self.settle_partly(chunk, failures));
+        }
         let code = short_code(&error).into_owned();
         let detail = self.options.record_events.then(|| error.to_string());
         let (progress, disposition) = self.on_error(now, chunk, error);
@@ -598,6 +610,48 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         self.drain_input();
     }
 
+    /// An answer that applied the call to some users and names the others, each with
+    /// its own code (`failed_for_some_users`).
+    fn settle_partly(&mut self, chunk: Chunk, failures: Vec<(UserId, ErrorCode)>) -> Progress {
+        let failed: HashMap<&UserId, &ErrorCode> = failures.iter().map(|(u, c)| (u, c)).collect();
+        let mut settled = Settled {
+            method: M::NAME,
+            ..Settled::default()
+        };
+        let mut errors: HashMap<&ErrorCode, Arc<Error>> = HashMap::new();
+        for u in chunk.users.iter() {
+            match failed.get(u) {
+                Some(code) => {
+                    let error = errors.entry(code).or_insert_with(|| {
+                        Arc::new(Error::Call(CallError::Api(
+                            crate::error::ApiError::from_code((*code).clone()),
+                        )))
+                    });
+                    self.report.failed.push(Failed {
+                        user_id: u.clone(),
+                        error: Arc::clone(error),
+                    });
+                    settled.failed.push(u.clone());
+                }
+                None => {
+                    self.report.applied.push(u.clone());
+                    settled.applied.push(u.clone());
+                }
+            }
+        }
+        self.done += chunk.users.len();
+        if self.options.record_settled {
+            // A journal line per code would lose nothing; one for the applied ones and
+            // one for the failed (with the first code) keeps it simple.
+            settled.code = failures
+                .first()
+                .map(|(_, c)| c.as_str().to_owned())
+                .unwrap_or_default();
+            self.settled.push(settled);
+        }
+        self.progress()
+    }
+
     fn settle_failed(&mut self, chunk: Chunk, error: Error) -> Option<Progress> {
         if self.options.record_settled {
             self.settled.push(Settled {
@@ -686,4 +740,35 @@ fn classify(
             }
         }
     }
+}
+
+/// The users a `failed_for_some_users` answer names, each with its code, when every one
+/// of them is in `chunk`; `None` for any other answer, or one that names nobody this
+/// code can read (the chunk then fails as a whole and is halved like any per-user
+/// error).
+///
+/// Assumption: Slack's documentation says only that the details are in
+/// `response_metadata`. They are read from `response_metadata.messages` entries of the
+/// form `[ERROR] <user id>: <code>` (the `[ERROR]` tag optional), the shape Slack uses
+/// for its other per-field messages.
+fn partial_failures(error: &Error, chunk: &UserIds) -> Option<Vec<(UserId, ErrorCode)>> {
+    let Error::Call(CallError::Api(api)) = error else {
+        return None;
+    };
+    if api.code != ErrorCode::FailedForSomeUsers {
+        return None;
+    }
+    let members: HashSet<&UserId> = chunk.iter().collect();
+    let mut out = Vec::new();
+    for m in &api.messages {
+        let m = m.trim();
+        let m = m.strip_prefix("[ERROR]").unwrap_or(m).trim();
+        let (user, code) = m.split_once(':')?;
+        let user = UserId::new(user.trim()).ok()?;
+        if !members.contains(&user) {
+            return None;
+        }
+        out.push((user, ErrorCode::from_wire(code.trim())));
+    }
+    (!out.is_empty()).then_some(out)
 }

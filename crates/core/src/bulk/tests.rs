@@ -822,3 +822,58 @@ mod cancel {
         assert_eq!(plan.finish().applied.len(), 2_499);
     }
 }
+
+/// Issue 14: `failed_for_some_users` settles the users it names as failed, each with its
+/// code, and the rest of the chunk as applied, in one request.
+#[test]
+fn failed_for_some_users_settles_each_user() {
+    use crate::methods::admin::users::session::{ResetScope, ResetSessionsBulk};
+    let users = ids(5);
+    let options = BulkOptions {
+        record_settled: true,
+        ..BulkOptions::default()
+    };
+    let plan = BulkPlan::<ResetSessionsBulk>::new(&endpoint(), ResetScope::all(), &users, options)
+        .unwrap();
+    let (report, _) = run(plan, |_, _| {
+        Ok(Response::new(
+            br#"{"ok":false,"error":"failed_for_some_users","response_metadata":{"messages":["[ERROR] U00000001: session_reset_not_allowed","U00000003: cannot_reset_bot"]}}"#
+                .to_vec(),
+        ))
+    });
+    assert_eq!(report.requests, 1);
+    let mut failed: Vec<(String, String)> = report
+        .failed
+        .iter()
+        .map(|f| (f.user_id.to_string(), f.code().into_owned()))
+        .collect();
+    failed.sort();
+    assert_eq!(
+        failed,
+        [
+            (
+                "U00000001".to_owned(),
+                "session_reset_not_allowed".to_owned()
+            ),
+            ("U00000003".to_owned(), "cannot_reset_bot".to_owned())
+        ]
+    );
+    assert_eq!(report.applied.len(), 3);
+    assert_every_input_once(&report, &users);
+    // Details that name someone outside the chunk are not trusted: the chunk is halved.
+    let plan = BulkPlan::<ResetSessionsBulk>::new(
+        &endpoint(),
+        ResetScope::all(),
+        &users,
+        BulkOptions::default(),
+    )
+    .unwrap();
+    let (report, _) = run(plan, |_, _| {
+        Ok(Response::new(
+            br#"{"ok":false,"error":"failed_for_some_users","response_metadata":{"messages":["[ERROR] U99999999: cannot_reset_bot"]}}"#
+                .to_vec(),
+        ))
+    });
+    assert!(report.requests > 1);
+    assert_eq!(report.failed.len(), 5);
+}
