@@ -46,8 +46,9 @@
 //!
 //! In scope: validated argument types, encoding (form or JSON, token in header or body),
 //! decoding every answer shape into typed results, error classes, the retry policy, the
-//! pacer, and the [`Call`](sansio::Call) and [`BulkPlan`](sansio::BulkPlan) state
-//! machines.
+//! pacer, and the [`Call`](sansio::Call), [`BulkPlan`](sansio::BulkPlan) and
+//! [`Pages`](sansio::Pages) state machines, for all seven `admin.users.session.*`
+//! methods.
 //!
 //! Out of scope: sockets, TLS, timers, threads, async runtimes — the adapters' business.
 #![deny(missing_docs)]
