@@ -56,19 +56,8 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
     match mime.as_str() {
         "multipart/form-data" => {
             let boundary = boundary.ok_or("invalid_form_data")?;
-            let mut args = Args::new();
-            let mut body_token = None;
-            for (k, v) in multipart_fields(body, &boundary).ok_or("invalid_form_data")? {
-                if k == "token" {
-                    body_token = Some(v);
-                } else {
-                    args.insert(k, Value::String(v));
-                }
-            }
-            Ok(Parsed {
-                token: header_token.or(body_token),
-                args,
-            })
+            let fields = multipart_fields(body, &boundary).ok_or("invalid_form_data")?;
+            Ok(form_fields(fields, header_token))
         }
         // Assumption: Slack lists text/plain among the POST types it accepts without
         // saying how it reads one; the emulator reads it as a url-encoded form.
@@ -80,19 +69,7 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
             }
             let pairs: Vec<(String, String)> =
                 serde_urlencoded::from_bytes(body).map_err(|_| "invalid_form_data")?;
-            let mut args = Args::new();
-            let mut body_token = None;
-            for (k, v) in pairs {
-                if k == "token" {
-                    body_token = Some(v);
-                } else {
-                    args.insert(k, Value::String(v));
-                }
-            }
-            Ok(Parsed {
-                token: header_token.or(body_token),
-                args,
-            })
+            Ok(form_fields(pairs, header_token))
         }
         "application/json" => {
             let v: Value = serde_json::from_slice(body).map_err(|_| "invalid_json")?;
@@ -107,6 +84,23 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
             })
         }
         _ => Err("invalid_post_type"),
+    }
+}
+
+/// A form's fields as arguments; a `token` field is the token unless the header gave one.
+fn form_fields(fields: Vec<(String, String)>, header_token: Option<String>) -> Parsed {
+    let mut args = Args::new();
+    let mut body_token = None;
+    for (k, v) in fields {
+        if k == "token" {
+            body_token = Some(v);
+        } else {
+            args.insert(k, Value::String(v));
+        }
+    }
+    Parsed {
+        token: header_token.or(body_token),
+        args,
     }
 }
 
