@@ -1293,11 +1293,20 @@ fn sessions_list_reset_and_invalidate() {
             "--json",
             "--limit",
             "333",
+            "-v",
             "--transport",
             transport,
         ]);
         let r = run(c);
         assert_eq!(r.code, 0, "{}", r.stderr);
+        // `-v`: a line a page.
+        let pages = emu.active_sessions(None).len().div_ceil(333);
+        let verbose = r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("admin.users.session.list page="))
+            .count();
+        assert_eq!(verbose, pages, "{transport}: {}", r.stderr);
         let ids: Vec<u64> = r
             .stdout
             .lines()

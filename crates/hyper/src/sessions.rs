@@ -7,7 +7,7 @@ use std::time::Instant;
 use futures_util::stream::{self, Stream};
 use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
-use slack_sessions_core::sansio::{Pages, PagesAction};
+use slack_sessions_core::sansio::{Pages, PagesAction, PagesDone};
 use slack_sessions_core::{
     ActiveSession, BulkRun, Empty, InvalidateSession, ListSessions, Progress, Reply, ResetScope,
     ResetSessions, ResetSessionsBulk,
@@ -17,10 +17,12 @@ use crate::bulk::BulkResult;
 use crate::{Client, Error};
 
 /// Where a listing stream stands.
-struct State<'c, C, T> {
+struct State<'c, C, T, F> {
     client: &'c Client<C, T>,
     pages: Option<Pages>,
     page: VecDeque<ActiveSession>,
+    done: PagesDone,
+    on_page: F,
 }
 
 impl<C, T> Client<C, T>
@@ -35,12 +37,24 @@ where
         &self,
         listing: ListSessions,
     ) -> Result<impl Stream<Item = Result<ActiveSession, Error>> + Send + '_, Error> {
+        self.list_sessions_with(listing, |_| {})
+    }
+
+    /// [`list_sessions`](Self::list_sessions), calling `on_page` with the pages and
+    /// sessions so far each time a page arrives (e.g. for a verbose log).
+    pub fn list_sessions_with<'c>(
+        &'c self,
+        listing: ListSessions,
+        on_page: impl FnMut(&PagesDone) + Send + 'c,
+    ) -> Result<impl Stream<Item = Result<ActiveSession, Error>> + Send + 'c, Error> {
         let pages = Pages::new(self.endpoint(), listing, self.next_policy())?
             .with_pacer(self.pacer().clone());
         let state = State {
             client: self,
             pages: Some(pages),
             page: VecDeque::new(),
+            done: PagesDone::default(),
+            on_page,
         };
         Ok(stream::unfold(state, |mut st| async move {
             loop {
@@ -58,6 +72,9 @@ where
                         Some(p)
                     }
                     PagesAction::Page(p, sessions) => {
+                        st.done.pages += 1;
+                        st.done.sessions += sessions.len() as u64;
+                        (st.on_page)(&st.done);
                         st.page.extend(sessions);
                         Some(p)
                     }

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use slack_sessions_core::sansio::{Pages, PagesAction, PagesStop};
+use slack_sessions_core::sansio::{Pages, PagesAction, PagesDone, PagesStop};
 use slack_sessions_core::{
     ActiveSession, BulkRun, Empty, InvalidateSession, ListSessions, Progress, Reply, ResetScope,
     ResetSessions, ResetSessionsBulk,
@@ -16,12 +16,21 @@ use crate::{sleep_until, Client, Error};
 /// Every active session a [`ListSessions`] names, page after page, as they arrive: only
 /// one page is held at a time. An error ends the iteration with one `Err`; then
 /// [`stopped`](Self::stopped) gives the cursor to resume from.
-#[derive(Debug)]
 pub struct Sessions<'c> {
     client: &'c Client,
     pages: Option<Pages>,
     page: VecDeque<ActiveSession>,
     stopped: Option<PagesStop>,
+    done: PagesDone,
+    on_page: Box<dyn FnMut(&PagesDone) + 'c>,
+}
+
+impl std::fmt::Debug for Sessions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sessions<'_> {
@@ -51,6 +60,9 @@ impl Iterator for Sessions<'_> {
                     Some(p)
                 }
                 PagesAction::Page(p, sessions) => {
+                    self.done.pages += 1;
+                    self.done.sessions += sessions.len() as u64;
+                    (self.on_page)(&self.done);
                     self.page.extend(sessions);
                     Some(p)
                 }
@@ -69,6 +81,16 @@ impl Client {
     /// `admin.users.session.list`, every page: an iterator over the sessions, fetched a
     /// page at a time as it is read, each page paced and retried like any call.
     pub fn list_sessions(&self, listing: ListSessions) -> Result<Sessions<'_>, Error> {
+        self.list_sessions_with(listing, |_| {})
+    }
+
+    /// [`list_sessions`](Self::list_sessions), calling `on_page` with the pages and
+    /// sessions so far each time a page arrives (e.g. for a verbose log).
+    pub fn list_sessions_with<'c>(
+        &'c self,
+        listing: ListSessions,
+        on_page: impl FnMut(&PagesDone) + 'c,
+    ) -> Result<Sessions<'c>, Error> {
         let pages = Pages::new(self.endpoint(), listing, self.next_policy())?
             .with_pacer(self.pacer().clone());
         Ok(Sessions {
@@ -76,6 +98,8 @@ impl Client {
             pages: Some(pages),
             page: VecDeque::new(),
             stopped: None,
+            done: PagesDone::default(),
+            on_page: Box::new(on_page),
         })
     }
 

@@ -59,6 +59,7 @@ fn list(
     team: Option<&str>,
     limit: Option<u32>,
 ) -> Result<u8, Fail> {
+    let method = "admin.users.session.list";
     let mut listing = ListSessions::new();
     if let (Some(u), Some(t)) = (user, team) {
         listing = listing.for_user(user_id(u)?, t);
@@ -108,17 +109,26 @@ fn list(
         };
         let _ = writeln!(out, "{line}");
     };
-    let method = "admin.users.session.list";
     let scope = "admin.users:read";
     let invalid = |e: Error| usage(e.to_string());
+    // `-v`: a stderr line a page.
+    let verbose = g.verbose;
+    let on_page = move |d: &slack_sessions_core::sansio::PagesDone| {
+        if verbose {
+            eprintln!("{method} page={} sessions={}", d.pages, d.sessions);
+        }
+    };
     let result: Result<(), Error> = match &session {
         Session::Blocking(c) => {
-            let mut sessions = c.list_sessions(listing).map_err(invalid)?;
+            let mut sessions = c.list_sessions_with(listing, on_page).map_err(invalid)?;
             sessions.try_for_each(|s| s.map(&mut print))
         }
         Session::Async(on) => {
             use futures_util::StreamExt;
-            let stream = on.client.list_sessions(listing).map_err(invalid)?;
+            let stream = on
+                .client
+                .list_sessions_with(listing, on_page)
+                .map_err(invalid)?;
             on.runtime.block_on(async {
                 let mut stream = std::pin::pin!(stream);
                 while let Some(s) = stream.next().await {
