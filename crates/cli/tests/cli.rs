@@ -1254,7 +1254,13 @@ fn sigterm_exits_143_and_a_second_signal_quits_at_once() {
     let mut lines = BufReader::new(stderr).lines();
     let first = lines.next().and_then(Result::ok).unwrap_or_default();
     assert!(first.contains("code=ok"), "{first}");
-    // The second request now hangs for 8 s on the emulator.
+    // Wait (without sleeping) until the second request has reached the emulator, where
+    // it now hangs for 8 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while emu.calls() < 2 && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    assert_eq!(emu.calls(), 2, "the second request never came");
     let started = std::time::Instant::now();
     let term = || {
         StdCommand::new("kill")
