@@ -519,6 +519,11 @@ fn the_session_family_over_both_transports() {
         let setup = Setup::default();
         let mut listed: Vec<u64> = Vec::new();
         let mut errors = Vec::new();
+        // A user with sessions, to sign out.
+        let victim = (0..300)
+            .map(|i| format!("U{i:08}"))
+            .find(|u| !emu.active_sessions(Some(u)).is_empty())
+            .expect("a user with sessions");
         let list_ids = |sessions: Vec<Result<ActiveSession, Error>>| -> Vec<u64> {
             sessions
                 .into_iter()
@@ -532,10 +537,8 @@ fn the_session_family_over_both_transports() {
                     .list_sessions(ListSessions::new().limit(97))
                     .expect("list");
                 listed = list_ids(all.collect());
-                let victim = emu.active_sessions(Some("U00000003"));
-                c.reset_sessions(&ResetSessions::new(user("U00000003")))
+                c.reset_sessions(&ResetSessions::new(user(&victim)))
                     .expect("reset");
-                assert!(emu.active_sessions(Some("U00000003")).is_empty() || victim.is_empty());
                 let some = emu.active_sessions(None)[0];
                 let owner = c
                     .list_sessions(ListSessions::new().limit(1))
@@ -592,7 +595,7 @@ fn the_session_family_over_both_transports() {
                         .list_sessions(ListSessions::new().limit(97))
                         .expect("list");
                     listed = list_ids(all.collect::<Vec<_>>().await);
-                    c.reset_sessions(&ResetSessions::new(user("U00000003")))
+                    c.reset_sessions(&ResetSessions::new(user(&victim)))
                         .await
                         .expect("reset");
                     let some = emu.active_sessions(None)[0];
@@ -661,6 +664,10 @@ fn the_session_family_over_both_transports() {
         let fresh = Emulator::builder().users(300).start().expect("emulator");
         assert_eq!(listed, fresh.active_sessions(None), "{t:?}");
         assert!(listed.len() > 300, "{t:?}: {} sessions", listed.len());
+        assert!(
+            emu.active_sessions(Some(&victim)).is_empty(),
+            "{t:?}: reset"
+        );
         assert!(emu.ended_sessions() > 0);
         outcomes.push((errors, emu.active_sessions(None)));
     }

@@ -153,6 +153,10 @@ pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, String>
                 .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
             (path.display().to_string(), b)
         };
+        // Texts are packed with 32-bit offsets; no users file comes near 4 GiB.
+        if bytes.len() > u32::MAX as usize - (1 << 20) {
+            return Err(format!("{name} is over 4 GiB; split it"));
+        }
         read_file(&name, &bytes, &mut |r| {
             out.take(r.text, r.problem, || format!("line {} of {name}", r.line))
         })?;

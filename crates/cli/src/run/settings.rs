@@ -377,6 +377,8 @@ impl Session {
         }
         let mut on_progress = |p: Progress| {
             if let Some(pb) = &pb {
+                // The plan's total counts the distinct valid users, not every text.
+                pb.set_length(p.total as u64);
                 pb.set_position(p.done as u64);
             }
         };
