@@ -1,5 +1,6 @@
 //! `timeout` bounds the whole HTTP call on both transports: a server that drips the head
-//! and then the body, each within the timeout but not both, must time out.
+//! and then the body, each within the timeout but not both, must time out. And
+//! `connect_timeout` bounds a connect that gets no answer.
 
 mod common;
 
@@ -101,6 +102,72 @@ fn a_dripping_answer_times_out_on_both_transports() {
         assert!(
             took >= TIMEOUT && took < 3 * TIMEOUT,
             "{name} took {took:?} for a {TIMEOUT:?} timeout"
+        );
+    }
+}
+
+/// A port whose connection queue is full: a connect to it hangs until the caller gives
+/// up (Linux drops the SYN). Keep the listener and the streams while it is used.
+fn full_port(
+    rt: &tokio::runtime::Runtime,
+) -> (
+    SocketAddr,
+    tokio::net::TcpListener,
+    Vec<std::net::TcpStream>,
+) {
+    let listener = rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind("127.0.0.1:0".parse().expect("addr"))
+            .expect("bind");
+        socket.listen(1).expect("listen")
+    });
+    let addr = listener.local_addr().expect("addr");
+    let mut queued = Vec::new();
+    while let Ok(s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+        queued.push(s);
+        assert!(queued.len() < 64, "the queue never filled");
+    }
+    (addr, listener, queued)
+}
+
+#[test]
+fn a_hanging_connect_gives_up_at_the_connect_timeout_on_both_transports() {
+    const CONNECT: Duration = Duration::from_millis(300);
+    let rt = runtime();
+    let (addr, _listener, _queued) = full_port(&rt);
+    let config = ClientConfig::new(token())
+        .base_url(format!("http://{addr}/api/"))
+        .timeout(Duration::from_secs(20))
+        .connect_timeout(CONNECT)
+        .retry_policy(fast_retries(0))
+        .pacing(false);
+
+    let c = config
+        .clone()
+        .with_adapter::<Blocking>()
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let e = c.clear_settings(&clear()).expect_err("connect timeout");
+    let blocking = started.elapsed();
+    // Nothing was sent: a connect failure, safe to retry for any method.
+    assert_eq!(e.transport_kind(), Some(TransportKind::Connect), "{e}");
+
+    let started = Instant::now();
+    let e = rt
+        .block_on(async {
+            let c = config.with_adapter::<Async>().build().expect("client");
+            c.clear_settings(&clear()).await
+        })
+        .expect_err("connect timeout");
+    let asynchronous = started.elapsed();
+    assert_eq!(e.transport_kind(), Some(TransportKind::Connect), "{e}");
+
+    for (name, took) in [("blocking", blocking), ("async", asynchronous)] {
+        assert!(
+            took >= CONNECT && took < Duration::from_secs(5),
+            "{name} took {took:?} for a {CONNECT:?} connect timeout"
         );
     }
 }

@@ -27,6 +27,7 @@
 #[cfg(feature = "rustls")]
 mod anchors;
 mod bulk;
+mod deadline;
 mod sessions;
 mod transport;
 mod trust;
@@ -67,29 +68,29 @@ impl Adapter for Blocking {
     fn build(valid: ValidConfig) -> Result<Client, Error> {
         let (proxy, proxy_shown) = trust::proxy(&valid)?;
         // `timeout` bounds the whole call, from connect to the last byte of the answer,
-        // as ureq's global timeout does. ureq would resolve the host on a new thread for
-        // every request to hold that timeout during DNS; the resolver below resolves on
-        // the calling thread instead, so DNS is bounded by the system resolver's own
-        // timeouts, not by `timeout`.
+        // and `connect_timeout` the connect. The connector holds both (`deadline.rs`):
+        // ureq's own timers cost much more, so the agent has none. DNS is resolved on
+        // the calling thread (ureq would start a thread per request to bound it), so it
+        // is bounded by the system resolver's own timeouts, not by `timeout`.
         let config = ureq::config::Config::builder()
             .http_status_as_error(false)
             .proxy(proxy)
             .max_redirects(0)
             .user_agent(ureq::config::AutoHeaderValue::None)
-            .timeout_connect(Some(valid.connect_timeout))
-            .timeout_global(Some(valid.timeout));
+            .timeout_connect(None);
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let config = config.tls_config(trust::tls_config(&valid)?);
         let config = config.build();
         let agent = ureq::Agent::with_parts(
             config,
-            ureq::unversioned::transport::DefaultConnector::default(),
+            deadline::DeadlineConnector::new(valid.connect_timeout),
             transport::CallerThreadResolver::default(),
         );
         let wire = transport::Wire {
             target: valid.target(),
             proxy: proxy_shown,
             timeout: valid.timeout,
+            connect_timeout: valid.connect_timeout,
             max_body: valid.max_body,
         };
         Ok(Client {

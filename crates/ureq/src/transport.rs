@@ -3,6 +3,8 @@
 use std::io::ErrorKind;
 
 use slack_sessions_core::{TransportFailure, TransportKind};
+
+use crate::deadline;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
@@ -52,6 +54,7 @@ pub(crate) struct Wire {
     /// The proxy, as printed (no password), when one is used.
     pub(crate) proxy: Option<String>,
     pub(crate) timeout: std::time::Duration,
+    pub(crate) connect_timeout: std::time::Duration,
     pub(crate) max_body: usize,
 }
 
@@ -60,6 +63,10 @@ pub(crate) fn send(
     request: http::Request<Vec<u8>>,
     wire: &Wire,
 ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+    // Until the body is read: the deadline of every write and wait on the connection.
+    let _deadline = std::time::Instant::now()
+        .checked_add(wire.timeout)
+        .map(deadline::Scope::new);
     let max_body = wire.max_body;
     let plain = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
     let response = agent.run(request).map_err(|e| failure(e, plain, wire))?;
@@ -94,6 +101,11 @@ pub(crate) fn failure(e: ureq::Error, plain: bool, wire: &Wire) -> TransportFail
     use TransportKind as K;
     let proxy = wire.proxy.as_deref().unwrap_or("(none)");
     let (kind, cause) = match &e {
+        // Nothing was sent: a connect failure, as hyper reports it.
+        ureq::Error::Timeout(ureq::Timeout::Connect) => (
+            K::Connect,
+            format!("no connection within {:?}", wire.connect_timeout),
+        ),
         ureq::Error::Timeout(_) => (K::Timeout, format!("none within {:?}", wire.timeout)),
         ureq::Error::HostNotFound => (K::Dns, e.to_string()),
         ureq::Error::ConnectionFailed => (K::Connect, e.to_string()),

@@ -1,0 +1,170 @@
+//! The whole-call timeout, held by the connection rather than by ureq's timers.
+//!
+//! ureq's `timeout_global` and `timeout_connect` would do the same job, but with any
+//! timeout configured ureq recomputes them at each step of every call (about 1,500
+//! instructions a call, a third of the client's cost over a bare agent). Instead, the
+//! agent has no timeout of its own: [`send`](crate::transport::send) opens a [`Scope`]
+//! that puts the call's deadline in a thread-local, [`DeadlineConnector`] connects
+//! (TCP, a proxy's CONNECT, TLS) within the connect timeout or what is left before
+//! the deadline, whichever is shorter, and wraps the connection in [`Bounded`], which
+//! shortens the timeout of each write and each wait for input to what is left before
+//! the deadline. A blocking call runs its whole exchange, body included, on the calling
+//! thread, so the thread-local is the call's own.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
+use ureq::Timeout;
+
+thread_local! {
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The deadline of the call running on this thread, until dropped.
+#[must_use = "the deadline holds only while the scope lives"]
+pub(crate) struct Scope(Option<Instant>);
+
+impl Scope {
+    /// Bounds this thread's I/O on the agent's connections by `deadline`.
+    pub(crate) fn new(deadline: Instant) -> Scope {
+        Scope(DEADLINE.replace(Some(deadline)))
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        DEADLINE.set(self.0);
+    }
+}
+
+/// `timeout`, cut to what is left before this thread's deadline.
+fn bounded(mut timeout: NextTimeout) -> NextTimeout {
+    if let Some(deadline) = DEADLINE.get() {
+        let left = deadline.saturating_duration_since(Instant::now()).into();
+        if left < timeout.after {
+            timeout.after = left;
+            timeout.reason = Timeout::Global;
+        }
+    }
+    timeout
+}
+
+/// ureq's own connector, bounded by the connect timeout and the call's deadline, its
+/// connections wrapped in [`Bounded`].
+#[derive(Debug)]
+pub(crate) struct DeadlineConnector {
+    inner: DefaultConnector,
+    connect_timeout: Duration,
+}
+
+impl DeadlineConnector {
+    pub(crate) fn new(connect_timeout: Duration) -> Self {
+        DeadlineConnector {
+            inner: DefaultConnector::default(),
+            connect_timeout,
+        }
+    }
+}
+
+impl Connector for DeadlineConnector {
+    type Out = Bounded<Box<dyn Transport>>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let mut timeout = bounded(details.timeout);
+        if self.connect_timeout < *timeout.after {
+            timeout.after = self.connect_timeout.into();
+            timeout.reason = Timeout::Connect;
+        }
+        let details = ConnectionDetails {
+            uri: details.uri,
+            addrs: details.addrs.clone(),
+            config: details.config,
+            request_level: details.request_level,
+            resolver: details.resolver,
+            now: details.now,
+            timeout,
+            current_time: details.current_time.clone(),
+            run_connector: details.run_connector.clone(),
+            register_shutdown: details.register_shutdown.clone(),
+        };
+        Ok(self.inner.connect(&details, chained)?.map(Bounded))
+    }
+}
+
+/// A transport whose writes and waits end at the running call's deadline.
+#[derive(Debug)]
+pub(crate) struct Bounded<T>(T);
+
+impl<T: Transport> Transport for Bounded<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.0.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.0.transmit_output(amount, bounded(timeout))
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        if self.0.buffers().can_use_input() {
+            return Ok(true);
+        }
+        self.0.await_input(bounded(timeout))
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.0.await_input(bounded(timeout))
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.0.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.0.is_tls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forever() -> NextTimeout {
+        NextTimeout::default()
+    }
+
+    #[test]
+    fn a_scope_bounds_timeouts_and_ends_with_the_scope() {
+        assert!(bounded(forever()).after.is_not_happening());
+        {
+            let _s = Scope::new(Instant::now() + Duration::from_secs(5));
+            let t = bounded(forever());
+            assert!(*t.after <= Duration::from_secs(5) && *t.after > Duration::from_secs(4));
+            assert_eq!(t.reason, Timeout::Global);
+            // A shorter timeout of ureq's own stays.
+            let short = NextTimeout {
+                after: Duration::from_millis(10).into(),
+                reason: Timeout::Connect,
+                ..forever()
+            };
+            let t = bounded(short);
+            assert_eq!(
+                (*t.after, t.reason),
+                (Duration::from_millis(10), Timeout::Connect)
+            );
+        }
+        assert!(bounded(forever()).after.is_not_happening());
+    }
+
+    #[test]
+    fn a_passed_deadline_leaves_no_time() {
+        let _s = Scope::new(Instant::now());
+        assert_eq!(*bounded(forever()).after, Duration::ZERO);
+    }
+}
