@@ -8,7 +8,7 @@ use http::{Request, Response};
 
 use crate::attempt::{Attempt, Next};
 use crate::decode::{decode_parts, Reply};
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Encoded, Endpoint};
 use crate::error::{Error, TransportFailure};
 use crate::method::{Method, Output};
 use crate::pacer::SharedPacer;
@@ -62,7 +62,7 @@ pub struct CallStats {
 /// assert!(matches!(call.poll(now), Action::Done(Ok(_), _)));
 /// ```
 pub struct Call<M: Method> {
-    request: Request<Vec<u8>>,
+    request: Encoded,
     /// The users the answer lists, when it is checked against them.
     listed: Option<UserIds>,
     policy: RetryPolicy,
@@ -109,7 +109,7 @@ impl<M: Method> std::fmt::Debug for Call<M> {
 impl<M: Method> Call<M> {
     /// Validates and encodes `method` once. Bad input is refused here, before any request.
     pub fn new(endpoint: &Endpoint, method: &M, policy: RetryPolicy) -> Result<Self, Error> {
-        let request = endpoint.encode(method)?;
+        let request = endpoint.prepare(method)?;
         Ok(Call {
             request,
             listed: method.listed_users().cloned(),
@@ -153,7 +153,7 @@ impl<M: Method> Call<M> {
         }
         self.attempt.sent();
         self.stats.requests += 1;
-        let request = clone_request(&self.request);
+        let request = self.request.request();
         Action::Send(InFlight(self), request)
     }
 }
@@ -207,17 +207,6 @@ impl<M: Method> InFlight<M> {
 /// The warning for answer entries dropped by [`Output::reconcile`](crate::Output::reconcile).
 pub(crate) fn dropped_warning(method: &str, n: usize) -> String {
     format!("dropped {n} entries of the {method} answer for users not asked for, or repeated")
-}
-
-/// Copies a request; `http::Request` is not `Clone` because of its extensions, which the
-/// core never sets.
-pub(crate) fn clone_request(r: &Request<Vec<u8>>) -> Request<Vec<u8>> {
-    let mut out = Request::new(r.body().clone());
-    *out.method_mut() = r.method().clone();
-    *out.uri_mut() = r.uri().clone();
-    *out.version_mut() = r.version();
-    *out.headers_mut() = r.headers().clone();
-    out
 }
 
 #[cfg(test)]

@@ -63,11 +63,50 @@ pub struct Endpoint {
     encoding: Encoding,
     token_placement: TokenPlacement,
     user_agent: HeaderValue,
-    /// Each method's URI, parsed once (by [`Method::SLOT`]) and shared by clones.
-    uris: Arc<[OnceLock<Uri>; URI_SLOTS]>,
+    /// Each method's URI with the headers, made once (by [`Method::SLOT`]) and shared by
+    /// clones.
+    targets: Arc<[OnceLock<Arc<Target>>; TARGET_SLOTS]>,
     /// Every request's headers: content type, user agent and, in the header placement,
     /// the token.
     headers: HeaderMap,
+}
+
+/// What every request of one method to one endpoint shares: the URI and the headers.
+#[derive(Debug)]
+pub(crate) struct Target {
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+/// A request encoded once, to be sent as many times as it is tried: its own body, and
+/// its method's [`Target`], shared. Each [`request`](Encoded::request) copies the body,
+/// the URI (reference counts) and the header map, and nothing is parsed or hashed again.
+#[derive(Debug, Clone)]
+pub(crate) struct Encoded {
+    body: Vec<u8>,
+    target: Arc<Target>,
+}
+
+impl Encoded {
+    /// A request to send, leaving this one to send again.
+    pub(crate) fn request(&self) -> Request<Vec<u8>> {
+        self.target.request(self.body.clone())
+    }
+
+    /// The request, for the last time.
+    pub(crate) fn into_request(self) -> Request<Vec<u8>> {
+        self.target.request(self.body)
+    }
+}
+
+impl Target {
+    fn request(&self, body: Vec<u8>) -> Request<Vec<u8>> {
+        let mut request = Request::new(body);
+        *request.method_mut() = HttpMethod::POST;
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        request
+    }
 }
 
 /// The headers every request of an endpoint carries.
@@ -90,10 +129,10 @@ fn request_headers(
     h
 }
 
-/// Methods whose URI an endpoint caches.
-const URI_SLOTS: usize = 8;
+/// Methods whose [`Target`] an endpoint caches.
+const TARGET_SLOTS: usize = 8;
 
-fn no_uris() -> Arc<[OnceLock<Uri>; URI_SLOTS]> {
+fn no_targets() -> Arc<[OnceLock<Arc<Target>>; TARGET_SLOTS]> {
     Arc::new(std::array::from_fn(|_| OnceLock::new()))
 }
 
@@ -175,7 +214,7 @@ impl EndpointBuilder {
             encoding: self.encoding,
             token_placement: self.token_placement,
             user_agent,
-            uris: no_uris(),
+            targets: no_targets(),
         })
     }
 }
@@ -236,7 +275,7 @@ impl Endpoint {
             encoding: Encoding::Form,
             token_placement: TokenPlacement::Header,
             user_agent,
-            uris: no_uris(),
+            targets: no_targets(),
         }
     }
 
@@ -281,32 +320,45 @@ impl Endpoint {
     /// on first use and cached, and the header values are shared, so a call costs the
     /// body, one header map and the request.
     pub fn encode<M: Method>(&self, method: &M) -> Result<Request<Vec<u8>>, InvalidInput> {
+        Ok(self.prepare(method)?.into_request())
+    }
+
+    /// Validates `method` and encodes its body, with its [`Target`].
+    pub(crate) fn prepare<M: Method>(&self, method: &M) -> Result<Encoded, InvalidInput> {
         method.validate()?;
         let args = method.args();
         let body = match self.encoding {
             Encoding::Form => self.form_body(&args)?,
             Encoding::Json => json_body(&args)?,
         };
-        let mut request = Request::new(body);
-        *request.method_mut() = HttpMethod::POST;
-        *request.uri_mut() = self.uri::<M>()?;
-        // A copy of the endpoint's headers: no name is hashed per call.
-        *request.headers_mut() = self.headers.clone();
-        Ok(request)
+        Ok(Encoded {
+            body,
+            target: self.target::<M>()?,
+        })
     }
 
-    /// `M`'s URI: parsed once, then cloned (a reference count).
-    fn uri<M: Method>(&self) -> Result<Uri, InvalidInput> {
-        let parse = || self.url_for(M::NAME).parse::<Uri>();
-        match self.uris.get(M::SLOT) {
+    /// `M`'s URI and headers: made once, then shared (a reference count).
+    fn target<M: Method>(&self) -> Result<Arc<Target>, InvalidInput> {
+        let make = || {
+            let uri = self
+                .url_for(M::NAME)
+                .parse::<Uri>()
+                .map_err(|_| self.bad_uri())?;
+            Ok(Arc::new(Target {
+                uri,
+                // A copy of the endpoint's headers: no name is hashed per call.
+                headers: self.headers.clone(),
+            }))
+        };
+        match self.targets.get(M::SLOT) {
             Some(cell) => {
-                if let Some(u) = cell.get() {
-                    return Ok(u.clone());
+                if let Some(t) = cell.get() {
+                    return Ok(Arc::clone(t));
                 }
-                let u = parse().map_err(|_| self.bad_uri())?;
-                Ok(cell.get_or_init(|| u).clone())
+                let t = make()?;
+                Ok(Arc::clone(cell.get_or_init(|| t)))
             }
-            None => parse().map_err(|_| self.bad_uri()),
+            None => make(),
         }
     }
 

@@ -8,9 +8,8 @@ use std::time::Instant;
 use http::{Request, Response};
 
 use crate::attempt::{Attempt, Next};
-use crate::call::clone_request;
 use crate::decode::decode_parts;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Encoded, Endpoint};
 use crate::error::{CallError, Error, InvalidInput, TransportFailure, TransportKind};
 use crate::error_code::ErrorCode;
 use crate::method::{Output, UsersMethod};
@@ -71,7 +70,7 @@ impl Default for BulkOptions {
 
 struct Chunk {
     users: UserIds,
-    request: Option<Request<Vec<u8>>>,
+    request: Option<Encoded>,
     attempt: Attempt,
     /// Where the chunk's users stand in the input: the chunk's number, then the offset
     /// of its first user within that chunk (halves keep their place).
@@ -344,15 +343,15 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                 }
                 if let Some(mut chunk) = self.ready.pop_front() {
                     let request = match &chunk.request {
-                        Some(r) => clone_request(r),
+                        Some(r) => r.request(),
                         None => {
                             // Lend the users to the method and take them back: no copies.
                             let method = M::for_users(chunk.users, &self.params);
-                            let encoded = self.endpoint.encode(&method);
+                            let encoded = self.endpoint.prepare(&method);
                             chunk.users = method.into_users();
                             match encoded {
                                 Ok(r) => {
-                                    let out = clone_request(&r);
+                                    let out = r.request();
                                     chunk.request = Some(r);
                                     out
                                 }
