@@ -40,10 +40,13 @@ impl Drop for Scope {
     }
 }
 
-/// `timeout`, cut to what is left before this thread's deadline.
+/// `timeout`, cut to what is left before this thread's deadline, in whole milliseconds
+/// (rounded down). The socket's timeout is set only when it changes, and a call that
+/// takes under a millisecond between steps leaves it unchanged: no system call a step.
 fn bounded(mut timeout: NextTimeout) -> NextTimeout {
     if let Some(deadline) = DEADLINE.get() {
-        let left = deadline.saturating_duration_since(Instant::now()).into();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let left = Duration::new(left.as_secs(), left.subsec_millis() * 1_000_000).into();
         if left < timeout.after {
             timeout.after = left;
             timeout.reason = Timeout::Global;
@@ -147,6 +150,7 @@ mod tests {
             let t = bounded(forever());
             assert!(*t.after <= Duration::from_secs(5) && *t.after > Duration::from_secs(4));
             assert_eq!(t.reason, Timeout::Global);
+            assert_eq!(t.after.subsec_nanos() % 1_000_000, 0, "whole milliseconds");
             // A shorter timeout of ureq's own stays.
             let short = NextTimeout {
                 after: Duration::from_millis(10).into(),

@@ -132,14 +132,19 @@ impl Client {
     pub fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
         let mut call = Call::new(self.endpoint(), method, self.next_policy())?
             .with_pacer(self.inner.config.pacer.clone());
+        // One clock reading a step: the poll's also starts the request's timeout, and
+        // the answer's also serves the poll after it.
+        let mut now = Instant::now();
         loop {
-            call = match call.poll(Instant::now()) {
+            call = match call.poll(now) {
                 Action::Send(flight, request) => {
-                    let outcome = self.send(request);
-                    flight.handle(Instant::now(), outcome)
+                    let outcome = self.send_from(request, now);
+                    now = Instant::now();
+                    flight.handle(now, outcome)
                 }
                 Action::WaitUntil(c, t) => {
                     sleep_until(t);
+                    now = Instant::now();
                     c
                 }
                 Action::Done(result, _) => return result,
@@ -167,7 +172,16 @@ impl Client {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        transport::send(&self.inner.agent, request, &self.inner.wire)
+        self.send_from(request, Instant::now())
+    }
+
+    /// [`send`](Client::send), timed from `started`.
+    pub(crate) fn send_from(
+        &self,
+        request: http::Request<Vec<u8>>,
+        started: Instant,
+    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+        transport::send(&self.inner.agent, request, started, &self.inner.wire)
     }
 
     pub(crate) fn pacer(&self) -> &SharedPacer {

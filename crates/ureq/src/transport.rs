@@ -1,6 +1,7 @@
 //! Moving one request over ureq and mapping its failures for the core.
 
 use std::io::ErrorKind;
+use std::time::Instant;
 
 use slack_sessions_core::{TransportFailure, TransportKind};
 
@@ -58,15 +59,16 @@ pub(crate) struct Wire {
     pub(crate) max_body: usize,
 }
 
+/// Sends `request`, started at `started` (the caller's clock reading, to save one): the
+/// whole call, body included, ends by `started + timeout`.
 pub(crate) fn send(
     agent: &ureq::Agent,
     request: http::Request<Vec<u8>>,
+    started: Instant,
     wire: &Wire,
 ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
     // Until the body is read: the deadline of every write and wait on the connection.
-    let _deadline = std::time::Instant::now()
-        .checked_add(wire.timeout)
-        .map(deadline::Scope::new);
+    let _deadline = started.checked_add(wire.timeout).map(deadline::Scope::new);
     let max_body = wire.max_body;
     let plain = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
     let response = agent.run(request).map_err(|e| failure(e, plain, wire))?;
