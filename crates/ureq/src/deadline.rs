@@ -12,6 +12,7 @@
 //! thread, so the thread-local is the call's own.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ureq::unversioned::transport::{
@@ -19,24 +20,39 @@ use ureq::unversioned::transport::{
 };
 use ureq::Timeout;
 
-thread_local! {
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+use crate::resolver::DnsCache;
+
+/// The running call's start and deadline.
+#[derive(Debug, Clone, Copy)]
+struct Times {
+    started: Instant,
+    deadline: Instant,
 }
 
-/// The deadline of the call running on this thread, until dropped.
+thread_local! {
+    static CALL: Cell<Option<Times>> = const { Cell::new(None) };
+}
+
+/// The start and deadline of the call running on this thread, until dropped.
 #[must_use = "the deadline holds only while the scope lives"]
-pub(crate) struct Scope(Option<Instant>);
+pub(crate) struct Scope(Option<Times>);
 
 impl Scope {
-    /// Bounds this thread's I/O on the agent's connections by `deadline`.
-    pub(crate) fn new(deadline: Instant) -> Scope {
-        Scope(DEADLINE.replace(Some(deadline)))
+    /// Bounds this thread's I/O on the agent's connections by `deadline`, for a call
+    /// that started at `started`.
+    pub(crate) fn new(started: Instant, deadline: Instant) -> Scope {
+        Scope(CALL.replace(Some(Times { started, deadline })))
     }
+}
+
+/// When the call running on this thread started: a clock reading to reuse.
+pub(crate) fn started() -> Option<Instant> {
+    CALL.get().map(|t| t.started)
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        DEADLINE.set(self.0);
+        CALL.set(self.0);
     }
 }
 
@@ -48,7 +64,7 @@ const GRAIN_NANOS: u32 = 10_000_000;
 /// this grain it seldom does between one call and the next, which saves a system call
 /// at every step. A timeout so ends at most 10 ms late, never early.
 fn bounded(mut timeout: NextTimeout) -> NextTimeout {
-    if let Some(deadline) = DEADLINE.get() {
+    if let Some(Times { deadline, .. }) = CALL.get() {
         let left = deadline.saturating_duration_since(Instant::now());
         let rest = left.subsec_nanos() % GRAIN_NANOS;
         let left = if rest == 0 {
@@ -66,18 +82,20 @@ fn bounded(mut timeout: NextTimeout) -> NextTimeout {
 }
 
 /// ureq's own connector, bounded by the connect timeout and the call's deadline, its
-/// connections wrapped in [`Bounded`].
+/// connections wrapped in [`Bounded`]. A failed connect clears the resolver's cache.
 #[derive(Debug)]
 pub(crate) struct DeadlineConnector {
     inner: DefaultConnector,
     connect_timeout: Duration,
+    dns: Arc<DnsCache>,
 }
 
 impl DeadlineConnector {
-    pub(crate) fn new(connect_timeout: Duration) -> Self {
+    pub(crate) fn new(connect_timeout: Duration, dns: Arc<DnsCache>) -> Self {
         DeadlineConnector {
             inner: DefaultConnector::default(),
             connect_timeout,
+            dns,
         }
     }
 }
@@ -107,7 +125,13 @@ impl Connector for DeadlineConnector {
             run_connector: details.run_connector.clone(),
             register_shutdown: details.register_shutdown.clone(),
         };
-        Ok(self.inner.connect(&details, chained)?.map(Bounded))
+        match self.inner.connect(&details, chained) {
+            Ok(transport) => Ok(transport.map(Bounded)),
+            Err(e) => {
+                self.dns.forget();
+                Err(e)
+            }
+        }
     }
 }
 
@@ -156,7 +180,7 @@ mod tests {
     fn a_scope_bounds_timeouts_and_ends_with_the_scope() {
         assert!(bounded(forever()).after.is_not_happening());
         {
-            let _s = Scope::new(Instant::now() + Duration::from_secs(5));
+            let _s = Scope::new(Instant::now(), Instant::now() + Duration::from_secs(5));
             let t = bounded(forever());
             assert!(*t.after <= Duration::from_secs(5) && *t.after > Duration::from_secs(4));
             // Rounded up: what is left is never cut short.
@@ -180,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_passed_deadline_leaves_no_time() {
-        let _s = Scope::new(Instant::now());
+        let _s = Scope::new(Instant::now(), Instant::now());
         assert_eq!(*bounded(forever()).after, Duration::ZERO);
     }
 }

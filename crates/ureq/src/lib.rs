@@ -28,6 +28,7 @@
 mod anchors;
 mod bulk;
 mod deadline;
+mod resolver;
 mod sessions;
 mod transport;
 mod trust;
@@ -71,7 +72,8 @@ impl Adapter for Blocking {
         // and `connect_timeout` the connect. The connector holds both (`deadline.rs`):
         // ureq's own timers cost much more, so the agent has none. DNS is resolved on
         // the calling thread (ureq would start a thread per request to bound it), so it
-        // is bounded by the system resolver's own timeouts, not by `timeout`.
+        // is bounded by the system resolver's own timeouts, not by `timeout`; and its
+        // answer is kept for 30 s (`resolver.rs`), not looked up again at every call.
         let config = ureq::config::Config::builder()
             .http_status_as_error(false)
             .proxy(proxy)
@@ -81,11 +83,12 @@ impl Adapter for Blocking {
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let config = config.tls_config(trust::tls_config(&valid)?);
         let config = config.build();
-        let agent = ureq::Agent::with_parts(
-            config,
-            deadline::DeadlineConnector::new(valid.connect_timeout),
-            transport::CallerThreadResolver::default(),
+        let resolver = resolver::CachingResolver::default();
+        let connector = deadline::DeadlineConnector::new(
+            valid.connect_timeout,
+            std::sync::Arc::clone(&resolver.cache),
         );
+        let agent = ureq::Agent::with_parts(config, connector, resolver);
         let wire = transport::Wire {
             target: valid.target(),
             proxy: proxy_shown,

@@ -6,34 +6,10 @@ use std::time::Instant;
 use slack_sessions_core::{TransportFailure, TransportKind};
 
 use crate::deadline;
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::NextTimeout;
-
-/// ureq's own resolver, always run on the calling thread: with a finite timeout, ureq's
-/// resolver starts a thread per request to be able to give up on a slow lookup.
-#[derive(Debug, Default)]
-pub(crate) struct CallerThreadResolver(DefaultResolver);
-
-impl Resolver for CallerThreadResolver {
-    fn resolve(
-        &self,
-        uri: &http::Uri,
-        config: &ureq::config::Config,
-        _timeout: NextTimeout,
-    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        // No deadline: ureq then resolves synchronously.
-        self.0
-            .resolve(uri, config, NextTimeout::default())
-            .map_err(|e| match e {
-                ureq::Error::Io(io) => ureq::Error::Other(Box::new(DnsFailure(io))),
-                other => other,
-            })
-    }
-}
 
 /// The system resolver could not resolve the host (its io error).
 #[derive(Debug)]
-pub(crate) struct DnsFailure(std::io::Error);
+pub(crate) struct DnsFailure(pub(crate) std::io::Error);
 
 impl std::fmt::Display for DnsFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -68,7 +44,9 @@ pub(crate) fn send(
     wire: &Wire,
 ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
     // Until the body is read: the deadline of every write and wait on the connection.
-    let _deadline = started.checked_add(wire.timeout).map(deadline::Scope::new);
+    let _deadline = started
+        .checked_add(wire.timeout)
+        .map(|deadline| deadline::Scope::new(started, deadline));
     let max_body = wire.max_body;
     let plain = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
     let response = agent.run(request).map_err(|e| failure(e, plain, wire))?;
