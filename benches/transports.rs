@@ -1,5 +1,5 @@
 //! Calls/s per transport against the emulator, next to the raw floor (pre-encoded requests
-//! over a bare ureq agent / hyper client), and the bulk speed target.
+//! over a bare ureq agent / hyper client). The bulk target is `benches/bulk.rs`.
 //! `cargo bench --bench transports --all-features`.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use slack_sessions::sansio::Endpoint;
-use slack_sessions::{SessionSettings, SetSettings, Token, UserIds};
+use slack_sessions::{SetSettings, Token, UserIds};
 use slack_sessions_emulator::Emulator;
 
 use slack_sessions::blocking::Client as Blocking;
-use slack_sessions::r#async::{BulkRun, Client as Async};
+use slack_sessions::r#async::Client as Async;
 
 /// Copies a request (`http::Request` is not `Clone`), so that each raw send gets its own.
 fn clone_request(r: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
@@ -116,127 +116,5 @@ fn single_calls(c: &mut Criterion) {
     g.finish();
 }
 
-/// The issue-5 target: 100,000 users, pacing off, async at concurrency 8, against the time
-/// the emulator needs to serve the same pre-encoded requests at that concurrency.
-fn bulk(c: &mut Criterion) {
-    const USERS: usize = 100_000;
-    let emu = emulator();
-    let token = Token::new(emu.admin_token()).expect("token");
-    let ids: Vec<String> = (0..USERS).map(|i| format!("U{i:08}")).collect();
-    let ep = Endpoint::builder(token.clone())
-        .base_url(emu.base_url())
-        .build()
-        .expect("endpoint");
-    let requests: Vec<_> = ids
-        .chunks(1000)
-        .map(|c| {
-            ep.encode(&SetSettings::with_settings(
-                UserIds::parse(c).expect("ids"),
-                SessionSettings::new().desktop_app_browser_quit(true),
-            ))
-            .expect("encode")
-        })
-        .collect();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    let client = rt.block_on(async {
-        Async::builder(token.clone())
-            .base_url(emu.base_url())
-            .pacing(false)
-            .build()
-            .expect("client")
-    });
-    let mut g = c.benchmark_group("bulk_100k");
-    g.sample_size(10);
-    g.throughput(Throughput::Elements(USERS as u64));
-    g.bench_function("raw_preencoded_c8", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let mut handles = Vec::new();
-                for lane in 0..8 {
-                    let client = client.clone();
-                    let mine: Vec<_> = requests
-                        .iter()
-                        .skip(lane)
-                        .step_by(8)
-                        .map(clone_request)
-                        .collect();
-                    handles.push(tokio::spawn(async move {
-                        for r in mine {
-                            client.send(r).await.expect("send");
-                        }
-                    }));
-                }
-                for h in handles {
-                    h.await.expect("join");
-                }
-            })
-        })
-    });
-    // Run on a runtime worker, as the raw lanes are (block_on would poll it from the
-    // bench's own thread, a third busy thread on a two-core machine).
-    let ids = std::sync::Arc::new(ids);
-    g.bench_function("async_apply_bulk_c8", |b| {
-        b.iter(|| {
-            let (client, ids) = (client.clone(), std::sync::Arc::clone(&ids));
-            rt.block_on(async move {
-                tokio::spawn(async move {
-                    let run = BulkRun::default().concurrency(8);
-                    let r = client
-                        .set_settings_bulk(
-                            ids.iter(),
-                            SessionSettings::new().desktop_app_browser_quit(true),
-                            run,
-                            |_| {},
-                        )
-                        .await
-                        .expect("bulk");
-                    assert_eq!(r.applied.len(), USERS);
-                })
-                .await
-                .expect("join")
-            })
-        })
-    });
-    // The blocking client with 8 threads, against 8 threads sending the same requests.
-    let blocking = Blocking::builder(token.clone())
-        .base_url(emu.base_url())
-        .pacing(false)
-        .build()
-        .expect("client");
-    g.bench_function("raw_preencoded_threads8", |b| {
-        b.iter(|| {
-            std::thread::scope(|s| {
-                for lane in 0..8 {
-                    let (blocking, requests) = (&blocking, &requests);
-                    s.spawn(move || {
-                        for r in requests.iter().skip(lane).step_by(8) {
-                            blocking.send(clone_request(r)).expect("send");
-                        }
-                    });
-                }
-            })
-        })
-    });
-    g.bench_function("blocking_apply_bulk_threads8", |b| {
-        b.iter(|| {
-            let run = BulkRun::default().concurrency(8);
-            let r = blocking
-                .set_settings_bulk(
-                    ids.iter(),
-                    SessionSettings::new().desktop_app_browser_quit(true),
-                    run,
-                    |_| {},
-                )
-                .expect("bulk");
-            assert_eq!(r.applied.len(), USERS);
-        })
-    });
-    g.finish();
-}
-
-criterion_group!(benches, single_calls, bulk);
+criterion_group!(benches, single_calls);
 criterion_main!(benches);

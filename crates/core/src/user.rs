@@ -50,7 +50,7 @@ pub enum InvalidUserId {
 pub struct UserId(Repr);
 
 /// The longest ID kept inline.
-const INLINE: usize = 22;
+pub(crate) const INLINE: usize = 22;
 
 #[derive(Clone)]
 enum Repr {
@@ -78,6 +78,12 @@ impl UserId {
         } else {
             UserId(Repr::Heap(s.into()))
         }
+    }
+
+    /// An ID of at most [`INLINE`] valid bytes, already copied into `buf` (zeros after).
+    pub(crate) fn from_inline(len: u8, buf: [u8; INLINE]) -> Self {
+        debug_assert!(usize::from(len) <= INLINE && validate_bytes(&buf[..usize::from(len)]));
+        UserId(Repr::Inline { len, buf })
     }
 
     /// The ID's bytes (ASCII), without the UTF-8 check `as_str` makes.
@@ -124,6 +130,11 @@ impl Ord for UserId {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.as_str().cmp(other.as_str())
     }
+}
+
+/// True for the bytes of a valid ID.
+fn validate_bytes(b: &[u8]) -> bool {
+    std::str::from_utf8(b).is_ok_and(|s| validate(s).is_ok())
 }
 
 pub(crate) fn validate(s: &str) -> Result<(), InvalidUserId> {
