@@ -56,8 +56,8 @@ fn single_calls(c: &mut Criterion) {
             }
         })
     });
-    // ureq's global timeout makes it resolve the host on a new thread per request; the
-    // client uses per-phase timeouts instead. This measures the difference.
+    // ureq's own whole-call timeout, which the client does not use (its connector holds
+    // the deadline): what ureq's timers cost a call.
     let global = ureq::Agent::new_with_config(
         ureq::config::Config::builder()
             .timeout_global(Some(Duration::from_secs(30)))

@@ -92,11 +92,6 @@ impl Encoded {
     pub(crate) fn request(&self) -> Request<Vec<u8>> {
         self.target.request(self.body.clone())
     }
-
-    /// The request, for the last time.
-    pub(crate) fn into_request(self) -> Request<Vec<u8>> {
-        self.target.request(self.body)
-    }
 }
 
 impl Target {
@@ -320,21 +315,30 @@ impl Endpoint {
     /// on first use and cached, and the header values are shared, so a call costs the
     /// body, one header map and the request.
     pub fn encode<M: Method>(&self, method: &M) -> Result<Request<Vec<u8>>, InvalidInput> {
-        Ok(self.prepare(method)?.into_request())
+        let body = self.body(method)?;
+        // Borrowed from the cache when it is there: no reference count to move.
+        if let Some(target) = self.targets.get(M::SLOT).and_then(OnceLock::get) {
+            return Ok(target.request(body));
+        }
+        Ok(self.target::<M>()?.request(body))
     }
 
     /// Validates `method` and encodes its body, with its [`Target`].
     pub(crate) fn prepare<M: Method>(&self, method: &M) -> Result<Encoded, InvalidInput> {
-        method.validate()?;
-        let args = method.args();
-        let body = match self.encoding {
-            Encoding::Form => self.form_body(&args)?,
-            Encoding::Json => json_body(&args)?,
-        };
         Ok(Encoded {
-            body,
+            body: self.body(method)?,
             target: self.target::<M>()?,
         })
+    }
+
+    /// Validates `method` and encodes its arguments.
+    fn body<M: Method>(&self, method: &M) -> Result<Vec<u8>, InvalidInput> {
+        method.validate()?;
+        let args = method.args();
+        match self.encoding {
+            Encoding::Form => self.form_body(&args),
+            Encoding::Json => json_body(&args),
+        }
     }
 
     /// `M`'s URI and headers: made once, then shared (a reference count).
