@@ -4,6 +4,12 @@
 //! state machines: the core decides every retry and wait; this crate moves bytes and
 //! sleeps when told to.
 //!
+//! `timeout` bounds each call from connect to the last byte of the answer, and
+//! `connect_timeout` the connect; the connection holds both, so ureq runs without timers
+//! of its own. A host's addresses are kept for 30 s (forgotten when a connect fails)
+//! instead of being looked up at every call; DNS is bounded by the system resolver, not
+//! by `timeout`.
+//!
 //! ```
 //! use slack_sessions_core::{SessionDuration, SetSettings, GetSettings, Token, UserIds};
 //! use slack_sessions_ureq::Client;
