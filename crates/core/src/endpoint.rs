@@ -74,8 +74,8 @@ pub struct Endpoint {
 /// What every request of one method to one endpoint shares: the URI and the headers.
 #[derive(Debug)]
 pub(crate) struct Target {
-    uri: Uri,
-    headers: HeaderMap,
+    /// `POST`, the URI and the headers, with no body: each request is a copy with one.
+    template: Request<()>,
 }
 
 /// A request encoded once, to be sent as many times as it is tried: its own body, and
@@ -96,11 +96,8 @@ impl Encoded {
 
 impl Target {
     fn request(&self, body: Vec<u8>) -> Request<Vec<u8>> {
-        let mut request = Request::new(body);
-        *request.method_mut() = HttpMethod::POST;
-        *request.uri_mut() = self.uri.clone();
-        *request.headers_mut() = self.headers.clone();
-        request
+        // A clone builds no default parts only to drop them.
+        self.template.clone().map(|()| body)
     }
 }
 
@@ -348,11 +345,12 @@ impl Endpoint {
                 .url_for(M::NAME)
                 .parse::<Uri>()
                 .map_err(|_| self.bad_uri())?;
-            Ok(Arc::new(Target {
-                uri,
-                // A copy of the endpoint's headers: no name is hashed per call.
-                headers: self.headers.clone(),
-            }))
+            let mut template = Request::new(());
+            *template.method_mut() = HttpMethod::POST;
+            *template.uri_mut() = uri;
+            // A copy of the endpoint's headers: no name is hashed per call.
+            *template.headers_mut() = self.headers.clone();
+            Ok(Arc::new(Target { template }))
         };
         match self.targets.get(M::SLOT) {
             Some(cell) => {
