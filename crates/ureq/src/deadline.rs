@@ -149,10 +149,11 @@ impl<T: Transport> Transport for Bounded<T> {
     }
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        // Input at hand needs no clock reading; otherwise the inner transport decides.
         if self.0.buffers().can_use_input() {
             return Ok(true);
         }
-        self.0.await_input(bounded(timeout))
+        self.0.maybe_await_input(bounded(timeout))
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
