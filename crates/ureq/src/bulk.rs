@@ -140,9 +140,10 @@ impl Client {
         let waker = unpark_current();
         loop {
             run.observe(&mut plan);
-            match plan.poll(Instant::now()) {
+            let now = Instant::now();
+            match plan.poll(now) {
                 BulkAction::Send(id, req) => {
-                    let outcome = self.send(req);
+                    let outcome = self.send_from(req, now);
                     let settled = plan.handle(Instant::now(), id, outcome);
                     run.observe(&mut plan);
                     if let Some(p) = settled {
@@ -191,14 +192,17 @@ impl Client {
             let watcher = watcher.thread().clone();
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
-                    s.spawn(|| loop {
+                    s.spawn(|| {
+                        // One lock a request: the answer is handled and the next
+                        // request taken under the same hold.
                         let mut guard = lock();
-                        run.observe(&mut guard);
-                        match guard.poll(Instant::now()) {
-                            BulkAction::Send(id, req) => {
-                                drop(guard);
-                                let outcome = self.send(req);
-                                {
+                        loop {
+                            run.observe(&mut guard);
+                            let now = Instant::now();
+                            guard = match guard.poll(now) {
+                                BulkAction::Send(id, req) => {
+                                    drop(guard);
+                                    let outcome = self.send_from(req, now);
                                     let mut plan = lock();
                                     let settled = plan.handle(Instant::now(), id, outcome);
                                     run.observe(&mut plan);
@@ -206,19 +210,23 @@ impl Client {
                                     if let Some(p) = settled {
                                         (progress.lock().unwrap_or_else(|p| p.into_inner()))(p);
                                     }
+                                    changed.notify_all();
+                                    plan
                                 }
-                                changed.notify_all();
-                            }
-                            BulkAction::WaitUntil(t) => {
-                                let wait = t.saturating_duration_since(Instant::now());
-                                drop(changed.wait_timeout(guard, wait));
-                            }
-                            BulkAction::Pending => {
-                                drop(changed.wait(guard));
-                            }
-                            BulkAction::Done => {
-                                changed.notify_all();
-                                return;
+                                BulkAction::WaitUntil(t) => {
+                                    let wait = t.saturating_duration_since(now);
+                                    match changed.wait_timeout(guard, wait) {
+                                        Ok((g, _)) => g,
+                                        Err(p) => p.into_inner().0,
+                                    }
+                                }
+                                BulkAction::Pending => {
+                                    changed.wait(guard).unwrap_or_else(|p| p.into_inner())
+                                }
+                                BulkAction::Done => {
+                                    changed.notify_all();
+                                    return;
+                                }
                             }
                         }
                     })
