@@ -66,39 +66,44 @@ fn token() -> Token {
     Token::new("xoxp-1").expect("token")
 }
 
-#[test]
-fn a_dripping_answer_times_out_on_both_transports() {
-    let (addr, _server) = dripping_server(2);
-    let base = format!("http://{addr}/api/");
-
-    let config = ClientConfig::new(token())
-        .base_url(&base)
-        .timeout(TIMEOUT)
-        .retry_policy(fast_retries(0))
-        .pacing(false);
+/// Calls clearSettings once on each transport, with no retry; each must fail with
+/// `kind`. Returns how long each took, by transport name.
+fn fail_on_both(
+    config: ClientConfig,
+    rt: &tokio::runtime::Runtime,
+    kind: TransportKind,
+) -> [(&'static str, Duration); 2] {
+    let config = config.retry_policy(fast_retries(0)).pacing(false);
     let c = config
         .clone()
         .with_adapter::<Blocking>()
         .build()
         .expect("client");
     let started = Instant::now();
-    let e = c.clear_settings(&clear()).expect_err("whole-call timeout");
+    let e = c.clear_settings(&clear()).expect_err("a failure");
     let blocking = started.elapsed();
-    assert_eq!(e.transport_kind(), Some(TransportKind::Timeout), "{e}");
+    assert_eq!(e.transport_kind(), Some(kind), "blocking: {e}");
 
-    let rt = runtime();
     let started = Instant::now();
     let e = rt
         .block_on(async {
             let c = config.with_adapter::<Async>().build().expect("client");
             c.clear_settings(&clear()).await
         })
-        .expect_err("whole-call timeout");
+        .expect_err("a failure");
     let asynchronous = started.elapsed();
-    assert_eq!(e.transport_kind(), Some(TransportKind::Timeout), "{e}");
+    assert_eq!(e.transport_kind(), Some(kind), "async: {e}");
+    [("blocking", blocking), ("async", asynchronous)]
+}
 
+#[test]
+fn a_dripping_answer_times_out_on_both_transports() {
+    let (addr, _server) = dripping_server(2);
+    let config = ClientConfig::new(token())
+        .base_url(format!("http://{addr}/api/"))
+        .timeout(TIMEOUT);
     // Both give up at the timeout; the generous upper bound only catches a hang.
-    for (name, took) in [("blocking", blocking), ("async", asynchronous)] {
+    for (name, took) in fail_on_both(config, &runtime(), TransportKind::Timeout) {
         assert!(
             took >= TIMEOUT && took < 3 * TIMEOUT,
             "{name} took {took:?} for a {TIMEOUT:?} timeout"
@@ -139,32 +144,9 @@ fn a_hanging_connect_gives_up_at_the_connect_timeout_on_both_transports() {
     let config = ClientConfig::new(token())
         .base_url(format!("http://{addr}/api/"))
         .timeout(Duration::from_secs(20))
-        .connect_timeout(CONNECT)
-        .retry_policy(fast_retries(0))
-        .pacing(false);
-
-    let c = config
-        .clone()
-        .with_adapter::<Blocking>()
-        .build()
-        .expect("client");
-    let started = Instant::now();
-    let e = c.clear_settings(&clear()).expect_err("connect timeout");
-    let blocking = started.elapsed();
+        .connect_timeout(CONNECT);
     // Nothing was sent: a connect failure, safe to retry for any method.
-    assert_eq!(e.transport_kind(), Some(TransportKind::Connect), "{e}");
-
-    let started = Instant::now();
-    let e = rt
-        .block_on(async {
-            let c = config.with_adapter::<Async>().build().expect("client");
-            c.clear_settings(&clear()).await
-        })
-        .expect_err("connect timeout");
-    let asynchronous = started.elapsed();
-    assert_eq!(e.transport_kind(), Some(TransportKind::Connect), "{e}");
-
-    for (name, took) in [("blocking", blocking), ("async", asynchronous)] {
+    for (name, took) in fail_on_both(config, &rt, TransportKind::Connect) {
         assert!(
             took >= CONNECT && took < Duration::from_secs(5),
             "{name} took {took:?} for a {CONNECT:?} connect timeout"
