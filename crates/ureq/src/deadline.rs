@@ -204,6 +204,27 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_connect_forgets_the_address() {
+        // A port nobody listens on any more: the connect is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let resolver = crate::resolver::CachingResolver::default();
+        let cache = Arc::clone(&resolver.cache);
+        let connector = DeadlineConnector::new(Duration::from_secs(2), Arc::clone(&cache));
+        let agent = ureq::Agent::with_parts(ureq::config::Config::default(), connector, resolver);
+        let started = Instant::now();
+        let _scope = Scope::new(started, started + Duration::from_secs(5));
+        assert!(agent
+            .get(&format!("http://127.0.0.1:{port}/"))
+            .call()
+            .is_err());
+        // The resolver kept the address before the connect; the failure dropped it.
+        assert!(cache.is_empty());
+    }
+
+    #[test]
     fn a_passed_deadline_leaves_no_time() {
         let _s = Scope::new(Instant::now(), Instant::now());
         assert_eq!(*bounded(forever()).after, Duration::ZERO);

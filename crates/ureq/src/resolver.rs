@@ -41,6 +41,15 @@ impl DnsCache {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
+    /// True when no answer is kept.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
+    }
+
     fn get(&self, scheme: &str, authority: &str, now: Instant) -> Option<ResolvedSocketAddrs> {
         let entry = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match &*entry {
