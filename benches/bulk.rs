@@ -28,15 +28,6 @@ fn settings() -> SessionSettings {
     SessionSettings::new().desktop_app_browser_quit(true)
 }
 
-/// A copy of a pre-encoded request for one raw send.
-fn copy(r: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
-    let mut out = http::Request::new(r.body().clone());
-    *out.method_mut() = r.method().clone();
-    *out.uri_mut() = r.uri().clone();
-    *out.headers_mut() = r.headers().clone();
-    out
-}
-
 /// This process's CPU time so far (user and system), from `/proc/self/stat`, in clock
 /// ticks of 10 ms; `None` where that file is not there.
 fn cpu_ticks() -> Option<u64> {
@@ -59,7 +50,7 @@ fn main() {
     let (users, rounds) = if bench { (100_000, 15) } else { (2_000, 1) };
     // With `SLACK_API_URL` set (an emulator in a process of its own, started with
     // `--rate-limit 0`), the CPU figures are the client's alone.
-    let (_emu, base_url, token) = match std::env::var("SLACK_API_URL") {
+    let (emu, base_url, token) = match std::env::var("SLACK_API_URL") {
         Ok(url) => (None, url, "xoxp-emulator-admin".to_owned()),
         Err(_) => {
             let emu = Emulator::builder()
@@ -128,7 +119,7 @@ fn main() {
                     let (client, requests) = (client.clone(), Arc::clone(requests));
                     tokio::spawn(async move {
                         for r in requests.iter().skip(lane).step_by(LANES) {
-                            client.send(copy(r)).await.expect("send");
+                            client.send(r.clone()).await.expect("send");
                         }
                     })
                 })
@@ -167,7 +158,7 @@ fn main() {
                 let (blocking, requests) = (&blocking, &requests);
                 s.spawn(move || {
                     for r in requests.iter().skip(lane).step_by(LANES) {
-                        blocking.send(copy(r)).expect("send");
+                        blocking.send(r.clone()).expect("send");
                     }
                 });
             }
@@ -212,7 +203,7 @@ fn main() {
         }
     }
     let medians: Vec<Duration> = times.into_iter().map(median).collect();
-    let whose = if _emu.is_some() {
+    let whose = if emu.is_some() {
         "client and emulator"
     } else {
         "the client alone"

@@ -40,10 +40,7 @@ fn main() {
             let agent = ureq::Agent::new_with_defaults();
             let n = if mode == "startup" { 1 } else { n };
             for _ in 0..n {
-                let (parts, body) = request.clone().into_parts();
-                let mut r = agent
-                    .run(http::Request::from_parts(parts, body))
-                    .expect("send");
+                let mut r = agent.run(request.clone()).expect("send");
                 r.body_mut().read_to_vec().expect("body");
             }
         }

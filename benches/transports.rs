@@ -13,15 +13,6 @@ use slack_sessions_emulator::Emulator;
 use slack_sessions::blocking::Client as Blocking;
 use slack_sessions::r#async::Client as Async;
 
-/// Copies a request (`http::Request` is not `Clone`), so that each raw send gets its own.
-fn clone_request(r: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
-    let mut out = http::Request::new(r.body().clone());
-    *out.method_mut() = r.method().clone();
-    *out.uri_mut() = r.uri().clone();
-    *out.headers_mut() = r.headers().clone();
-    out
-}
-
 const CALLS: u64 = 200;
 
 fn emulator() -> Emulator {
@@ -51,7 +42,7 @@ fn single_calls(c: &mut Criterion) {
     g.bench_function("raw_ureq", |b| {
         b.iter(|| {
             for _ in 0..CALLS {
-                let mut r = agent.run(clone_request(&request)).expect("send");
+                let mut r = agent.run(request.clone()).expect("send");
                 r.body_mut().read_to_vec().expect("body");
             }
         })
@@ -66,7 +57,7 @@ fn single_calls(c: &mut Criterion) {
     g.bench_function("raw_ureq_global_timeout", |b| {
         b.iter(|| {
             for _ in 0..CALLS {
-                let mut r = global.run(clone_request(&request)).expect("send");
+                let mut r = global.run(request.clone()).expect("send");
                 r.body_mut().read_to_vec().expect("body");
             }
         })
@@ -99,7 +90,7 @@ fn single_calls(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 for _ in 0..CALLS {
-                    client.send(clone_request(&request)).await.expect("send");
+                    client.send(request.clone()).await.expect("send");
                 }
             })
         })
