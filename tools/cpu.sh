@@ -7,15 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release -p slack-sessions-cli
-cargo bench -q --bench calls --all-features --no-run 2>/dev/null
-calls=$(ls -t target/release/deps/calls-* | grep -v '\.d$' | head -1)
 bin=target/release/slack-sessions
-work=$(mktemp -d)
-trap 'kill "$emu" 2>/dev/null; rm -rf "$work"' EXIT
-"$bin" emulator --rate-limit 0 > "$work/emu.log" &
-emu=$!
-for _ in $(seq 50); do grep -q "base url" "$work/emu.log" 2>/dev/null && break; sleep 0.1; done
-export SLACK_API_URL=$(sed -n 's/^base url: //p' "$work/emu.log") SLACK_TOKEN=xoxp-emulator-admin
+. tools/emulator.sh
+calls=$(bench_binary calls)
+start_emulator
 ir() { # instructions of `calls $1 $2`
     valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$calls" --bench "$1" "$2" 2>&1 \
         | sed -n 's/.*Collected : //p'

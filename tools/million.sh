@@ -5,19 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release -p slack-sessions-cli
-cargo bench -q --bench million --all-features --no-run 2>/dev/null
-bench=$(ls -t target/release/deps/million-* | grep -v '\.d$' | head -1)
 bin=target/release/slack-sessions
-work=$(mktemp -d)
-trap 'kill "$emu" 2>/dev/null; rm -rf "$work"' EXIT
+. tools/emulator.sh
+bench=$(bench_binary million)
 python3 -c "
 with open('$work/1M.txt', 'w') as f:
     f.writelines('U%08d\n' % i for i in range(1_000_000))"
-"$bin" emulator --users 1000000 --rate-limit 0 > "$work/emu.log" &
-emu=$!
-for _ in $(seq 50); do grep -q "base url" "$work/emu.log" 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's/^base url: //p' "$work/emu.log")
-export SLACK_TOKEN=xoxp-emulator-admin SLACK_API_URL="$url"
+start_emulator --users 1000000
 # Three rounds, interleaved (the machine is shared): each row's median, and the ratios.
 for round in 1 2 3; do
     for t in blocking async; do
