@@ -129,7 +129,7 @@ fn a_refusing_proxy_is_kind_proxy_with_one_line_and_no_password() {
             );
             let line = e.to_string();
             assert!(!line.contains('\n') && !line.contains("hunter2"), "{line}");
-            let shown = format!("http://alice:***@{}", proxy.addr());
+            let shown = format!("http://***@{}", proxy.addr());
             assert!(line.contains(&shown), "names the proxy: {line}");
             assert_eq!(e.short_code(), "proxy_error");
         }

@@ -227,17 +227,23 @@ pub fn command() -> clap::Command {
 /// `sessions …`.
 #[derive(Debug, Subcommand)]
 pub enum SessionsCommand {
-    /// List active sessions, page by page as they arrive: a table, or JSON lines with --json.
+    /// List active sessions, page by page as they arrive: a table on a terminal, JSON
+    /// lines otherwise or with --json.
     List {
-        /// Only this user's sessions (needs --team).
+        /// Only this user's sessions. Slack needs the team too (--team): it is the
+        /// `team_id` of every listed session (`sessions list --json`).
         #[arg(long, value_name = "USER", requires = "team")]
         user: Option<String>,
-        /// The user's team (with --user).
+        /// The user's team or organisation ID (with --user), e.g. E0123ABCD: the
+        /// `team_id` field of any of the user's listed sessions.
         #[arg(long, value_name = "TEAM", requires = "user")]
         team: Option<String>,
         /// Sessions a page, 1 to 1,000 [default: 1000]
         #[arg(long, value_name = "N")]
         limit: Option<u32>,
+        /// Start from this page: the cursor an interrupted or failed listing printed.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
     },
     /// Sign users out: end their sessions (resetBulk, split around users that cannot be reset).
     Reset {
@@ -263,23 +269,30 @@ pub enum SessionsCommand {
     },
 }
 
-/// What a `set` or `clear` run keeps on disk.
-#[derive(Debug, Clone, Args)]
+/// What a `set`, `clear` or `sessions reset` run keeps on disk.
+#[derive(Debug, Clone, Default, Args)]
 pub struct Record {
-    /// Write each settled request to this journal (JSON Lines, fsynced), to resume from.
+    /// Write each settled request to this journal (JSON Lines, fsynced, locked for the
+    /// run), to resume from. A journal that already records a run is refused.
     #[arg(long, value_name = "PATH", conflicts_with = "resume")]
     pub journal: Option<PathBuf>,
-    /// Resume the run this journal records: skip users already applied, retry the failed
-    /// ones (unless --skip-failed), append to the journal. Same method and settings only.
+    /// Resume the run this journal records: skip users already applied, retry the others
+    /// (unless --skip-failed), append to the journal. Same command, settings and scope
+    /// only.
     #[arg(long, value_name = "PATH")]
     pub resume: Option<PathBuf>,
-    /// With --resume: do not retry the users the journal records as failed.
+    /// With --resume: do not retry the users Slack itself refused in the earlier run
+    /// (users it never answered for are always retried).
     #[arg(long, requires = "resume")]
     pub skip_failed: bool,
     /// Before changing anything, write the target users' current settings here (the
-    /// snapshot `restore` reads).
-    #[arg(long, value_name = "PATH")]
+    /// snapshot `restore` reads), on disk before the first change. An existing file is
+    /// refused unless --replace-snapshot. Not with --resume: keep the first run's.
+    #[arg(long, value_name = "PATH", conflicts_with = "resume")]
     pub snapshot: Option<PathBuf>,
+    /// Let --snapshot replace an existing file.
+    #[arg(long, requires = "snapshot")]
+    pub replace_snapshot: bool,
 }
 
 /// Parses the process's arguments.
@@ -313,13 +326,19 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
 /// `slack-sessions completions SHELL`.
 pub fn completions(shell: clap_complete::Shell) -> Result<u8, crate::run::Fail> {
     let mut cmd = command();
-    clap_complete::generate(shell, &mut cmd, "slack-sessions", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "slack-sessions", &mut script);
+    crate::output::print(&String::from_utf8_lossy(&script))?;
     Ok(exit::OK)
 }
 
 /// `slack-sessions man`.
-pub fn man_page() -> std::io::Result<u8> {
-    clap_mangen::Man::new(command()).render(&mut std::io::stdout())?;
+pub fn man_page() -> Result<u8, crate::run::Fail> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command())
+        .render(&mut page)
+        .map_err(|e| crate::output::write_failed(&e))?;
+    crate::output::print(&String::from_utf8_lossy(&page))?;
     Ok(exit::OK)
 }
 

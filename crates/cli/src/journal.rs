@@ -1,32 +1,50 @@
-//! The journal of a `set` or `clear` run (`--journal PATH`), and reading it back for
-//! `--resume PATH`.
+//! The journal of a `set`, `clear` or `sessions reset` run (`--journal PATH`), and
+//! reading it back for `--resume PATH`.
 //!
-//! JSON Lines. The first line is a header: the tool version, the method, the settings and
-//! the encoding. Then one line for each answer that settled users, written, flushed and
+//! JSON Lines. The first line is a header: the tool version, the method and every
+//! argument that changes what a request does (the settings, the reset scope), and the
+//! encoding. Then one line for each answer that settled users, written, flushed and
 //! fsynced before the run counts those users as done:
 //!
 //! ```text
-//! {"journal":1,"tool":"slack-sessions-cli 0.1.0","method":"admin.users.session.setSettings","settings":{"duration":43200,"desktop_app_browser_quit":null},"encoding":"form"}
+//! {"journal":2,"tool":"slack-sessions-cli 0.1.0","method":"admin.users.session.setSettings","settings":{"duration":43200,"desktop_app_browser_quit":null},"scope":null,"encoding":"form"}
 //! {"applied":["U00000001","U00000002"]}
 //! {"failed":["U00000007"],"error":"user_not_found"}
+//! {"unanswered":["U00000008"],"error":"connect_error"}
 //! ```
 //!
+//! `failed` users are those Slack itself refused; `unanswered` ones got no answer, or
+//! Slack kept failing for them. A resume skips the applied users, and with
+//! `--skip-failed` the refused ones; it always tries the unanswered ones again.
+//!
+//! The file is held under an exclusive advisory lock (`flock`) for the whole run, so a
+//! second run on the same journal is refused at once. A new run refuses a journal that
+//! already holds one.
+//!
 //! A `kill -9` loses at most the outcome of the requests in flight: their users are not
-//! in the journal, so a resume sends them again, which is safe because setSettings and
-//! clearSettings are idempotent. A torn last line (the process died while writing it) is
-//! ignored; any other line that is not a journal line is refused with its number.
+//! in the journal, so a resume sends them again, which is safe because every method a
+//! journal records is idempotent. Each line is written with one write, so a crash can
+//! only leave a last line without its line break: that torn line is ignored, and cut
+//! off before a resume appends. Every line that ends in a line break is a whole line: if
+//! it is not a journal line, the journal is refused with its number, every time. A
+//! write that fails (a full disk) is cut back, so the journal stays whole.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::io::{BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use slack_sessions_core::Settled;
 
+use crate::bounded::{next_line, size, Line as Read};
+
 /// The journal format's version, in every header.
-pub const JOURNAL_VERSION: u32 = 1;
+pub const JOURNAL_VERSION: u32 = 2;
+
+/// The longest journal line read back: a line holds at most 1,000 user IDs.
+pub const MAX_LINE: usize = 1 << 20;
 
 /// The first line: what the run applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +55,11 @@ pub struct Header {
     pub tool: String,
     /// The Slack method.
     pub method: String,
-    /// The settings sent (setSettings), each `null` when not set; `null` for clear.
+    /// The settings sent (setSettings), each `null` when not set; `null` otherwise.
     pub settings: Option<SettingsLine>,
+    /// The reset scope (resetBulk); `null` otherwise. Absent in version 1.
+    #[serde(default)]
+    pub scope: Option<ScopeLine>,
     /// `form` or `json`.
     pub encoding: String,
 }
@@ -52,148 +73,256 @@ pub struct SettingsLine {
     pub desktop_app_browser_quit: Option<bool>,
 }
 
+/// Which sessions a reset ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeLine {
+    /// Only mobile sessions.
+    pub mobile_only: bool,
+    /// Only web sessions.
+    pub web_only: bool,
+}
+
 /// One settled answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Line {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     applied: Vec<String>,
+    /// Refused by Slack (version 2); failed in any way (version 1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     failed: Vec<String>,
+    /// No answer, or Slack kept failing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unanswered: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     error: String,
 }
 
-/// An open journal: each settled answer is one line, flushed and fsynced before it is
-/// counted. Shared by the run's threads and the signal handler.
+/// An open journal, locked for this run: each settled answer is one line, flushed and
+/// fsynced before it is counted. Shared by the run's threads and the signal handler.
 #[derive(Debug)]
 pub struct Journal {
-    file: Mutex<File>,
+    path: PathBuf,
+    state: Mutex<State>,
 }
 
-impl Journal {
-    /// Starts a new journal at `path` with `header` (an existing file is replaced).
-    pub fn create(path: &Path, header: &Header) -> Result<Journal, String> {
-        let file = File::create(path)
-            .map_err(|e| format!("cannot create --journal {}: {e}", path.display()))?;
-        let j = Journal {
-            file: Mutex::new(file),
-        };
-        j.write(&serde_json::to_string(header).map_err(|e| e.to_string())?)?;
-        Ok(j)
-    }
-
-    /// Appends to the journal at `path`, which [`read`] has checked. A torn last line
-    /// (one without its line break) is cut off first, so that it never ends up in the
-    /// middle of the journal.
-    pub fn append(path: &Path) -> Result<Journal, String> {
-        let cannot = |e: std::io::Error| format!("cannot append to {}: {e}", path.display());
-        let text = std::fs::read(path).map_err(cannot)?;
-        let whole = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let file = OpenOptions::new().write(true).open(path).map_err(cannot)?;
-        if whole < text.len() {
-            file.set_len(whole as u64).map_err(cannot)?;
-        }
-        drop(file);
-        let file = OpenOptions::new().append(true).open(path).map_err(cannot)?;
-        Ok(Journal {
-            file: Mutex::new(file),
-        })
-    }
-
-    /// Writes the users one answer settled.
-    pub fn record(&self, s: &Settled) -> Result<(), String> {
-        let line = Line {
-            applied: s.applied.iter().map(ToString::to_string).collect(),
-            failed: s.failed.iter().map(ToString::to_string).collect(),
-            error: s.code.clone(),
-        };
-        self.write(&serde_json::to_string(&line).map_err(|e| e.to_string())?)
-    }
-
-    /// Waits for any line being written, so that the process can exit with the journal
-    /// whole.
-    pub fn flush(&self) {
-        let f = self.lock();
-        let _ = f.sync_data();
-    }
-
-    fn write(&self, line: &str) -> Result<(), String> {
-        let mut f = self.lock();
-        // One write per line, so that a crash tears at most the last one.
-        let mut bytes = Vec::with_capacity(line.len() + 1);
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.push(b'\n');
-        f.write_all(&bytes)
-            .and_then(|()| f.flush())
-            .and_then(|()| f.sync_data())
-            .map_err(|e| format!("cannot write the journal: {e}"))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, File> {
-        self.file.lock().unwrap_or_else(|p| p.into_inner())
-    }
+#[derive(Debug)]
+struct State {
+    file: File,
+    /// The bytes of whole lines: a failed write is cut back to here.
+    whole: u64,
+    /// The first write that failed; every later write fails with it.
+    broken: Option<String>,
 }
 
-/// What a journal says: its header, the users applied, and the users failed (a user
-/// applied later is only applied).
+/// What a journal says: its header, the users applied, and the users Slack refused (a
+/// user applied later is only applied).
 #[derive(Debug, Default)]
 pub struct Record {
     /// The header.
     pub header: Option<Header>,
     /// Users applied.
     pub applied: HashSet<String>,
-    /// Users failed and never applied since.
-    pub failed: HashSet<String>,
+    /// Users Slack refused and that were never applied since.
+    pub refused: HashSet<String>,
 }
 
-/// Reads the journal at `path`. A torn last line is ignored; another bad line is an
-/// error that names its number.
-pub fn read(path: &Path) -> Result<Record, String> {
-    let file =
-        File::open(path).map_err(|e| format!("cannot read --resume {}: {e}", path.display()))?;
-    let mut lines: Vec<(usize, String)> = Vec::new();
-    for (i, l) in BufReader::new(file).lines().enumerate() {
-        let l = l.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if !l.trim().is_empty() {
-            lines.push((i + 1, l));
+impl Journal {
+    /// Opens the journal at `path` for a new run, locked: refused when another run holds
+    /// it, or when it already records a run. The header is written by [`start`](Self::start).
+    pub fn open_new(path: &Path) -> Result<Journal, String> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| format!("cannot create --journal {}: {e}", path.display()))?;
+        lock(&file, path)?;
+        let len = file
+            .metadata()
+            .map_err(|e| format!("cannot read --journal {}: {e}", path.display()))?
+            .len();
+        if len > 0 {
+            return Err(format!(
+                "--journal {} already records a run ({len} bytes): pass --resume {0} to go on with it, or name a new file",
+                path.display()
+            ));
+        }
+        Ok(Journal::new(path, file, 0))
+    }
+
+    /// Writes the header of a new journal.
+    pub fn start(&self, header: &Header) -> Result<(), String> {
+        self.write(&serde_json::to_string(header).map_err(|e| e.to_string())?)
+    }
+
+    /// Opens the journal at `path` to resume its run, locked, and reads it. A torn last
+    /// line is cut off, so that it never ends up in the middle of the journal.
+    pub fn resume(path: &Path) -> Result<(Journal, Record), String> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("cannot read --resume {}: {e}", path.display()))?;
+        lock(&file, path)?;
+        let (record, whole) = read_from(&path.display().to_string(), &mut file)?;
+        let cannot = |e: std::io::Error| format!("cannot append to {}: {e}", path.display());
+        file.set_len(whole).map_err(cannot)?;
+        file.seek(SeekFrom::End(0)).map_err(cannot)?;
+        Ok((Journal::new(path, file, whole), record))
+    }
+
+    fn new(path: &Path, file: File, whole: u64) -> Journal {
+        Journal {
+            path: path.to_owned(),
+            state: Mutex::new(State {
+                file,
+                whole,
+                broken: None,
+            }),
         }
     }
+
+    /// Writes the users one answer settled.
+    pub fn record(&self, s: &Settled) -> Result<(), String> {
+        let ids = |v: &[slack_sessions_core::UserId]| v.iter().map(ToString::to_string).collect();
+        let mut line = Line {
+            applied: ids(&s.applied),
+            error: s.code.clone(),
+            ..Line::default()
+        };
+        if s.refused {
+            line.failed = ids(&s.failed);
+        } else {
+            line.unanswered = ids(&s.failed);
+        }
+        self.write(&serde_json::to_string(&line).map_err(|e| e.to_string())?)
+    }
+
+    /// Waits for any line being written, so that the process can exit with the journal
+    /// whole.
+    pub fn flush(&self) {
+        let s = self.lock();
+        let _ = s.file.sync_data();
+    }
+
+    fn write(&self, line: &str) -> Result<(), String> {
+        let mut s = self.lock();
+        if let Some(e) = &s.broken {
+            return Err(e.clone());
+        }
+        // One write per line, so that a crash tears at most the last one.
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        let written = s
+            .file
+            .write_all(&bytes)
+            .and_then(|()| s.file.flush())
+            .and_then(|()| s.file.sync_data());
+        match written {
+            Ok(()) => {
+                s.whole += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Cut back what part of the line went out, so the journal stays whole.
+                let whole = s.whole;
+                let _ = s.file.set_len(whole);
+                let _ = s.file.seek(SeekFrom::Start(whole));
+                let message = format!("cannot write the journal {}: {e}", self.path.display());
+                s.broken = Some(message.clone());
+                Err(message)
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Takes the exclusive advisory lock of the journal, or says who holds it.
+fn lock(file: &File, path: &Path) -> Result<(), String> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "{} is in use by another run (it is locked): wait for that run to end, or name another journal",
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(format!("cannot lock the journal {}: {e}", path.display()))
+        }
+    }
+}
+
+/// Reads a journal from `reader` (named `name` in messages): what it records, and the
+/// length of its whole lines (a torn last line is left out).
+pub fn read_from(name: &str, reader: impl std::io::Read) -> Result<(Record, u64), String> {
+    let mut r = BufReader::new(reader);
+    let mut buf = Vec::new();
     let mut record = Record::default();
-    let last = lines.len();
-    for (k, (n, text)) in lines.iter().enumerate() {
-        let torn_ok = k + 1 == last;
-        if k == 0 {
-            let h: Header = serde_json::from_str(text)
-                .map_err(|_| format!("{} line {n}: not a journal header", path.display()))?;
-            if h.journal != JOURNAL_VERSION {
+    let mut version = JOURNAL_VERSION;
+    let (mut whole, mut n) = (0u64, 0usize);
+    loop {
+        n += 1;
+        let read = next_line(&mut r, &mut buf, MAX_LINE)
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        match read {
+            Read::End
+            | Read::Text {
+                complete: false, ..
+            } => break,
+            Read::TooLong => {
                 return Err(format!(
-                    "{} line {n}: journal version {} is not {JOURNAL_VERSION}",
-                    path.display(),
+                    "{name} line {n} is over {}: not a journal",
+                    size(MAX_LINE)
+                ))
+            }
+            Read::Text { read, .. } => whole += read as u64,
+        }
+        if buf.trim_ascii().is_empty() {
+            continue;
+        }
+        if record.header.is_none() {
+            let h: Header = serde_json::from_slice(&buf)
+                .map_err(|_| format!("{name} line {n}: not a journal header"))?;
+            if h.journal == 0 || h.journal > JOURNAL_VERSION {
+                return Err(format!(
+                    "{name} line {n}: journal version {} is not one this tool reads (1 to {JOURNAL_VERSION})",
                     h.journal
                 ));
             }
+            if h.journal == 1 && h.method == "admin.users.session.resetBulk" {
+                return Err(format!(
+                    "{name}: a version 1 journal does not record which sessions its reset ended; start a new journal"
+                ));
+            }
+            version = h.journal;
             record.header = Some(h);
             continue;
         }
-        let line: Line = match serde_json::from_str(text) {
-            Ok(l) => l,
-            Err(_) if torn_ok => break,
-            Err(_) => return Err(format!("{} line {n}: not a journal line", path.display())),
-        };
+        let line: Line = serde_json::from_slice(&buf)
+            .map_err(|_| format!("{name} line {n}: not a journal line"))?;
         for u in line.applied {
-            record.failed.remove(&u);
+            record.refused.remove(&u);
             record.applied.insert(u);
         }
-        for u in line.failed {
-            if !record.applied.contains(&u) {
-                record.failed.insert(u);
+        // Version 1 did not say whether Slack refused its failed users: they are tried
+        // again, like unanswered ones.
+        if version >= 2 {
+            for u in line.failed {
+                if !record.applied.contains(&u) {
+                    record.refused.insert(u);
+                }
             }
         }
     }
     if record.header.is_none() {
-        return Err(format!("{}: an empty journal", path.display()));
+        return Err(format!("{name}: an empty journal"));
     }
-    Ok(record)
+    Ok((record, whole))
 }
 
 #[cfg(test)]
@@ -210,56 +339,193 @@ mod tests {
                 duration: Some(28_800),
                 desktop_app_browser_quit: None,
             }),
+            scope: None,
             encoding: "form".into(),
         }
     }
 
-    fn settled(applied: &[&str], failed: &[&str], code: &str) -> Settled {
+    fn settled(applied: &[&str], failed: &[&str], code: &str, refused: bool) -> Settled {
         let mut s = Settled::default();
         s.applied = applied.iter().map(|u| UserId::new(u).unwrap()).collect();
         s.failed = failed.iter().map(|u| UserId::new(u).unwrap()).collect();
         s.code = code.into();
+        s.refused = refused;
         s
+    }
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("journal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn append(path: &Path, bytes: &[u8]) {
+        let mut f = OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(bytes).unwrap();
+    }
+
+    fn read(path: &Path) -> Result<Record, String> {
+        read_from("j", File::open(path).unwrap()).map(|(r, _)| r)
+    }
+
+    fn sorted(s: &HashSet<String>) -> Vec<&str> {
+        let mut v: Vec<&str> = s.iter().map(String::as_str).collect();
+        v.sort();
+        v
     }
 
     #[test]
     fn a_journal_reads_back_with_a_torn_last_line() {
-        let dir = std::env::temp_dir().join(format!("journal-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("j.jsonl");
-        let j = Journal::create(&path, &header()).unwrap();
-        j.record(&settled(&["U00000001", "U00000002"], &[], ""))
+        let d = dir("torn");
+        let path = d.join("j.jsonl");
+        let j = Journal::open_new(&path).unwrap();
+        j.start(&header()).unwrap();
+        j.record(&settled(&["U00000001", "U00000002"], &[], "", false))
             .unwrap();
-        j.record(&settled(&[], &["U00000003"], "user_not_found"))
+        j.record(&settled(&[], &["U00000003"], "user_not_found", true))
             .unwrap();
-        j.record(&settled(&[], &["U00000004"], "internal_error"))
+        j.record(&settled(&[], &["U00000004"], "internal_error", false))
             .unwrap();
         drop(j);
         // A run that died mid-line, then a resume that applied U00000004 (the torn line
         // is cut off when the resume appends), then died mid-line again.
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(br#"{"applied":["U0000"#).unwrap();
-        drop(f);
+        append(&path, br#"{"applied":["U0000"#);
         assert!(read(&path).is_ok());
-        let j = Journal::append(&path).unwrap();
-        j.record(&settled(&["U00000004"], &[], "")).unwrap();
+        let (j, r) = Journal::resume(&path).unwrap();
+        assert_eq!(sorted(&r.refused), ["U00000003"], "only Slack's refusals");
+        j.record(&settled(&["U00000004"], &[], "", false)).unwrap();
         drop(j);
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(br#"{"applied":["U0000"#).unwrap();
-        drop(f);
+        append(&path, br#"{"applied":["U0000"#);
         let r = read(&path).unwrap();
         assert_eq!(r.header, Some(header()));
-        let mut applied: Vec<&String> = r.applied.iter().collect();
-        applied.sort();
-        assert_eq!(applied, ["U00000001", "U00000002", "U00000004"]);
-        assert_eq!(r.failed, HashSet::from(["U00000003".to_owned()]));
+        assert_eq!(sorted(&r.applied), ["U00000001", "U00000002", "U00000004"]);
+        assert_eq!(sorted(&r.refused), ["U00000003"]);
 
         // A bad line that is not the last is refused with its number.
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"\n{\"applied\":[\"U00000009\"]}\n").unwrap();
-        drop(f);
+        append(&path, b"\n{\"applied\":[\"U00000009\"]}\n");
         let e = read(&path).unwrap_err();
         assert!(e.ends_with("line 6: not a journal line"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A torn line cut inside a multi-byte character is cut like any torn line.
+    #[test]
+    fn a_torn_line_inside_a_character_is_cut() {
+        let d = dir("utf8");
+        let path = d.join("j.jsonl");
+        let j = Journal::open_new(&path).unwrap();
+        j.start(&header()).unwrap();
+        drop(j);
+        append(&path, b"{\"applied\":[\"U1\"],\"error\":\"\xc3");
+        let (j, r) = Journal::resume(&path).unwrap();
+        assert!(r.applied.is_empty());
+        j.record(&settled(&["U00000001"], &[], "", false)).unwrap();
+        drop(j);
+        let r = read(&path).unwrap();
+        assert_eq!(sorted(&r.applied), ["U00000001"]);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A bad last line that ends in a line break is a whole line that is not a journal
+    /// line: refused the first time and every time after.
+    #[test]
+    fn a_bad_whole_last_line_is_refused_every_time() {
+        let d = dir("bad-last");
+        let path = d.join("j.jsonl");
+        let j = Journal::open_new(&path).unwrap();
+        j.start(&header()).unwrap();
+        drop(j);
+        append(&path, b"garbage\n");
+        for _ in 0..2 {
+            let e = Journal::resume(&path).unwrap_err();
+            assert!(e.ends_with("line 2: not a journal line"), "{e}");
+        }
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_journal_that_records_a_run_is_never_replaced() {
+        let d = dir("replace");
+        let path = d.join("j.jsonl");
+        let j = Journal::open_new(&path).unwrap();
+        j.start(&header()).unwrap();
+        j.record(&settled(&["U00000001"], &[], "", false)).unwrap();
+        drop(j);
+        let before = std::fs::read(&path).unwrap();
+        let e = Journal::open_new(&path).unwrap_err();
+        assert!(
+            e.contains("already records a run") && e.contains("--resume"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        // An empty file is no run: it may be used.
+        let empty = d.join("empty.jsonl");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(Journal::open_new(&empty).is_ok());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_second_run_on_one_journal_is_refused_at_once() {
+        let d = dir("lock");
+        let path = d.join("j.jsonl");
+        let first = Journal::open_new(&path).unwrap();
+        first.start(&header()).unwrap();
+        let e = Journal::resume(&path).unwrap_err();
+        assert!(e.contains("in use by another run"), "{e}");
+        let e = Journal::open_new(&path).unwrap_err();
+        assert!(e.contains("in use by another run"), "{e}");
+        drop(first);
+        assert!(Journal::resume(&path).is_ok(), "the lock ends with the run");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn lines_are_bounded() {
+        let mut big = serde_json::to_vec(&header()).unwrap();
+        big.push(b'\n');
+        big.extend(std::iter::repeat_n(b' ', MAX_LINE + 10));
+        big.push(b'\n');
+        let e = read_from("j", &big[..]).map(|_| ()).unwrap_err();
+        assert_eq!(e, "j line 2 is over 1 MiB: not a journal");
+        let e = read_from("/dev/zero", std::io::repeat(0))
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(e, "/dev/zero line 1 is over 1 MiB: not a journal");
+    }
+
+    /// A failed write (a full disk) is cut back: the journal stays whole, and every
+    /// later write fails with the first error instead of leaving a fragment.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_leaves_the_journal_whole() {
+        let j = Journal::open_new(Path::new("/dev/full")).unwrap();
+        let e = j.start(&header()).unwrap_err();
+        assert!(e.starts_with("cannot write the journal /dev/full: "), "{e}");
+        assert!(e.contains("No space left on device"), "{e}");
+        let again = j
+            .record(&settled(&["U00000001"], &[], "", false))
+            .unwrap_err();
+        assert_eq!(again, e);
+    }
+
+    #[test]
+    fn version_1_failures_are_tried_again() {
+        let v1 = concat!(
+            r#"{"journal":1,"tool":"t","method":"admin.users.session.setSettings","settings":null,"encoding":"form"}"#,
+            "\n",
+            r#"{"failed":["U00000001"],"error":"connect_error"}"#,
+            "\n",
+            r#"{"applied":["U00000002"]}"#,
+            "\n"
+        );
+        let (r, whole) = read_from("j", v1.as_bytes()).unwrap();
+        assert!(r.refused.is_empty());
+        assert_eq!(sorted(&r.applied), ["U00000002"]);
+        assert_eq!(whole, v1.len() as u64);
+        let reset = v1.replace("setSettings", "resetBulk");
+        let e = read_from("j", reset.as_bytes()).map(|_| ()).unwrap_err();
+        assert!(e.contains("does not record which sessions"), "{e}");
     }
 }

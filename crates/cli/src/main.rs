@@ -6,7 +6,9 @@
 //! 130 / 143 interrupted by SIGINT / SIGTERM (the report is still printed).
 
 mod args;
+mod bounded;
 mod journal;
+mod output;
 mod report;
 mod run;
 mod signals;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use slack_sessions_core::{BulkReport, Error, GetSettingsOutput, TransportKind};
 
+use crate::output::clean;
 use crate::users::{echo, Input};
 
 /// The version of the `--json` report's shape; it changes only when a field changes
@@ -29,6 +30,9 @@ pub mod exit {
     pub const SIGINT: u8 = 130;
     /// Interrupted by SIGTERM (128 + 15).
     pub const SIGTERM: u8 = 143;
+    /// Standard output was closed (`… | head`): the exit of a process a `SIGPIPE`
+    /// would have ended (128 + 13), with nothing more printed.
+    pub const PIPE: u8 = 141;
 }
 
 /// A finished run, whatever the method.
@@ -45,6 +49,8 @@ pub struct Outcome {
     pub error_line: Option<String>,
     /// The exit code of the signal that interrupted the run (130 or 143).
     pub interrupted: Option<u8>,
+    /// Why the journal could not be written, when that stopped the run.
+    pub journal_error: Option<String>,
     /// With `--resume`: the users the journal said were done.
     pub resumed: Option<Resumed>,
 }
@@ -54,7 +60,7 @@ pub struct Outcome {
 pub struct Resumed {
     /// Applied by an earlier run.
     pub already_applied: usize,
-    /// Failed in an earlier run, skipped with `--skip-failed`.
+    /// Refused by Slack in an earlier run, skipped with `--skip-failed`: not succeeded.
     pub skipped_failed: usize,
 }
 
@@ -74,6 +80,7 @@ impl Outcome {
             unreadable: Vec::new(),
             error_line: None,
             interrupted: None,
+            journal_error: None,
             resumed: None,
         }
     }
@@ -83,8 +90,15 @@ impl Outcome {
         self.report.requested + self.unreadable.len()
     }
 
+    /// Whether the run was cancelled by a signal (rather than by a journal that could
+    /// not be written).
+    fn was_interrupted(&self) -> bool {
+        self.interrupted.is_some() || (self.report.cancelled && self.journal_error.is_none())
+    }
+
     /// What stopped the run, or made it give up: `stopped_by`, else the first failure
-    /// that says Slack could not be reached or kept failing. The `error:` line is about it.
+    /// that says Slack could not be reached or kept failing. The `error:` line is about
+    /// it (unless the journal stopped the run: then it is about the journal).
     pub fn stop_cause(&self) -> Option<&Error> {
         let r = &self.report;
         r.stopped_by
@@ -96,6 +110,9 @@ impl Outcome {
     pub fn exit_code(&self) -> u8 {
         if let Some(code) = self.interrupted {
             return code;
+        }
+        if self.journal_error.is_some() {
+            return exit::UNREACHABLE;
         }
         let r = &self.report;
         if let Some(e) = &r.stopped_by {
@@ -112,6 +129,7 @@ impl Outcome {
             || !r.invalid.is_empty()
             || !r.not_attempted.is_empty()
             || !self.unreadable.is_empty()
+            || self.resumed.is_some_and(|p| p.skipped_failed > 0)
         {
             return exit::PARTIAL;
         }
@@ -131,7 +149,7 @@ impl Outcome {
             "method": self.method,
             "requested": self.requested(),
             "applied": r.applied,
-            "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code(), "detail": f.error.to_string()})).collect::<Vec<_>>(),
+            "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code(), "refused": f.error.is_refusal(), "detail": f.error.to_string()})).collect::<Vec<_>>(),
             "invalid": r.invalid.iter().map(|i| {
                 let reason = match origin.get(i.input.as_str()) {
                     Some(o) => format!("{} ({o})", i.reason),
@@ -154,8 +172,11 @@ impl Outcome {
         if let Some(line) = &self.error_line {
             v["error"] = json!(line);
         }
-        if self.interrupted.is_some() || r.cancelled {
+        if self.was_interrupted() {
             v["interrupted"] = json!(true);
+        }
+        if let Some(e) = &self.journal_error {
+            v["journal_error"] = json!(e);
         }
         if let Some(p) = &self.resumed {
             v["resumed"] =
@@ -184,12 +205,26 @@ impl Outcome {
         let r = &self.report;
         let mut s = String::new();
         let short = self.method.rsplit('.').next().unwrap_or(self.method);
-        let _ = writeln!(
-            s,
-            "{short}: {} of {} users succeeded",
-            r.applied.len(),
-            self.requested()
-        );
+        match &self.resumed {
+            // Counted over the whole journal: users skipped never count as succeeded.
+            Some(p) => {
+                let _ = writeln!(
+                    s,
+                    "{short}: {} of {} users succeeded ({} of them by the earlier run)",
+                    r.applied.len() + p.already_applied,
+                    self.requested() + p.already_applied + p.skipped_failed,
+                    p.already_applied
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "{short}: {} of {} users succeeded",
+                    r.applied.len(),
+                    self.requested()
+                );
+            }
+        }
         if let Some(g) = &self.settings {
             let _ = writeln!(
                 s,
@@ -227,7 +262,13 @@ impl Outcome {
             } else {
                 String::new()
             };
-            let _ = writeln!(s, "    {code} ({}): {}{more}", ids.len(), shown.join(", "));
+            let _ = writeln!(
+                s,
+                "    {} ({}): {}{more}",
+                clean(code),
+                ids.len(),
+                shown.join(", ")
+            );
         }
         let _ = writeln!(
             s,
@@ -243,9 +284,11 @@ impl Outcome {
             );
         }
         if let Some(e) = &r.stopped_by {
-            let _ = writeln!(s, "  stopped: {e}");
+            let _ = writeln!(s, "  stopped: {}", clean(&e.to_string()));
         }
-        if self.interrupted.is_some() || r.cancelled {
+        if let Some(e) = &self.journal_error {
+            let _ = writeln!(s, "  stopped: {}; the rest were not attempted", clean(e));
+        } else if self.was_interrupted() {
             let _ = writeln!(
                 s,
                 "  interrupted: the requests in flight finished; the rest were not attempted"
@@ -254,12 +297,19 @@ impl Outcome {
         if let Some(p) = &self.resumed {
             let _ = writeln!(
                 s,
-                "  resumed: {} already applied, {} failed before and skipped",
-                p.already_applied, p.skipped_failed
+                "  resumed: {} applied by the earlier run (not sent again)",
+                p.already_applied
             );
+            if p.skipped_failed > 0 {
+                let _ = writeln!(
+                    s,
+                    "  skipped: {} refused by slack in the earlier run (--skip-failed): not succeeded",
+                    p.skipped_failed
+                );
+            }
         }
         for w in &r.warnings {
-            let _ = writeln!(s, "  slack warning: {w}");
+            let _ = writeln!(s, "  slack warning: {}", clean(w));
         }
         let _ = writeln!(
             s,
@@ -272,18 +322,39 @@ impl Outcome {
     }
 }
 
-/// The one `error:` line for a run that stopped: the cause, and what to do about it.
-/// `base_url` is where the requests went; `scope` the scope the method needs.
+/// The one `error:` line for a run that stopped: the cause, and what to do about it,
+/// with any control character from the server escaped. `base_url` is where the
+/// requests went; `scope` the scope the method needs.
 pub fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
-    use slack_sessions_core::{CallError, ErrorCode};
+    clean(&advice(e, method, base_url, scope)).into_owned()
+}
+
+fn advice(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
+    use slack_sessions_core::{CallError, ErrorCode, TlsProblem};
     let admin = format!("a user token (xoxp-) of an org admin or owner with {scope}");
     match e {
-        Error::Call(CallError::Http { status, .. }) => format!(
-            "{base_url} answered {} for {method}: check --base-url (it ends in /api/)",
+        Error::Call(CallError::Http { status, .. }) if status.is_redirection() => format!(
+            "{base_url} redirected {method} (http {}); Slack's API never redirects: check --base-url (it ends in /api/)",
             status.as_u16()
         ),
-        Error::Call(CallError::Decode(_)) => format!(
+        Error::Call(CallError::Http { status, .. }) if status.is_server_error() => format!(
+            "{base_url} kept answering http {} for {method}: Slack or a proxy on the way is having trouble; try again later",
+            status.as_u16()
+        ),
+        Error::Call(CallError::Http { status, .. }) => format!(
+            "{base_url} answered http {} for {method}: check --base-url (it ends in /api/)",
+            status.as_u16()
+        ),
+        Error::Call(CallError::RateLimited { retry_after }) => format!(
+            "slack kept rate-limiting {method} (retry after {}s): lower --rate, or try again later",
+            retry_after.as_secs()
+        ),
+        Error::Call(CallError::Decode(d)) if d.excerpt.trim_start().starts_with('<') => format!(
             "{base_url} answered a web page, not Slack's API, for {method}: check --base-url (it ends in /api/)"
+        ),
+        Error::Call(CallError::Decode(d)) => format!(
+            "{base_url} answered {method} with JSON this tool cannot read ({})",
+            d.reason
         ),
         Error::Call(CallError::Api(a)) => {
             let hint = match &a.code {
@@ -312,6 +383,9 @@ pub fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String
                 | ErrorCode::DeprecatedEndpoint => {
                     format!("{base_url} does not offer {method}: check --base-url")
                 }
+                c if c.class() == slack_sessions_core::ErrorClass::Transient => {
+                    format!("slack kept failing ({}); try again later", c.description())
+                }
                 _ => format!("{method} needs {admin}"),
             };
             format!("slack refused the run ({}): {hint}", a.code)
@@ -322,23 +396,37 @@ pub fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String
                 .message
                 .split_once(" failed: ")
                 .map_or(t.message.as_str(), |(_, c)| c);
-            match t.kind {
-                TransportKind::Tls if cause.contains("did not answer in HTTP") => format!(
+            match (t.kind, t.tls) {
+                (TransportKind::Tls, Some(TlsProblem::PlainToTls)) => format!(
                     "{base_url} did not answer in plain http (is it https?): check --base-url"
                 ),
-                TransportKind::Tls => format!(
-                    "cannot verify {base_url}'s certificate ({cause}). If a proxy inspects TLS, pass --ca-file with its CA"
+                (TransportKind::Tls, Some(TlsProblem::UnknownIssuer)) => format!(
+                    "cannot verify {base_url}'s certificate: its issuer is not trusted ({cause}). If a proxy inspects TLS, or the server has a private CA, pass --ca-file with that CA"
                 ),
-                TransportKind::Proxy => format!(
+                (TransportKind::Tls, Some(TlsProblem::WrongName)) => format!(
+                    "{base_url}'s certificate is for another host ({cause}): check --base-url"
+                ),
+                (TransportKind::Tls, Some(TlsProblem::Expired)) => format!(
+                    "{base_url}'s certificate has expired or is not valid yet ({cause}): check this machine's clock, or tell the server's owner"
+                ),
+                (TransportKind::Tls, Some(TlsProblem::NotTls)) => format!(
+                    "{base_url} did not speak TLS ({cause}): check --base-url (is it http?)"
+                ),
+                (TransportKind::Tls, _) => format!("tls with {base_url} failed ({cause})"),
+                (TransportKind::Proxy, _) => format!(
                     "{}: check --proxy, HTTPS_PROXY and ALL_PROXY (or pass --no-proxy)",
                     t.message
                 ),
-                TransportKind::Dns => format!(
+                (TransportKind::Dns, _) => format!(
                     "cannot reach {base_url}: {}; check --base-url and the network",
                     t.message
                 ),
-                TransportKind::Timeout => format!(
+                (TransportKind::Timeout, _) => format!(
                     "{base_url} did not answer in time ({}): check the network, or raise --timeout",
+                    t.message
+                ),
+                (TransportKind::BodyTooLarge, _) => format!(
+                    "{base_url} sent an answer to {method} over the size cap ({}); for sessions list, pass a smaller --limit",
                     t.message
                 ),
                 _ => format!(

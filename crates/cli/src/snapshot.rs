@@ -14,7 +14,9 @@
 //! Users in `not_returned` had no active session, so Slack did not say what their
 //! settings were; a restore leaves them alone, and says how many there were.
 
-use std::path::Path;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use slack_sessions_core::{
@@ -24,8 +26,11 @@ use slack_sessions_core::{
 /// The newest report shape a snapshot may have.
 const NEWEST: u32 = crate::report::SCHEMA_VERSION;
 
+/// The largest snapshot read: about ten million users.
+pub const MAX_SNAPSHOT: usize = 1 << 30;
+
 #[derive(Deserialize)]
-struct File {
+struct Shape {
     schema_version: u32,
     method: String,
     #[serde(default)]
@@ -55,12 +60,23 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Reads `path`; every problem is one line that names the file.
+    /// Reads `path`; every problem is one line that names the file. The file is read
+    /// as it is parsed, and no further than [`MAX_SNAPSHOT`].
     pub fn read(path: &Path) -> Result<Snapshot, String> {
         let name = path.display();
-        let text = std::fs::read(path).map_err(|e| format!("cannot read snapshot {name}: {e}"))?;
-        let f: File = serde_json::from_slice(&text)
-            .map_err(|e| format!("{name} is not a snapshot (the JSON of get --json): {e}"))?;
+        let file = File::open(path).map_err(|e| format!("cannot read snapshot {name}: {e}"))?;
+        let limit = MAX_SNAPSHOT as u64 + 1;
+        let mut reader = BufReader::new(file.take(limit));
+        let f: Shape = serde_json::from_reader(&mut reader).map_err(|e| {
+            if reader.get_ref().limit() == 0 {
+                format!(
+                    "{name} is over {}: not a snapshot",
+                    crate::bounded::size(MAX_SNAPSHOT)
+                )
+            } else {
+                format!("{name} is not a snapshot (the JSON of get --json): {e}")
+            }
+        })?;
         if f.method != GetSettings::NAME {
             return Err(format!(
                 "{name} is the report of {}, not a snapshot (the JSON of get --json)",
@@ -73,7 +89,9 @@ impl Snapshot {
                 f.schema_version
             ));
         }
-        let user = |u: &str| UserId::new(u).map_err(|e| format!("{name}: user {u:?}: {e}"));
+        let user = |u: &str| {
+            UserId::new(u).map_err(|e| format!("{name}: user {:?}: {e}", crate::users::echo(u)))
+        };
         let mut settings = Vec::with_capacity(f.settings.len());
         for e in &f.settings {
             let mut s = UserSessionSettings::new(user(&e.user_id)?);
@@ -82,7 +100,7 @@ impl Snapshot {
                 .duration
                 .map(SessionDuration::from_secs)
                 .transpose()
-                .map_err(|x| format!("{name}: user {}: {x}", e.user_id))?;
+                .map_err(|x| format!("{name}: user {}: {x}", crate::users::echo(&e.user_id)))?;
             settings.push(s);
         }
         let none = f
@@ -100,5 +118,111 @@ impl Snapshot {
     /// The requests that bring the users back to this snapshot.
     pub fn plan(&self) -> RestorePlan {
         RestorePlan::new(&self.settings, &self.none)
+    }
+}
+
+/// Writes a snapshot to `path` so that it is on disk before anything changes: into a
+/// new file beside it, fsynced, then moved into place, and the directory fsynced. An
+/// existing `path` is refused unless `replace`; the check and the move are one step
+/// (a hard link fails on an existing name), so a file that appears meanwhile is never
+/// overwritten either.
+pub fn write_durably(path: &Path, text: &[u8], replace: bool) -> Result<(), String> {
+    let shown = path.display();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("--snapshot {shown} names no file"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| format!("cannot write --snapshot {shown}: {e}"))?;
+        f.write_all(text)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| format!("cannot write --snapshot {shown}: {e}"))?;
+        drop(f);
+        if replace {
+            std::fs::rename(&tmp, path)
+        } else {
+            std::fs::hard_link(&tmp, path)
+        }
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => refuse_existing(path),
+            _ => format!("cannot write --snapshot {shown}: {e}"),
+        })?;
+        // The new name must reach the disk too.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// The refusal of a snapshot path that already holds a file.
+pub fn refuse_existing(path: &Path) -> String {
+    format!(
+        "--snapshot {} already exists: it may be the only way to undo an earlier run; name a new file, or pass --replace-snapshot",
+        path.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("snapshot-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_snapshot_never_overwrites_unless_asked() {
+        let d = dir("write");
+        let p = d.join("before.json");
+        write_durably(&p, b"one", false).unwrap();
+        let e = write_durably(&p, b"two", false).unwrap_err();
+        assert!(e.contains("already exists"), "{e}");
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        write_durably(&p, b"three", true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"three");
+        // Nothing is left beside it.
+        let names: Vec<_> = std::fs::read_dir(&d).unwrap().collect();
+        assert_eq!(names.len(), 1);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_snapshot_is_refused_at_once() {
+        let e = Snapshot::read(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.starts_with("/dev/zero is not a snapshot"), "{e}");
+    }
+
+    #[test]
+    fn an_invalid_id_is_echoed_short() {
+        let d = dir("echo");
+        let p = d.join("s.json");
+        let long = "x".repeat(5000);
+        std::fs::write(
+            &p,
+            format!(r#"{{"schema_version":2,"method":"admin.users.session.getSettings","no_settings_applied":["{long}"]}}"#),
+        )
+        .unwrap();
+        let e = Snapshot::read(&p).unwrap_err();
+        assert!(e.len() < 400, "{e}");
+        assert!(e.contains('…'), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -25,11 +25,12 @@ pub struct Input {
     pub problem: Option<String>,
 }
 
-/// `s` cut to [`ECHO_CHARS`] characters, with an ellipsis when cut, for messages.
+/// `s` cut to [`ECHO_CHARS`] characters, with an ellipsis when cut, and its control
+/// characters escaped, for messages.
 pub fn echo(s: &str) -> String {
     match s.char_indices().nth(ECHO_CHARS) {
-        Some((at, _)) => format!("{}…", &s[..at]),
-        None => s.to_owned(),
+        Some((at, _)) => format!("{}…", crate::output::clean(&s[..at])),
+        None => crate::output::clean(s).into_owned(),
     }
 }
 
@@ -66,6 +67,11 @@ impl Texts {
     /// How many.
     pub fn len(&self) -> usize {
         self.ends.len()
+    }
+
+    /// The bytes the texts take.
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
     }
 
     /// Keeps the texts `keep` says yes to.
@@ -134,31 +140,38 @@ struct Raw<'a> {
     problem: Option<String>,
 }
 
+/// The longest line of a users file read: a user ID is a dozen characters, and a CSV
+/// row of an export is far shorter than this.
+pub const MAX_LINE: usize = 64 << 10;
+
+/// The longest CSV record read (a quoted field may hold line breaks).
+pub const MAX_RECORD: usize = 1 << 20;
+
+/// The most bytes of user IDs kept: they are packed with 32-bit offsets.
+const MAX_TEXTS: usize = u32::MAX as usize - (1 << 20);
+
 /// Reads the users named on the command line and in `file` (`-` is stdin), keeping only
 /// the texts, packed, and the inputs that are not user IDs with where they came from.
+/// The file is streamed: a line at a time, each at most [`MAX_LINE`] bytes.
 pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, String> {
     let mut out = Collected::default();
     for (i, s) in ids.iter().enumerate() {
         out.take(s.trim(), None, || format!("argument {}", i + 1));
     }
     if let Some(path) = file {
-        let (name, bytes) = if path == Path::new("-") {
-            let mut b = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut b)
-                .map_err(|e| format!("cannot read users from stdin: {e}"))?;
-            ("stdin".to_owned(), b)
+        let (name, reader): (String, Box<dyn Read>) = if path == Path::new("-") {
+            ("stdin".to_owned(), Box::new(std::io::stdin().lock()))
         } else {
-            let b = std::fs::read(path)
+            let f = std::fs::File::open(path)
                 .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
-            (path.display().to_string(), b)
+            (path.display().to_string(), Box::new(f))
         };
-        // Texts are packed with 32-bit offsets; no users file comes near 4 GiB.
-        if bytes.len() > u32::MAX as usize - (1 << 20) {
-            return Err(format!("{name} is over 4 GiB; split it"));
-        }
-        read_file(&name, &bytes, &mut |r| {
-            out.take(r.text, r.problem, || format!("line {} of {name}", r.line))
+        read_stream(&name, reader, &mut |r| {
+            out.take(r.text, r.problem, || format!("line {} of {name}", r.line));
+            if out.texts.bytes() > MAX_TEXTS {
+                return Err(format!("{name} holds over 4 GiB of user IDs; split it"));
+            }
+            Ok(())
         })?;
     }
     out.texts.shrink_to_fit();
@@ -166,64 +179,223 @@ pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, String>
 }
 
 /// One ID a line, or a CSV with a `user_id`/`id` column, as inputs. Fails only on a CSV
-/// whose header has no such column. (The run streams with [`collect`]; the tests and the
-/// `users_file` fuzz target read whole files.)
+/// whose header has no such column, or a line or record over the bounds. (The run
+/// streams with [`collect`]; the tests and the `users_file` fuzz target read whole
+/// files.)
 #[allow(dead_code)]
 pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
     let mut out = Vec::new();
-    read_file(name, bytes, &mut |r| {
+    read_stream(name, bytes, &mut |r| {
         out.push(Input {
             text: r.text.to_owned(),
             origin: format!("line {} of {name}", r.line),
             problem: r.problem,
-        })
+        });
+        Ok(())
     })?;
     Ok(out)
 }
 
-/// Hands each input of the file to `sink`, in order, without keeping them.
-fn read_file(name: &str, bytes: &[u8], sink: &mut dyn FnMut(Raw<'_>)) -> Result<(), String> {
-    // Spreadsheet exports often start with a byte-order mark and end lines with CRLF.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // Numbered lines with content: blank lines and `#` comments are skipped.
-    let mut lines = bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_ascii()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with(b"#"))
-        .peekable();
-    let Some((_, first)) = lines.peek().copied() else {
-        return Ok(());
+/// What receives the inputs of a file, one at a time.
+type Sink<'s> = dyn FnMut(Raw<'_>) -> Result<(), String> + 's;
+
+/// The lines of a file, numbered, each bounded.
+struct Lines<R> {
+    reader: std::io::BufReader<R>,
+    buf: Vec<u8>,
+    /// The number of the line in `buf`.
+    number: u64,
+    name: String,
+}
+
+impl<R: Read> Lines<R> {
+    /// The next line, without its line break; `None` at the end.
+    fn next(&mut self) -> Result<Option<&[u8]>, String> {
+        self.number += 1;
+        let read = crate::bounded::next_line(&mut self.reader, &mut self.buf, MAX_LINE)
+            .map_err(|e| format!("cannot read {}: {e}", self.name))?;
+        match read {
+            crate::bounded::Line::End => Ok(None),
+            crate::bounded::Line::TooLong => Err(format!(
+                "line {} of {} is over {}: not a list of user IDs or a CSV",
+                self.number,
+                self.name,
+                crate::bounded::size(MAX_LINE)
+            )),
+            crate::bounded::Line::Text { .. } => {
+                // Spreadsheet exports often start with a byte-order mark.
+                let line = &self.buf[..];
+                Ok(Some(if self.number == 1 {
+                    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+                } else {
+                    line
+                }))
+            }
+        }
+    }
+}
+
+/// Hands each input of the file to `sink`, in order, without keeping them. The file is
+/// a CSV when its first line that is not blank or a `#` comment holds a comma, or is
+/// just `user_id` or `id`; comments are skipped only before that line in a CSV, and on
+/// every line of a plain list.
+fn read_stream(name: &str, reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
+    let mut lines = Lines {
+        reader: std::io::BufReader::with_capacity(64 << 10, reader),
+        buf: Vec::new(),
+        number: 0,
+        name: name.to_owned(),
     };
-    let bare = String::from_utf8_lossy(first).to_ascii_lowercase();
+    let content = |l: &[u8]| {
+        let l = l.trim_ascii();
+        !l.is_empty() && !l.starts_with(b"#")
+    };
+    let first = loop {
+        match lines.next()? {
+            None => return Ok(()),
+            Some(l) if content(l) => break l.trim_ascii().to_vec(),
+            Some(_) => {}
+        }
+    };
+    let bare = String::from_utf8_lossy(&first).to_ascii_lowercase();
     let bare = bare.trim_matches('"');
     if first.contains(&b',') || bare == "user_id" || bare == "id" {
-        return read_csv(name, bytes, sink);
+        let start = lines.number;
+        return read_csv(name, first, start, lines, sink);
     }
-    for (no, l) in lines {
-        let text = String::from_utf8_lossy(l);
+    let mut plain = |line: &[u8], number: u64| {
+        let text = String::from_utf8_lossy(line.trim_ascii());
         sink(Raw {
             text: text.trim_matches('"').trim(),
-            line: no as u64,
+            line: number,
             problem: None,
-        });
+        })
+    };
+    plain(&first, lines.number)?;
+    loop {
+        let l = match lines.next()? {
+            None => break,
+            Some(l) if content(l) => l.to_vec(),
+            Some(_) => continue,
+        };
+        plain(&l, lines.number)?;
     }
     Ok(())
 }
 
-/// Reads a CSV whose first record is the header.
-fn read_csv(name: &str, bytes: &[u8], sink: &mut dyn FnMut(Raw<'_>)) -> Result<(), String> {
+/// The rest of a file, from its header line on, as the CSV reader sees it: each line
+/// bounded and ended with `\n`, and no more than the budget of the record being read.
+/// It notes where each line starts, so that a record's line is the file's own (the
+/// reader's count is off after CRLF and blank lines).
+struct CsvFeed<R> {
+    header: Option<(Vec<u8>, u64)>,
+    lines: Lines<R>,
+    pending: Vec<u8>,
+    at: usize,
+    given: u64,
+    /// No more than this many bytes may be given: the record being read would be over
+    /// [`MAX_RECORD`].
+    budget: std::rc::Rc<std::cell::Cell<u64>>,
+    /// (offset in the stream, line of the file, whether it is empty) of each line given
+    /// and not yet passed by a record.
+    starts: std::rc::Rc<std::cell::RefCell<std::collections::VecDeque<(u64, u64, bool)>>>,
+}
+
+/// The file line of the record the reader started at stream offset `byte`: the first
+/// line there that is not empty (the reader skips empty lines as part of the record).
+fn record_line(
+    starts: &std::cell::RefCell<std::collections::VecDeque<(u64, u64, bool)>>,
+    byte: u64,
+) -> u64 {
+    let mut starts = starts.borrow_mut();
+    while starts.front().is_some_and(|&(at, _, _)| at < byte) {
+        starts.pop_front();
+    }
+    starts
+        .iter()
+        .find(|&&(_, _, empty)| !empty)
+        .map_or(0, |&(_, line, _)| line)
+}
+
+impl<R: Read> Read for CsvFeed<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+        if self.at == self.pending.len() {
+            self.pending.clear();
+            self.at = 0;
+            let line = if let Some((h, line)) = self.header.take() {
+                self.pending = h;
+                line
+            } else {
+                match self.lines.next().map_err(invalid)? {
+                    None => return Ok(0),
+                    Some(l) => self.pending.extend_from_slice(l),
+                }
+                self.lines.number
+            };
+            self.starts
+                .borrow_mut()
+                .push_back((self.given, line, self.pending.is_empty()));
+            self.pending.push(b'\n');
+        }
+        let n = out.len().min(self.pending.len() - self.at);
+        if self.given + n as u64 > self.budget.get() {
+            return Err(invalid(format!(
+                "a CSV record of {} from line {} on is over {}: is a quote left open?",
+                self.lines.name,
+                self.lines.number,
+                crate::bounded::size(MAX_RECORD)
+            )));
+        }
+        out[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+        self.at += n;
+        self.given += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads a CSV whose first record, on line `start` of the file, is the header. In a CSV
+/// `#` starts no comment: a row whose user cell is `#N/A` is an invalid input.
+fn read_csv<R: Read>(
+    name: &str,
+    header: Vec<u8>,
+    start: u64,
+    lines: Lines<R>,
+    sink: &mut Sink<'_>,
+) -> Result<(), String> {
+    let budget = std::rc::Rc::new(std::cell::Cell::new(0));
+    let starts = std::rc::Rc::default();
+    let feed = CsvFeed {
+        header: Some((header, start)),
+        lines,
+        pending: Vec::new(),
+        at: 0,
+        given: 0,
+        budget: std::rc::Rc::clone(&budget),
+        starts: std::rc::Rc::clone(&starts),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .comment(Some(b'#'))
         .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let mut records = reader.byte_records();
+        .from_reader(feed);
+    let mut record = csv::ByteRecord::new();
     let mut column = None;
-    for record in records.by_ref() {
-        let record = record.map_err(|e| format!("cannot read {name} as CSV: {e}"))?;
-        let line = record.position().map_or(0, |p| p.line());
+    loop {
+        // What the reader holds ahead of the record, plus the record itself.
+        budget.set(reader.position().byte() + (64 << 10) + MAX_RECORD as u64);
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                    io.to_string()
+                }
+                _ => format!("cannot read {name} as CSV: {e}"),
+            })?;
+        if !more {
+            return Ok(());
+        }
+        let line = record_line(&starts, record.position().map_or(0, |p| p.byte()));
         // A line of spaces reads as one empty field: it is blank.
         if record.iter().all(<[u8]>::is_empty) {
             continue;
@@ -252,7 +424,7 @@ fn read_csv(name: &str, bytes: &[u8], sink: &mut dyn FnMut(Raw<'_>)) -> Result<(
                 text: String::from_utf8_lossy(field).trim(),
                 line,
                 problem: None,
-            }),
+            })?,
             None => {
                 let row: Vec<_> = record.iter().map(String::from_utf8_lossy).collect();
                 sink(Raw {
@@ -263,11 +435,10 @@ fn read_csv(name: &str, bytes: &[u8], sink: &mut dyn FnMut(Raw<'_>)) -> Result<(
                         record.len(),
                         c + 1
                     )),
-                });
+                })?;
             }
         }
     }
-    Ok(())
 }
 
 /// The inputs that hold no valid user ID, with where they came from and why.
@@ -361,13 +532,70 @@ mod tests {
     }
 
     #[test]
-    fn comments_and_blank_lines_in_a_csv() {
+    fn comments_before_the_header_and_blank_lines_in_a_csv() {
+        let v = parse("f.csv", "# export\n\nuser_id,name\nU1,a\n   \nU2,b\n");
+        assert_eq!(texts(&v), ["U1", "U2"]);
+        assert_eq!(v[1].origin, "line 6 of f.csv");
+    }
+
+    /// In a CSV `#` starts no comment: a spreadsheet's `#N/A` is an invalid input, not
+    /// a row dropped in silence.
+    #[test]
+    fn a_hash_in_a_csv_is_data() {
+        let v = parse("f.csv", "user_id,name\n#N/A,Ada\nU1,a\n# note,x\n");
+        assert_eq!(texts(&v), ["#N/A", "U1", "# note"]);
+        let bad = invalid(&v);
+        assert_eq!(bad.len(), 2);
+        assert_eq!(bad[0].0.origin, "line 2 of f.csv");
+        assert_eq!(bad[1].0.origin, "line 4 of f.csv");
+    }
+
+    #[test]
+    fn crlf_files_keep_their_line_numbers() {
         let v = parse(
             "f.csv",
-            "# export\n\nuser_id,name\n# skip me\nU1,a\n   \nU2,b\n",
+            "user_id,name\r\nU1,a\r\n\r\nW2,b\r\n\"x\r\ny\",z\r\nbad,c\r\n",
         );
-        assert_eq!(texts(&v), ["U1", "U2"]);
-        assert_eq!(v[1].origin, "line 7 of f.csv");
+        let origins: Vec<&str> = v.iter().map(|i| i.origin.as_str()).collect();
+        assert_eq!(
+            origins,
+            [
+                "line 2 of f.csv",
+                "line 4 of f.csv",
+                "line 5 of f.csv",
+                "line 7 of f.csv"
+            ]
+        );
+        let v = parse("f", "U1\r\n\r\nbad\r\n");
+        assert_eq!(v[1].origin, "line 3 of f");
+    }
+
+    #[test]
+    fn reads_are_bounded() {
+        let long = format!("U1\n{}\n", "x".repeat(MAX_LINE + 1));
+        let e = parse_file("f", long.as_bytes()).unwrap_err();
+        assert_eq!(
+            e,
+            "line 2 of f is over 64 KiB: not a list of user IDs or a CSV"
+        );
+        let mut open_quote = b"user_id,name\nU1,\"".to_vec();
+        for _ in 0..40 {
+            open_quote.extend_from_slice(&[b'y'; 60_000]);
+            open_quote.push(b'\n');
+        }
+        let e = parse_file("f.csv", &open_quote).unwrap_err();
+        assert!(e.contains("over 1 MiB: is a quote left open?"), "{e}");
+        let mut out = Vec::new();
+        let e = read_stream("/dev/zero", std::io::repeat(0), &mut |r| {
+            out.push(r.line);
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "line 1 of /dev/zero is over 64 KiB: not a list of user IDs or a CSV"
+        );
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub(crate) struct Attempt {
     pub(crate) seed: u64,
     /// An answer was already too large to read.
     oversized: bool,
+    /// How long the pacer held the latest try.
+    pub(crate) paced: Duration,
 }
 
 impl Attempt {
@@ -50,6 +52,7 @@ impl Attempt {
             slot: None,
             seed,
             oversized: false,
+            paced: Duration::ZERO,
         }
     }
 
@@ -64,8 +67,10 @@ impl Attempt {
         let Some(p) = pacer else {
             return Ok(());
         };
+        let paced = &mut self.paced;
         let at = *self.slot.get_or_insert_with(|| {
             let wait = p.reserve(now, M::NAME, M::TIER);
+            *paced = wait;
             booked(wait);
             now + wait
         });

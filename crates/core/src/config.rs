@@ -119,15 +119,18 @@ impl ValidConfig {
         rest.split('/').next().unwrap_or(rest).to_owned()
     }
 
-    /// The proxy to tunnel through and the hosts that bypass it: the explicit
-    /// [`proxy`](Self::proxy) with [`no_proxy`](Self::no_proxy); else, with
-    /// `proxy_from_env`, what the environment names, read through `var` (see
+    /// The proxy this client's requests tunnel through, or `None` to go direct: the
+    /// explicit [`proxy`](ClientConfig::proxy) with [`no_proxy`](ClientConfig::no_proxy);
+    /// else, with `proxy_from_env`, what the environment names, read through `var` (see
     /// [`proxy_from_env_with`](crate::network::proxy_from_env_with)), where an explicit
-    /// `no_proxy` wins over `NO_PROXY`. A `no_proxy` entry `*` means no proxy at all.
+    /// `no_proxy` wins over `NO_PROXY`.
+    ///
+    /// A client talks to one host, its base URL's, so the route is decided here, once,
+    /// by the one [`NoProxy`](crate::NoProxy) rule both transports share.
     pub fn proxy_route(
         &self,
         var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<(ProxyUrl, Option<String>)>, InvalidInput> {
+    ) -> Result<Option<ProxyUrl>, InvalidInput> {
         let route = if let Some(p) = &self.proxy {
             Some((p.clone(), self.no_proxy.clone()))
         } else if self.proxy_from_env {
@@ -136,12 +139,23 @@ impl ValidConfig {
         } else {
             None
         };
-        // `*` sends every host direct, IP addresses included, as curl does.
-        let everyone = |no: &Option<String>| {
-            no.as_deref()
-                .is_some_and(|n| n.split(',').any(|h| h.trim() == "*"))
-        };
-        Ok(route.filter(|(_, no)| !everyone(no)))
+        let host = self.host();
+        Ok(route
+            .filter(|(_, no)| {
+                !no.as_deref()
+                    .is_some_and(|n| crate::network::NoProxy::parse(n).matches(&host))
+            })
+            .map(|(p, _)| p))
+    }
+
+    /// The base URL's host (an IPv6 address in brackets, as in the URL).
+    pub fn host(&self) -> String {
+        self.endpoint
+            .base_url()
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// The retry policy for the next call (or bulk run): the client's, with a seed of its

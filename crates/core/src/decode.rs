@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, Response, StatusCode};
+use serde::de::DeserializeSeed;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
@@ -99,7 +100,19 @@ pub fn decode_parts<O: Output>(
             excerpt: excerpt(body, EXCERPT_CHARS),
         })
     };
-    let env: Envelope<O> = serde_json::from_slice(body).map_err(|e| decode_error(e.to_string()))?;
+    // The field being read when the answer turned out unreadable, to name it.
+    let field = std::cell::Cell::new(None::<&str>);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let env: Envelope<O> = EnvelopeSeed {
+        field: &field,
+        output: PhantomData,
+    }
+    .deserialize(&mut de)
+    .and_then(|env| de.end().map(|()| env))
+    .map_err(|e| match field.take() {
+        Some(f) => decode_error(format!("field `{}`: {e}", cap(f, MAX_CODE_BYTES))),
+        None => decode_error(e.to_string()),
+    })?;
     let mut warnings = Vec::new();
     if let Some(w) = env.warning {
         extend_capped(
@@ -196,10 +209,21 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-impl<'de, O: Output> Deserialize<'de> for Envelope<O> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<O>(PhantomData<O>);
-        impl<'de, O: Output> Visitor<'de> for V<O> {
+/// Reads an [`Envelope`], keeping the name of the field being read in `field` (cleared
+/// once the whole answer is read), so that an error can name it.
+/// Only keys borrowed from the answer are kept (an escaped key, which serde must copy,
+/// is not named): nothing is copied on the way.
+struct EnvelopeSeed<'a, 'de, O> {
+    field: &'a std::cell::Cell<Option<&'de str>>,
+    output: PhantomData<O>,
+}
+
+impl<'de, O: Output> serde::de::DeserializeSeed<'de> for EnvelopeSeed<'_, 'de, O> {
+    type Value = Envelope<O>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Envelope<O>, D::Error> {
+        struct V<'a, 'de, O>(&'a std::cell::Cell<Option<&'de str>>, PhantomData<O>);
+        impl<'de, O: Output> Visitor<'de> for V<'_, 'de, O> {
             type Value = Envelope<O>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a slack answer object")
@@ -215,6 +239,9 @@ impl<'de, O: Output> Deserialize<'de> for Envelope<O> {
                     output: O::default(),
                 };
                 while let Some(key) = map.next_key::<Key<'de>>()? {
+                    if let KeyInner::Borrowed(k) = key.0 {
+                        self.0.set(Some(k));
+                    }
                     match key.as_str() {
                         "ok" => env.ok = Some(map.next_value()?),
                         "error" => env.error = map.next_value::<CappedStr<MAX_CODE_BYTES>>()?.0,
@@ -232,11 +259,12 @@ impl<'de, O: Output> Deserialize<'de> for Envelope<O> {
                             }
                         }
                     }
+                    self.0.set(None);
                 }
                 Ok(env)
             }
         }
-        d.deserialize_map(V(PhantomData))
+        d.deserialize_map(V(self.field, PhantomData))
     }
 }
 
@@ -401,6 +429,27 @@ mod tests {
                 assert!(excerpt.chars().count() <= EXCERPT_CHARS + 1);
                 assert_eq!(retry_after, None);
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// An unreadable answer names the field it could not read, so that a person can
+    /// tell a web page from a field this client reads wrongly.
+    #[test]
+    fn a_decode_error_names_its_field() {
+        let body = r#"{"ok":true,"active_sessions":[{"user_id":"U1","session_id":"seven"}]}"#;
+        match decode::<crate::ListSessions, _>(resp(200, body)) {
+            Err(CallError::Decode(d)) => {
+                assert!(
+                    d.reason.starts_with("field `active_sessions`: "),
+                    "{}",
+                    d.reason
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        match set(resp(200, r#"{"ok":true} trailing"#)) {
+            Err(CallError::Decode(d)) => assert!(!d.reason.contains("field"), "{}", d.reason),
             other => panic!("{other:?}"),
         }
     }

@@ -208,9 +208,34 @@ pub struct TransportFailure {
     pub kind: TransportKind,
     /// A one-line description that names the cause.
     pub message: String,
+    /// For a [`TransportKind::Tls`] failure, what exactly went wrong, when the
+    /// transport can tell: each calls for different advice.
+    pub tls: Option<TlsProblem>,
     /// The underlying error, when the adapter had one.
     #[source]
     pub source: Option<TransportSource>,
+}
+
+/// What exactly went wrong in a TLS failure, the same on both transports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsProblem {
+    /// The certificate's issuer is not trusted: a private CA, or a proxy that inspects
+    /// TLS. Trusting that CA fixes it.
+    UnknownIssuer,
+    /// The certificate is valid, but for another host name: the URL names the wrong
+    /// host.
+    WrongName,
+    /// The certificate has expired or is not valid yet (or this machine's clock is
+    /// wrong).
+    Expired,
+    /// An https URL reached a server that did not speak TLS.
+    NotTls,
+    /// A plain http URL reached a server that did not answer in HTTP: most often an
+    /// https port.
+    PlainToTls,
+    /// Anything else (a revoked certificate, a handshake failure, …).
+    Other,
 }
 
 impl PartialEq for TransportFailure {
@@ -227,8 +252,15 @@ impl TransportFailure {
         TransportFailure {
             kind,
             message: message.into(),
+            tls: None,
             source: None,
         }
+    }
+
+    /// The same failure, saying what exactly went wrong with TLS.
+    pub fn with_tls(mut self, problem: TlsProblem) -> Self {
+        self.tls = Some(problem);
+        self
     }
 
     /// A failure of `kind` to reach `target` (the server's `host:port`), in the words
@@ -315,6 +347,19 @@ impl Error {
     /// gone), as [`verdict`](crate::sansio::verdict) rules.
     pub fn stops_run(&self) -> bool {
         crate::verdict::verdict(self, true) == crate::verdict::Verdict::StopRun
+    }
+
+    /// Whether Slack itself answered and refused (`ok:false` with a code that another
+    /// try would not change, such as `user_not_found`), as opposed to a failure to get
+    /// an answer, a transient error that outlived its retries, or a stop. Only a refusal
+    /// says something about the users; anything else says nothing, and a later run
+    /// should try them again.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Error::Call(CallError::Api(_)))
+            && matches!(
+                crate::verdict::verdict(self, true),
+                crate::verdict::Verdict::Fail | crate::verdict::Verdict::Isolate
+            )
     }
 
     /// Whether this is an auth or permission failure (one kind of [`stops_run`](Self::stops_run)).

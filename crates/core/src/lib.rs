@@ -90,8 +90,8 @@ pub use decode::{Reply, DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
 pub use duration::{InvalidDuration, SessionDuration};
 pub use endpoint::{Encoding, TokenPlacement, DEFAULT_BASE_URL};
 pub use error::{
-    ApiError, CallError, DecodeError, Error, InvalidInput, TransportFailure, TransportKind,
-    TransportSource,
+    ApiError, CallError, DecodeError, Error, InvalidInput, TlsProblem, TransportFailure,
+    TransportKind, TransportSource,
 };
 pub use error_code::{ErrorClass, ErrorCode};
 pub use method::{Empty, Method, Output, Tier, UsersMethod};
@@ -100,7 +100,7 @@ pub use methods::admin::users::session::{
     ListSessionsOutput, ResetScope, ResetSessions, ResetSessionsBulk, SessionInfo, SessionOwner,
     SessionSettings, SetSettings, UserSessionSettings,
 };
-pub use network::{ProxyUrl, Roots};
+pub use network::{NoProxy, ProxyUrl, Roots};
 pub use pacer::Rate;
 pub use restore::{RestoreGroup, RestorePlan};
 pub use retry::RetryPolicy;

@@ -68,7 +68,7 @@ pub const NO_PROXY_ENV: [&str; 2] = ["NO_PROXY", "no_proxy"];
 
 /// An `http://` proxy that requests tunnel through with `CONNECT`, with optional
 /// credentials for `Proxy-Authorization: Basic`. Its `Display` and `Debug` never show
-/// the password.
+/// the credentials, user name included.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxyUrl {
     host: String,
@@ -179,15 +179,12 @@ impl ProxyUrl {
 }
 
 impl fmt::Display for ProxyUrl {
-    /// `http://user:***@host:port`: the password is never shown.
+    /// `http://***@host:port` when the URL had credentials: a user name can be the
+    /// secret (`http://TOKEN@proxy`), so no part of them is ever shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = String::from("http://");
-        if let Some(u) = &self.user {
-            s.push_str(&percent_encode(u));
-            if self.password.is_some() {
-                s.push_str(":***");
-            }
-            s.push('@');
+        if self.user.is_some() || self.password.is_some() {
+            s.push_str("***@");
         }
         self.push_host_port(&mut s);
         f.write_str(&s)
@@ -218,17 +215,121 @@ pub fn proxy_from_env_with(
     Ok(Some((ProxyUrl::parse(&url)?, first(&NO_PROXY_ENV))))
 }
 
-/// `url` with any password replaced by `***`, for messages about a URL that did not parse.
+/// `url` with any credentials (everything before the host's `@`) replaced by `***`, for
+/// messages about a URL that did not parse.
 fn redact(url: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);
-    match url[start..].rfind('@') {
-        Some(at) => {
-            let userinfo = &url[start..start + at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..start], &url[start + at..])
-        }
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
         None => url.to_owned(),
     }
+}
+
+/// The hosts that go direct instead of through the proxy, read as curl reads
+/// `NO_PROXY`: a comma-separated list where
+/// - `*` alone sends every host direct;
+/// - a name matches that host and every host under it (`corp.example` matches
+///   `corp.example` and `api.corp.example`), case-insensitively; a leading dot is
+///   ignored (`.corp.example` is the same entry), and so is a trailing one;
+/// - an IP address matches that address, and `address/bits` every address in that CIDR
+///   range (`10.0.0.0/8`, `fd00::/8`); IPv6 addresses are written without brackets;
+/// - a host that is an IP address is matched only by addresses and ranges, never by
+///   names (`.0.0.1` does not match `127.0.0.1`), and patterns such as `127.0.0.*`
+///   match nothing, as in curl.
+///
+/// Both clients ask this one rule, so that a host goes direct on one exactly when it
+/// does on the other.
+///
+/// ```
+/// use slack_sessions_core::NoProxy;
+/// let no = NoProxy::parse(".corp.example, 10.0.0.0/8, ::1");
+/// assert!(no.matches("corp.example") && no.matches("API.corp.example"));
+/// assert!(no.matches("10.1.2.3") && no.matches("[::1]"));
+/// assert!(!no.matches("slack.com") && !no.matches("notcorp.example"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoProxy {
+    everyone: bool,
+    names: Vec<String>,
+    nets: Vec<(std::net::IpAddr, u8)>,
+}
+
+impl NoProxy {
+    /// Reads a `NO_PROXY` list. Entries that are neither names nor addresses are kept as
+    /// names, which match nothing that is not spelt the same.
+    pub fn parse(list: &str) -> NoProxy {
+        let mut out = NoProxy::default();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            if entry == "*" {
+                out.everyone = true;
+                continue;
+            }
+            let bare = entry.trim_start_matches('[').trim_end_matches(']');
+            if let Some(net) = parse_net(bare) {
+                out.nets.push(net);
+                continue;
+            }
+            let name = entry.trim_start_matches('.').trim_end_matches('.');
+            if !name.is_empty() {
+                out.names.push(name.to_ascii_lowercase());
+            }
+        }
+        out
+    }
+
+    /// Whether `host` (a name, or an address, IPv6 with or without brackets) goes
+    /// direct.
+    pub fn matches(&self, host: &str) -> bool {
+        if self.everyone {
+            return true;
+        }
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+            return self.nets.iter().any(|&(net, bits)| in_net(ip, net, bits));
+        }
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.names.iter().any(|n| {
+            host == *n
+                || (host.len() > n.len()
+                    && host.ends_with(n.as_str())
+                    && host.as_bytes()[host.len() - n.len() - 1] == b'.')
+        })
+    }
+
+    /// Whether `*` sends every host direct.
+    pub fn is_everyone(&self) -> bool {
+        self.everyone
+    }
+}
+
+/// An address, or `address/bits`, as (network, prefix length).
+fn parse_net(s: &str) -> Option<(std::net::IpAddr, u8)> {
+    let (addr, bits) = match s.split_once('/') {
+        Some((a, b)) => (a, Some(b.parse::<u8>().ok()?)),
+        None => (s, None),
+    };
+    let ip: std::net::IpAddr = addr.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let bits = bits.unwrap_or(max);
+    (bits <= max).then_some((ip, bits))
+}
+
+/// Whether `ip` is in `net/bits` (an IPv4 address never is in an IPv6 range).
+fn in_net(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u8) -> bool {
+    use std::net::IpAddr;
+    let (a, b, width) = match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)), u128::from(u32::from(b)), 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    if bits == 0 {
+        return true;
+    }
+    let shift = width - u32::from(bits);
+    (a >> shift) == (b >> shift)
 }
 
 fn split_host_port(s: &str) -> Option<(&str, u16)> {
@@ -297,7 +398,7 @@ mod tests {
         let p = ProxyUrl::parse("http://alice:s%40cret@proxy.corp:3128/").unwrap();
         assert_eq!((p.host(), p.port()), ("proxy.corp", 3128));
         assert_eq!((p.user(), p.password()), (Some("alice"), Some("s@cret")));
-        assert_eq!(p.to_string(), "http://alice:***@proxy.corp:3128");
+        assert_eq!(p.to_string(), "http://***@proxy.corp:3128");
         assert!(!format!("{p:?}").contains("cret"));
         assert_eq!(
             p.to_url_with_credentials(),
@@ -325,7 +426,68 @@ mod tests {
             let e = ProxyUrl::parse(url).unwrap_err().to_string();
             assert!(e.contains(why), "{url}: {e}");
             assert!(!e.contains("hunter2"), "{e}");
+            assert!(!e.contains("bob"), "{e}");
             assert!(!e.contains('\n'));
+        }
+    }
+
+    /// A secret in the user-name part alone is a secret too, parsed or not.
+    #[test]
+    fn a_secret_user_name_is_never_shown() {
+        let p = ProxyUrl::parse("http://s3cretPW@proxy.corp:3128").unwrap();
+        assert_eq!(p.user(), Some("s3cretPW"));
+        for shown in [p.to_string(), format!("{p:?}")] {
+            assert!(!shown.contains("s3cretPW"), "{shown}");
+        }
+        assert_eq!(p.to_string(), "http://***@proxy.corp:3128");
+        for bad in [
+            "http://s3cretPW@proxy.corp:0",
+            "socks5://s3cretPW@proxy.corp",
+            "s3cretPW@bad host",
+            "http://s3cretPW:pw@h/x@y",
+        ] {
+            let e = ProxyUrl::parse(bad).unwrap_err().to_string();
+            assert!(!e.contains("s3cretPW"), "{bad}: {e}");
+            assert!(e.contains("***"), "{bad}: {e}");
+        }
+    }
+
+    /// The rule, as curl documents it, on the cases the two transports used to read
+    /// differently.
+    #[test]
+    fn no_proxy_follows_curl() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("127.0.0.0/8", "127.0.0.1", true),
+            ("127.0.0.0/8", "128.0.0.1", false),
+            ("127.0.0.*", "127.0.0.1", false),
+            (".0.0.1", "127.0.0.1", false),
+            (".localhost", "localhost", true),
+            (".localhost", "api.localhost", true),
+            ("localhost", "api.localhost", true),
+            ("localhost", "notlocalhost", false),
+            ("*", "slack.com", true),
+            ("*", "10.0.0.1", true),
+            ("slack.com", "SLACK.COM.", true),
+            ("slack.com", "api.slack.com", true),
+            ("slack.com", "slack.com.evil", false),
+            ("example.com, slack.com", "slack.com", true),
+            ("127.0.0.1", "127.0.0.1", true),
+            ("127.0.0.1", "127.0.0.2", false),
+            ("::1", "[::1]", true),
+            ("[::1]", "::1", true),
+            ("fd00::/8", "fd12::1", true),
+            ("fd00::/8", "10.0.0.1", false),
+            ("10.0.0.0/33", "10.0.0.1", false),
+            ("0.0.0.0/0", "192.0.2.1", true),
+            ("", "slack.com", false),
+            (" , ", "slack.com", false),
+        ];
+        for (list, host, direct) in cases {
+            assert_eq!(
+                NoProxy::parse(list).matches(host),
+                *direct,
+                "NO_PROXY={list:?} host={host}"
+            );
         }
     }
 

@@ -65,6 +65,10 @@ pub struct PagesDone {
     pub pages: u32,
     /// Sessions received.
     pub sessions: u64,
+    /// The cursor of the page after the last one received: once that page's sessions
+    /// are used, `ListSessions::cursor(c)` goes on from there without losing or
+    /// repeating any. `None` before the first page, and after the last.
+    pub cursor: Option<String>,
 }
 
 /// A listing that stopped on an error, with what it had done: resume with
@@ -143,6 +147,12 @@ impl Pages {
         })
     }
 
+    /// How far the listing got: pages and sessions received, and the cursor to go on
+    /// from once the last page's sessions are used.
+    pub fn progress(&self) -> &PagesDone {
+        &self.progress
+    }
+
     /// Paces every page through `pacer`.
     pub fn with_pacer(mut self, pacer: SharedPacer) -> Self {
         self.call = self.call.map(|c| c.with_pacer(pacer.clone()));
@@ -176,6 +186,7 @@ impl Pages {
                 self.progress.pages += 1;
                 let sessions = reply.output.active_sessions;
                 self.progress.sessions += sessions.len() as u64;
+                self.progress.cursor.clone_from(&reply.next_cursor);
                 if let Some(next) = reply.next_cursor {
                     let listing = self.listing.at(Some(next.clone()));
                     match Call::new(&self.endpoint, &listing, self.policy) {

@@ -9,9 +9,14 @@ pub enum InvalidToken {
     /// The token was empty or only white space.
     #[error("token is empty")]
     Empty,
-    /// The token holds a character that cannot go in an HTTP header.
+    /// The token holds white space or a control character, which cannot go in an HTTP
+    /// header.
     #[error("token contains white space or a control character")]
     BadChar,
+    /// The token holds a character outside ASCII (Slack tokens are ASCII; a copy from a
+    /// document may bring a typographic dash or quote).
+    #[error("token contains a character that is not ASCII (a typographic dash or quote?)")]
+    NotAscii,
 }
 
 /// A Slack token (`xoxp-…`). Its `Debug` and `Display` print `xoxp-…redacted`, never the secret.
@@ -33,10 +38,11 @@ impl Token {
         if s.is_empty() {
             return Err(InvalidToken::Empty);
         }
-        if s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
-        {
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(InvalidToken::BadChar);
+        }
+        if !s.is_ascii() {
+            return Err(InvalidToken::NotAscii);
         }
         Ok(Token(s.into()))
     }
@@ -90,5 +96,9 @@ mod tests {
         assert_eq!(Token::new("xoxp a"), Err(InvalidToken::BadChar));
         assert_eq!(Token::new("xoxp-\u{7f}"), Err(InvalidToken::BadChar));
         assert_eq!(Token::new("xoxp-1\n").unwrap().expose_secret(), "xoxp-1");
+        // A typographic dash pasted from a document is not white space.
+        let e = Token::new("xoxp\u{2013}1").unwrap_err();
+        assert_eq!(e, InvalidToken::NotAscii);
+        assert!(!e.to_string().contains("white space"), "{e}");
     }
 }

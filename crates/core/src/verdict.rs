@@ -64,13 +64,15 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
             _ if api.code == ErrorCode::InvalidArguments => Verdict::Isolate,
             _ => Verdict::Fail,
         },
-        // Not Slack's API at all: a path that does not exist, or a web page where JSON
+        // Not Slack's API at all: a path that does not exist, a redirect (Slack's API
+        // never redirects; a login page or a moved host does), or a web page where JSON
         // was due. Every other request would get the same.
         Error::Call(CallError::Http { status, .. })
-            if matches!(
-                *status,
-                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED | StatusCode::GONE
-            ) =>
+            if status.is_redirection()
+                || matches!(
+                    *status,
+                    StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED | StatusCode::GONE
+                ) =>
         {
             Verdict::StopRun
         }
@@ -165,6 +167,10 @@ mod tests {
             (http(401, None), Fail, Fail),
             (http(404, Some(1)), StopRun, StopRun),
             (http(405, None), StopRun, StopRun),
+            (http(301, None), StopRun, StopRun),
+            (http(302, None), StopRun, StopRun),
+            (http(307, Some(1)), StopRun, StopRun),
+            (http(308, None), StopRun, StopRun),
             (decode, Backoff, Fail),
             (html_at_200, StopRun, StopRun),
             // No answer.

@@ -12,7 +12,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use slack_sessions_core::sansio::ValidConfig;
-use slack_sessions_core::{InvalidInput, Roots};
+use slack_sessions_core::{InvalidInput, ProxyUrl, Roots};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -72,8 +72,8 @@ impl tower_service::Service<http::Uri> for ProxyConnector {
     }
 }
 
-/// The rustls connector for `valid`: its roots, its proxy (or the environment's, read
-/// with hyper-util's `Matcher`, `NO_PROXY` included), its connect timeout.
+/// The rustls connector for `valid`: its roots, its proxy route (as the core decides it),
+/// its connect timeout.
 pub(crate) fn build(
     valid: &ValidConfig,
 ) -> Result<hyper_rustls::HttpsConnector<ProxyConnector>, InvalidInput> {
@@ -81,30 +81,19 @@ pub(crate) fn build(
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(valid.connect_timeout));
+    // The client talks to one host: the core decided the route for it, with the one
+    // `NO_PROXY` rule both transports share.
     let route = match valid.proxy_route(|k| std::env::var(k).ok())? {
         None => Route::Direct(http),
-        Some((proxy, no_proxy)) => {
-            let matcher = Matcher::builder()
-                .https(proxy.to_url_with_credentials())
-                .http(proxy.to_url_with_credentials())
-                .no(no_proxy.unwrap_or_default())
-                .build();
-            // The client only talks to one host, so the route is decided once.
-            let base: http::Uri = valid
-                .endpoint
-                .base_url()
+        Some(proxy) => {
+            let uri: http::Uri = format!("http://{}:{}", bracketed(proxy.host()), proxy.port())
                 .parse()
-                .map_err(|_| setting("base_url", "not a uri"))?;
-            match matcher.intercept(&base) {
-                None => Route::Direct(http),
-                Some(hit) => {
-                    let mut tunnel = Tunnel::new(hit.uri().clone(), http);
-                    if let Some(auth) = hit.basic_auth() {
-                        tunnel = tunnel.with_auth(auth.clone());
-                    }
-                    Route::Tunnel(tunnel, proxy.to_string().into())
-                }
+                .map_err(|_| setting("proxy", format!("{proxy}: not a uri")))?;
+            let mut tunnel = Tunnel::new(uri, http);
+            if let Some(auth) = basic_auth(&proxy) {
+                tunnel = tunnel.with_auth(auth);
             }
+            Route::Tunnel(tunnel, proxy.to_string().into())
         }
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -118,6 +107,26 @@ pub(crate) fn build(
         .https_or_http()
         .enable_http1()
         .wrap_connector(ProxyConnector(route)))
+}
+
+/// An IPv6 host in brackets, for a URI.
+fn bracketed(host: &str) -> std::borrow::Cow<'_, str> {
+    if host.contains(':') {
+        format!("[{host}]").into()
+    } else {
+        host.into()
+    }
+}
+
+/// `Proxy-Authorization: Basic …` for the proxy's credentials, marked sensitive; hyper-util's
+/// `Matcher` encodes them (it is given only the proxy, so it intercepts every request).
+fn basic_auth(proxy: &ProxyUrl) -> Option<http::HeaderValue> {
+    proxy.user()?;
+    let matcher = Matcher::builder()
+        .http(proxy.to_url_with_credentials())
+        .build();
+    let probe: http::Uri = "http://probe.invalid/".parse().ok()?;
+    matcher.intercept(&probe)?.basic_auth().cloned()
 }
 
 fn setting(name: &'static str, reason: impl Into<String>) -> InvalidInput {

@@ -130,6 +130,29 @@ fn futures_are_send(c: &DefaultClient, s: &SetSettings, g: &GetSettings, x: &Cle
     ));
 }
 
+/// Refuses the settings that only a connector can apply, for [`Client::with_parts`].
+fn refuse_connector_settings(valid: &ValidConfig) -> Result<(), Error> {
+    let refuse = |name: &'static str| {
+        Err(Error::Invalid(slack_sessions_core::InvalidInput::Setting {
+            name,
+            reason: "with_parts uses your connector, which must apply it: set it there".into(),
+        }))
+    };
+    if valid.proxy.is_some() || valid.no_proxy.is_some() {
+        return refuse("proxy");
+    }
+    if valid.proxy_from_env {
+        return refuse("proxy_from_env");
+    }
+    if !valid.extra_roots.is_empty() {
+        return refuse("root_pem");
+    }
+    if valid.roots != slack_sessions_core::Roots::default() {
+        return refuse("roots");
+    }
+    Ok(())
+}
+
 struct Inner<C, T> {
     http: HttpClient<C, Full<Bytes>>,
     timer: T,
@@ -181,14 +204,24 @@ where
     T: Timer + Send + Sync + 'static,
 {
     /// Builds a client on any runtime from `config`, your pooled `HttpClient` (with your
-    /// connector and executor) and your `Timer`. The connect timeout is then your
-    /// connector's business.
+    /// connector and executor) and your `Timer`.
+    ///
+    /// The connector is yours, and so is everything it does: the connect timeout, TLS
+    /// and its trusted roots, and any proxy. Settings of `config` that only a connector
+    /// can apply ([`proxy`](ClientConfig::proxy), [`proxy_from_env`](ClientConfig::proxy_from_env),
+    /// [`no_proxy`](ClientConfig::no_proxy), [`add_root_pem`](ClientConfig::add_root_pem)
+    /// and [`roots`](ClientConfig::roots) other than the default) are refused with
+    /// [`InvalidInput::Setting`](slack_sessions_core::InvalidInput::Setting), rather
+    /// than silently ignored: traffic you believe goes through a proxy must not go
+    /// direct.
     pub fn with_parts(
         config: ClientBuilder,
         http: HttpClient<C, Full<Bytes>>,
         timer: T,
     ) -> Result<Self, Error> {
-        Ok(Self::from_valid(http, timer, config.validate()?))
+        let valid = config.validate()?;
+        refuse_connector_settings(&valid)?;
+        Ok(Self::from_valid(http, timer, valid))
     }
 
     fn from_valid(http: HttpClient<C, Full<Bytes>>, timer: T, config: ValidConfig) -> Self {

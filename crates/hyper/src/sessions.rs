@@ -21,7 +21,6 @@ struct State<'c, C, T, F> {
     client: &'c Client<C, T>,
     pages: Option<Pages>,
     page: VecDeque<ActiveSession>,
-    done: PagesDone,
     on_page: F,
 }
 
@@ -53,7 +52,6 @@ where
             client: self,
             pages: Some(pages),
             page: VecDeque::new(),
-            done: PagesDone::default(),
             on_page,
         };
         Ok(stream::unfold(state, |mut st| async move {
@@ -72,9 +70,7 @@ where
                         Some(p)
                     }
                     PagesAction::Page(p, sessions) => {
-                        st.done.pages += 1;
-                        st.done.sessions += sessions.len() as u64;
-                        (st.on_page)(&st.done);
+                        (st.on_page)(p.progress());
                         st.page.extend(sessions);
                         Some(p)
                     }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::Connect;
 use hyper_util::client::legacy::Client;
-use slack_sessions_core::{TransportFailure, TransportKind};
+use slack_sessions_core::{TlsProblem, TransportFailure, TransportKind};
 
 pub(crate) async fn send<C>(
     client: &Client<C, Full<Bytes>>,
@@ -81,11 +81,15 @@ fn client_failure(
     let kind = classify(&e, plain);
     // hyper-util's own words ("client error (Connect)") add nothing to the cause's.
     let cause = std::error::Error::source(&e).unwrap_or(&e);
-    let cause = match kind {
+    let (cause, problem) = match kind {
         TransportKind::Tls => tls_cause(&e),
-        _ => chain(cause),
+        _ => (chain(cause), None),
     };
-    TransportFailure::about(kind, target, cause).with_source(e)
+    let failure = TransportFailure::about(kind, target, cause).with_source(e);
+    match problem {
+        Some(p) => failure.with_tls(p),
+        None => failure,
+    }
 }
 
 /// The kind of a failure, from the first cause in its chain that names one.
@@ -133,21 +137,43 @@ fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
     }
 }
 
-/// A TLS failure in words a person can act on: rustls's account, or that the answer was
-/// not HTTP.
-fn tls_cause(e: &hyper_util::client::legacy::Error) -> String {
+/// A TLS failure in words a person can act on (rustls's account, or that the answer was
+/// not HTTP), and what exactly went wrong.
+fn tls_cause(e: &hyper_util::client::legacy::Error) -> (String, Option<TlsProblem>) {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         #[cfg(feature = "tokio")]
         if let Some(r) = rustls_error(s) {
-            return r.to_string();
+            return (r.to_string(), Some(tls_problem(r)));
         }
         source = s.source();
     }
-    format!(
-        "the server did not answer in HTTP; is it an https port? ({})",
-        chain(e)
+    (
+        format!(
+            "the server did not answer in HTTP; is it an https port? ({})",
+            chain(e)
+        ),
+        Some(TlsProblem::PlainToTls),
     )
+}
+
+/// What rustls's error says went wrong, in the core's terms.
+#[cfg(feature = "tokio")]
+fn tls_problem(e: &rustls::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => TlsProblem::UnknownIssuer,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => TlsProblem::Expired,
+            _ => TlsProblem::Other,
+        },
+        rustls::Error::InvalidMessage(_) => TlsProblem::NotTls,
+        _ => TlsProblem::Other,
+    }
 }
 
 /// An error and its sources on one line. Hyper's messages never include headers.

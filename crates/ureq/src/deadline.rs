@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, TcpConnector,
+    Transport,
 };
 use ureq::Timeout;
 
@@ -81,22 +82,81 @@ fn bounded(mut timeout: NextTimeout) -> NextTimeout {
     timeout
 }
 
-/// ureq's own connector, bounded by the connect timeout and the call's deadline, its
+/// ureq's own connectors, bounded by the connect timeout and the call's deadline, their
 /// connections wrapped in [`Bounded`]. A failed connect clears the resolver's cache.
+///
+/// The chain runs in two stages, so that a failure says which hop failed: first the
+/// tunnel (the proxy's `CONNECT`, whose own connection to the proxy comes back through
+/// this connector, and the TCP connection), then TLS with the server. With a proxy, any
+/// failure of the first stage is the proxy's ([`ProxyStage`]): the proxy could not be
+/// reached, refused, or did not answer in HTTP.
 #[derive(Debug)]
 pub(crate) struct DeadlineConnector {
-    inner: DefaultConnector,
+    tunnel: Stage<()>,
+    tls: Stage<Box<dyn Transport>>,
     connect_timeout: Duration,
     dns: Arc<DnsCache>,
 }
 
+/// One stage of the chain, its transport boxed.
+type Stage<In> = Box<dyn Connector<In, Out = Box<dyn Transport>>>;
+
 impl DeadlineConnector {
     pub(crate) fn new(connect_timeout: Duration, dns: Arc<DnsCache>) -> Self {
+        let tunnel = ().chain(ConnectProxyConnector::default()).chain(TcpConnector::default());
+        #[cfg(feature = "rustls")]
+        let tls = Boxed(ureq::unversioned::transport::RustlsConnector::default());
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let tls = Boxed(ureq::unversioned::transport::NativeTlsConnector::default());
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        let tls = Boxed(());
         DeadlineConnector {
-            inner: DefaultConnector::default(),
+            tunnel: Box::new(Boxed(tunnel)),
+            tls: Box::new(tls),
             connect_timeout,
             dns,
         }
+    }
+}
+
+/// A failure of the first stage of a connection through a proxy: the proxy's, not the
+/// server's.
+#[derive(Debug)]
+pub(crate) struct ProxyStage(pub(crate) ureq::Error);
+
+impl std::fmt::Display for ProxyStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            ureq::Error::ConnectProxyFailed(why) => write!(f, "did not open a tunnel: {why}"),
+            ureq::Error::Timeout(_) => f.write_str("no answer in time"),
+            ureq::Error::Protocol(p) => write!(f, "did not answer in HTTP ({p})"),
+            ureq::Error::ConnectionFailed | ureq::Error::Io(_) => {
+                write!(f, "cannot be reached: {}", self.0)
+            }
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl std::error::Error for ProxyStage {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// A connector whose transport is boxed, so that stages of different types chain.
+#[derive(Debug)]
+struct Boxed<C>(C);
+
+impl<In: Transport, C: Connector<In>> Connector<In> for Boxed<C> {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        Ok(self.0.connect(details, chained)?.map(Transport::boxed))
     }
 }
 
@@ -125,7 +185,17 @@ impl Connector for DeadlineConnector {
             run_connector: details.run_connector.clone(),
             register_shutdown: details.register_shutdown.clone(),
         };
-        match self.inner.connect(&details, chained) {
+        // The agent's proxy is set only when the core routed this client through one.
+        let proxied = details.config.proxy().is_some();
+        let connected = self
+            .tunnel
+            .connect(&details, chained)
+            .map_err(|e| match e {
+                e if proxied => ureq::Error::Other(Box::new(ProxyStage(e))),
+                e => e,
+            })
+            .and_then(|t| self.tls.connect(&details, t));
+        match connected {
             Ok(transport) => Ok(transport.map(Bounded)),
             Err(e) => {
                 self.dns.forget();

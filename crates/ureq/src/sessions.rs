@@ -21,14 +21,13 @@ pub struct Sessions<'c> {
     pages: Option<Pages>,
     page: VecDeque<ActiveSession>,
     stopped: Option<PagesStop>,
-    done: PagesDone,
     on_page: Box<dyn FnMut(&PagesDone) + 'c>,
 }
 
 impl std::fmt::Debug for Sessions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sessions")
-            .field("done", &self.done)
+            .field("pages", &self.pages.as_ref().map(Pages::progress))
             .finish_non_exhaustive()
     }
 }
@@ -60,9 +59,7 @@ impl Iterator for Sessions<'_> {
                     Some(p)
                 }
                 PagesAction::Page(p, sessions) => {
-                    self.done.pages += 1;
-                    self.done.sessions += sessions.len() as u64;
-                    (self.on_page)(&self.done);
+                    (self.on_page)(p.progress());
                     self.page.extend(sessions);
                     Some(p)
                 }
@@ -98,7 +95,6 @@ impl Client {
             pages: Some(pages),
             page: VecDeque::new(),
             stopped: None,
-            done: PagesDone::default(),
             on_page: Box::new(on_page),
         })
     }

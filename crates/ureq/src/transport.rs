@@ -3,7 +3,7 @@
 use std::io::ErrorKind;
 use std::time::Instant;
 
-use slack_sessions_core::{TransportFailure, TransportKind};
+use slack_sessions_core::{TlsProblem, TransportFailure, TransportKind};
 
 use crate::deadline;
 
@@ -80,6 +80,7 @@ fn too_large(max: usize) -> TransportFailure {
 pub(crate) fn failure(e: ureq::Error, plain: bool, wire: &Wire) -> TransportFailure {
     use TransportKind as K;
     let proxy = wire.proxy.as_deref().unwrap_or("(none)");
+    let mut tls = None;
     let (kind, cause) = match &e {
         // Nothing was sent: a connect failure, as hyper reports it.
         ureq::Error::Timeout(ureq::Timeout::Connect) => (
@@ -96,30 +97,67 @@ pub(crate) fn failure(e: ureq::Error, plain: bool, wire: &Wire) -> TransportFail
         ),
         ureq::Error::Tls(_) | ureq::Error::TlsRequired => (K::Tls, e.to_string()),
         #[cfg(feature = "rustls")]
-        ureq::Error::Rustls(r) => (K::Tls, r.to_string()),
+        ureq::Error::Rustls(r) => {
+            tls = Some(tls_problem(r));
+            (K::Tls, r.to_string())
+        }
         #[cfg(feature = "native-tls")]
         ureq::Error::NativeTls(n) => (K::Tls, n.to_string()),
-        ureq::Error::Io(io) => io_failure(io),
-        ureq::Error::Protocol(p) if plain => (
-            K::Tls,
-            format!("the server did not answer in HTTP; is it an https port? ({p})"),
-        ),
+        ureq::Error::Io(io) => {
+            let (kind, cause, problem) = io_failure(io);
+            tls = problem;
+            (kind, cause)
+        }
+        ureq::Error::Protocol(p) if plain => {
+            tls = Some(TlsProblem::PlainToTls);
+            (
+                K::Tls,
+                format!("the server did not answer in HTTP; is it an https port? ({p})"),
+            )
+        }
         ureq::Error::Protocol(_) => (K::Io, e.to_string()),
         ureq::Error::Other(o) if o.is::<DnsFailure>() => (K::Dns, o.to_string()),
+        ureq::Error::Other(o) if o.is::<deadline::ProxyStage>() => {
+            (K::Proxy, format!("proxy {proxy} {o}"))
+        }
         _ => (K::Other, e.to_string()),
     };
-    TransportFailure::about(kind, &wire.target, cause).with_source(e)
+    let failure = TransportFailure::about(kind, &wire.target, cause).with_source(e);
+    match (kind, tls) {
+        (K::Tls, Some(p)) => failure.with_tls(p),
+        (K::Tls, None) => failure.with_tls(TlsProblem::Other),
+        _ => failure,
+    }
 }
 
-fn io_failure(io: &std::io::Error) -> (TransportKind, String) {
+/// What rustls's error says went wrong, in the core's terms.
+#[cfg(feature = "rustls")]
+fn tls_problem(e: &rustls::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => TlsProblem::UnknownIssuer,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => TlsProblem::Expired,
+            _ => TlsProblem::Other,
+        },
+        rustls::Error::InvalidMessage(_) => TlsProblem::NotTls,
+        _ => TlsProblem::Other,
+    }
+}
+
+fn io_failure(io: &std::io::Error) -> (TransportKind, String, Option<TlsProblem>) {
     #[cfg(feature = "rustls")]
     if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        return (TransportKind::Tls, r.to_string());
+        return (TransportKind::Tls, r.to_string(), Some(tls_problem(r)));
     }
     let kind = match io.kind() {
         ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable => TransportKind::Connect,
         ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportKind::Timeout,
         _ => TransportKind::Io,
     };
-    (kind, io.to_string())
+    (kind, io.to_string(), None)
 }

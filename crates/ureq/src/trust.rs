@@ -113,12 +113,13 @@ fn native_certs() -> Result<Vec<Certificate<'static>>, InvalidInput> {
     ))
 }
 
-/// ureq's proxy for the configured one (or the environment's), bypassed for `NO_PROXY`
-/// hosts, always with `CONNECT`; and the proxy as printed, without its password.
+/// ureq's proxy for the route the core decided (the configured proxy, or the
+/// environment's, unless `NO_PROXY` sends the base URL's host direct), always with
+/// `CONNECT`; and the proxy as printed, without its credentials.
 pub(crate) fn proxy(
     valid: &ValidConfig,
 ) -> Result<(Option<ureq::Proxy>, Option<String>), InvalidInput> {
-    let Some((url, no_proxy)) = valid.proxy_route(|k| std::env::var(k).ok())? else {
+    let Some(url) = valid.proxy_route(|k| std::env::var(k).ok())? else {
         return Ok((None, None));
     };
     let mut b = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
@@ -129,12 +130,6 @@ pub(crate) fn proxy(
     }
     if let Some(p) = url.password() {
         b = b.password(p);
-    }
-    for host in no_proxy.iter().flat_map(|n| n.split(',')) {
-        let host = host.trim();
-        if !host.is_empty() {
-            b = b.no_proxy(host);
-        }
     }
     let proxy = b
         .build()

@@ -13,6 +13,7 @@ use slack_sessions_core::{
 
 use super::{usage, Fail};
 use crate::args::{EncodingArg, Global};
+use crate::output::clean;
 use crate::users::Texts;
 
 /// A client that can run bulk work to the end, whatever its transport.
@@ -89,8 +90,7 @@ pub(super) fn configure<A>(
     // As curl, gh and aws do: the operating system's CAs, the environment's proxy.
     b = b.roots(Roots::Native).proxy_from_env(!g.no_proxy);
     for path in &g.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
+        let pem = crate::bounded::read_small(path, MAX_CA_FILE, "--ca-file").map_err(usage)?;
         b = b.add_root_pem(pem);
     }
     if let Some(p) = &g.proxy {
@@ -104,6 +104,9 @@ pub(super) fn configure<A>(
     }
     Ok(b)
 }
+
+/// The largest CA file read (a system bundle is a few hundred KiB).
+const MAX_CA_FILE: usize = 16 << 20;
 
 /// Builds the client; where the operating system has no CA certificates at all (a bare
 /// container), says so once and trusts Mozilla's roots instead.
@@ -121,25 +124,66 @@ pub(super) fn build<A: Adapter + Clone>(b: ClientConfig<A>) -> Result<A::Client,
     .map_err(|e| usage(e.to_string()))
 }
 
-/// The `-v` log: a stderr line per request.
+/// The `-v` log: a stderr line per request, with the time, how long the pacer held it,
+/// how long it took, and what comes next (a retry names its wait).
 pub(super) fn observer(g: &Global) -> Option<RequestObserver> {
     g.verbose.then(|| {
         Arc::new(|e: &RequestEvent| {
             let status = e.status.map_or("-".to_owned(), |s| s.to_string());
-            let wait = match e.disposition {
-                Disposition::Retry(w) => format!("{}ms", w.as_millis()),
-                _ => "0ms".into(),
+            let next = match e.disposition {
+                Disposition::Retry(w) => format!("retry in {}ms", w.as_millis()),
+                Disposition::Applied => "done".into(),
+                Disposition::Split => "split".into(),
+                Disposition::Failed => "failed".into(),
+                Disposition::Stopped => "stopped".into(),
+                other => format!("{other:?}"),
             };
             let detail = e
                 .detail
                 .as_deref()
-                .map_or(String::new(), |d| format!(" ({d})"));
+                .map_or(String::new(), |d| format!(" ({})", clean(d)));
             eprintln!(
-                "{} users={} status={status} code={} attempt={} wait={wait} next={:?}{detail}",
-                e.method, e.users, e.code, e.attempt, e.disposition
+                "{} {} users={} status={status} code={} attempt={} paced={}ms took={}ms next={next}{detail}",
+                timestamp(),
+                e.method,
+                e.users,
+                clean(&e.code),
+                e.attempt,
+                e.paced.as_millis(),
+                e.took.as_millis(),
             );
         }) as RequestObserver
     })
+}
+
+/// The time now, UTC, to the millisecond: `2026-12-03T20:35:54.123Z`.
+pub(super) fn timestamp() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    utc(since.as_secs(), since.subsec_millis())
+}
+
+/// `secs` after the epoch, as an RFC 3339 UTC time (days to a civil date by Howard
+/// Hinnant's algorithm).
+fn utc(secs: u64, millis: u32) -> String {
+    let days = (secs / 86_400) as i64;
+    let rest = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
 }
 
 /// A progress bar on a terminal, for runs of more than one chunk.
@@ -155,4 +199,14 @@ pub(super) fn progress_bar(g: &Global, valid: usize) -> Option<ProgressBar> {
         pb.set_style(style.progress_chars("=> "));
     }
     Some(pb)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_utc() {
+        assert_eq!(super::utc(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::utc(951_782_400, 7), "2000-02-29T00:00:00.007Z");
+        assert_eq!(super::utc(1_796_330_154, 123), "2026-12-03T20:35:54.123Z");
+    }
 }

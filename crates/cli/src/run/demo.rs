@@ -1,6 +1,7 @@
 //! `slack-sessions demo`: an in-process emulator and set → get → clear → get over about
 //! 2,500 users, with a few bad ones to show how they are isolated.
 
+use crate::output::say;
 use slack_sessions_core::{
     ListSessions, ResetScope, SessionDuration, SessionSettings, Token, UserId,
 };
@@ -25,11 +26,11 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
         .rate_limit(Some(DEMO_RATE))
         .start()
         .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
-    println!(
+    say!(
         "slack-sessions demo: an emulator is serving Slack's API at {}",
         emu.base_url()
     );
-    println!("(client and emulator paced at {DEMO_RATE} calls a minute for the demo; Slack's Tier 4 is 100)");
+    say!("(client and emulator paced at {DEMO_RATE} calls a minute for the demo; Slack's Tier 4 is 100)");
     let mut texts: Vec<String> = (0..2_496).map(|i| format!("U{i:08}")).collect();
     // A few bad apples, to show how they are isolated.
     for (at, id) in [
@@ -58,7 +59,7 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
         texts: texts.iter().map(String::as_str).collect(),
         bad,
     };
-    println!(
+    say!(
         "{} users, 2 unknown, 1 bot and 1 malformed ID among them\n",
         prepared.texts.len()
     );
@@ -76,7 +77,7 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
         ("4. get: nothing is left", Op::Get),
     ];
     for (title, op) in steps {
-        println!("== {title}");
+        say!("== {title}");
         let outcome = run_op(
             g,
             op,
@@ -92,17 +93,17 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
             });
         }
         if g.json {
-            println!("{}", outcome.json(&prepared.bad));
+            say!("{}", outcome.json(&prepared.bad));
         } else {
-            println!("{}", outcome.summary());
+            say!("{}", outcome.summary());
         }
     }
-    println!(
+    say!(
         "the emulator now holds settings for {} users",
         emu.state().len()
     );
     sessions_step(g, &emu, &token)?;
-    println!("run it for real: SLACK_TOKEN=xoxp-… slack-sessions set --duration 12h --users-file users.txt");
+    say!("run it for real: SLACK_TOKEN=xoxp-… slack-sessions set --duration 12h --users-file users.txt");
     Ok(exit::OK)
 }
 
@@ -139,8 +140,8 @@ fn sessions_step(g: &Global, emu: &Emulator, token: &Token) -> Result<(), Fail> 
         }
         Ok(n)
     };
-    println!("== 5. sessions: sign {} users out", users.len());
-    println!(
+    say!("== 5. sessions: sign {} users out", users.len());
+    say!(
         "   active sessions of {}: {}",
         users.join(", "),
         count(&users)?
@@ -159,8 +160,8 @@ fn sessions_step(g: &Global, emu: &Emulator, token: &Token) -> Result<(), Fail> 
         Some(emu.base_url()),
         &Hooks::default(),
     )?;
-    println!("{}", outcome.summary());
-    println!(
+    say!("{}", outcome.summary());
+    say!(
         "   active sessions of {} now: {}",
         users.join(", "),
         count(&users)?

@@ -1,5 +1,6 @@
 //! `--dry-run`: print the requests a run would send first, token redacted; send nothing.
 
+use crate::output::say;
 use crate::users::Texts;
 use std::time::Instant;
 
@@ -53,7 +54,10 @@ fn planned<M: UsersMethod>(
         requests.push(req);
         let _ = plan.handle(now, id, Ok(http::Response::new(br#"{"ok":true}"#.to_vec())));
     }
-    let users = plan.finish().applied.len();
+    // Every user the requests carry: getSettings reports users a synthetic answer
+    // leaves out as not returned, not applied.
+    let report = plan.finish();
+    let users = report.applied.len() + report.not_returned.len();
     Ok(Planned { requests, users })
 }
 
@@ -99,14 +103,14 @@ pub(super) fn run(g: &Global, op: Op, texts: &Texts) -> Result<u8, Fail> {
             requests: &printed,
         };
         let text = serde_json::to_string(&report).map_err(|e| usage(e.to_string()))?;
-        println!("{text}");
+        say!("{text}");
     } else {
         for r in &printed {
-            println!("POST {}", r.url);
+            say!("POST {}", r.url);
             for (k, v) in &r.headers {
-                println!("{k}: {v}");
+                say!("{k}: {v}");
             }
-            println!("\n{}\n", r.body);
+            say!("\n{}\n", r.body);
         }
         eprintln!(
             "dry run: {} request(s) for {users} user(s); nothing sent",

@@ -64,6 +64,17 @@ impl Op {
         }
     }
 
+    /// The reset scope, as a journal header holds it.
+    fn scope_line(self) -> Option<crate::journal::ScopeLine> {
+        match self {
+            Op::Reset(s) => Some(crate::journal::ScopeLine {
+                mobile_only: s.mobile_only,
+                web_only: s.web_only,
+            }),
+            Op::Set(_) | Op::Get | Op::Clear => None,
+        }
+    }
+
     /// The scope the method needs.
     fn scope(self) -> &'static str {
         match self {
@@ -92,10 +103,7 @@ pub fn execute(cli: Cli) -> Result<u8, Fail> {
         }
         Command::Demo => demo::run(g),
         Command::Completions { shell } => crate::args::completions(*shell),
-        Command::Man => crate::args::man_page().map_err(|e| Fail {
-            code: exit::UNREACHABLE,
-            message: format!("cannot write the man page: {e}"),
-        }),
+        Command::Man => crate::args::man_page(),
         Command::Set {
             duration,
             quit_on_close,

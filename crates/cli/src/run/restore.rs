@@ -2,6 +2,7 @@
 //! clearSettings first (users who had none, and users who had one of the two settings),
 //! then one setSettings bulk run per group of equal settings.
 
+use crate::output::say;
 use std::path::Path;
 
 use serde_json::json;
@@ -46,7 +47,7 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
         );
     }
     if g.dry_run {
-        return Ok(dry_run(g, &steps, plan.requests()));
+        return dry_run(g, &steps, plan.requests());
     }
     if steps.is_empty() {
         return Err(usage(format!("{}: a snapshot of no users", path.display())));
@@ -58,7 +59,7 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
     let interrupts = Interrupts::install().map_err(usage)?;
     let hooks = Hooks {
         cancel: interrupts.token.clone(),
-        journal: None,
+        ..Hooks::default()
     };
     let session = Session::new(g, token, base_url)?;
     let mut done: Vec<(&Step, Outcome)> = Vec::new();
@@ -121,13 +122,13 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
             "interrupted": interrupts.exit_code().is_some(),
             "error": error_line,
         });
-        println!("{v}");
+        say!("{v}");
     } else if !g.quiet || code != exit::OK {
         for (step, o) in &done {
-            println!("{}", label(step));
-            print!("{}", o.summary());
+            say!("{}", label(step));
+            crate::output::print(&o.summary())?;
         }
-        println!(
+        say!(
             "restore: {} steps for {users} users; {failed} failed, {skipped} not attempted",
             steps.len()
         );
@@ -165,7 +166,7 @@ fn settings_json(op: Op) -> serde_json::Value {
 }
 
 /// `--dry-run`: the steps and the request count; nothing is sent.
-fn dry_run(g: &Global, steps: &[Step], requests: usize) -> u8 {
+fn dry_run(g: &Global, steps: &[Step], requests: usize) -> Result<u8, Fail> {
     if g.json {
         let v = json!({
             "schema_version": SCHEMA_VERSION,
@@ -178,15 +179,15 @@ fn dry_run(g: &Global, steps: &[Step], requests: usize) -> u8 {
             })).collect::<Vec<_>>(),
             "requests": requests,
         });
-        println!("{v}");
+        say!("{v}");
     } else {
         for s in steps {
-            println!("{}", label(s));
+            say!("{}", label(s));
         }
-        println!(
+        say!(
             "{} steps, {requests} requests (1,000 users a request); nothing sent",
             steps.len()
         );
     }
-    exit::OK
+    Ok(exit::OK)
 }

@@ -1,6 +1,7 @@
 //! `sessions list`, `sessions reset` and `sessions invalidate`.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 use slack_sessions_core::{
     ActiveSession, Error, InvalidateSession, ListSessions, ResetScope, UserId, DEFAULT_BASE_URL,
@@ -9,20 +10,38 @@ use slack_sessions_core::{
 use super::settings::{self, connect, Session};
 use super::{usage, Fail, Op};
 use crate::args::{Global, SessionsCommand};
+use crate::output::{self, clean};
 use crate::report::{exit, stop_line};
+use crate::signals::Interrupts;
 
 /// Runs one `sessions` command.
 pub(super) fn run(g: &Global, command: &SessionsCommand) -> Result<u8, Fail> {
     match command {
-        SessionsCommand::List { user, team, limit } => {
-            list(g, user.as_deref(), team.as_deref(), *limit)
-        }
+        SessionsCommand::List {
+            user,
+            team,
+            limit,
+            cursor,
+        } => list(
+            g,
+            &Listing {
+                user: user.as_deref(),
+                team: team.as_deref(),
+                limit: *limit,
+                cursor: cursor.as_deref(),
+            },
+        ),
         SessionsCommand::Reset {
             users,
             mobile_only,
             web_only,
             record,
         } => {
+            if record.snapshot.is_some() {
+                return Err(usage(
+                    "sessions reset cannot take --snapshot: a snapshot holds settings, and a sign-out cannot be undone",
+                ));
+            }
             let scope = match (mobile_only, web_only) {
                 (true, _) => ResetScope::mobile_only(),
                 (_, true) => ResetScope::web_only(),
@@ -53,25 +72,60 @@ fn failed(e: &Error, method: &str, base_url: &str, scope: &str) -> Fail {
     }
 }
 
-fn list(
-    g: &Global,
-    user: Option<&str>,
-    team: Option<&str>,
+/// What `sessions list` lists.
+struct Listing<'a> {
+    user: Option<&'a str>,
+    team: Option<&'a str>,
     limit: Option<u32>,
-) -> Result<u8, Fail> {
+    cursor: Option<&'a str>,
+}
+
+impl Listing<'_> {
+    /// The command that lists on from `cursor`.
+    fn resume_command(&self, cursor: &str) -> String {
+        let mut c = String::from("slack-sessions sessions list");
+        if let (Some(u), Some(t)) = (self.user, self.team) {
+            c.push_str(&format!(" --user {} --team {}", clean(u), clean(t)));
+        }
+        if let Some(n) = self.limit {
+            c.push_str(&format!(" --limit {n}"));
+        }
+        c.push_str(&format!(" --cursor '{}'", clean(cursor)));
+        c
+    }
+}
+
+/// Where a listing stands, as its pages arrive and its rows are written.
+#[derive(Default)]
+struct Standing {
+    /// Sessions received so far, and the cursor after the last page received.
+    received: u64,
+    next: Option<String>,
+    pages: u32,
+    /// Sessions written so far.
+    written: u64,
+    /// Where to go on from: the cursor after the last page whose every row was written
+    /// (the listing's own cursor before the first).
+    resume: Option<String>,
+}
+
+fn list(g: &Global, l: &Listing<'_>) -> Result<u8, Fail> {
     let method = "admin.users.session.list";
     let mut listing = ListSessions::new();
-    if let (Some(u), Some(t)) = (user, team) {
+    if let (Some(u), Some(t)) = (l.user, l.team) {
         listing = listing.for_user(user_id(u)?, t);
     }
-    if let Some(n) = limit {
+    if let Some(n) = l.limit {
         listing = listing.limit(n);
     }
+    if let Some(c) = l.cursor {
+        listing = listing.cursor(c);
+    }
     if g.dry_run {
-        println!(
+        output::println(&format!(
             "would list sessions, {} a page, until the last page",
-            limit.unwrap_or(1000)
-        );
+            l.limit.unwrap_or(1000)
+        ))?;
         return Ok(exit::OK);
     }
     let (token, base_url, _emulator) = connect(g)?;
@@ -79,49 +133,84 @@ fn list(
         .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     let session = Session::new(g, token, base_url)?;
+    let interrupts = Interrupts::install().map_err(usage)?;
+    // A table for a person; JSON lines for a program, or on request.
     let table = !g.json && std::io::stdout().is_terminal();
+    // A running count on stderr, when a person watches it and the rows go elsewhere.
+    let counting = !g.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
     if table {
-        let _ = writeln!(
+        writeln!(
             out,
             "{:<12} {:<10} {:>12}  {:<8} {:<9} {:<15} {:<15}",
             "USER", "TEAM", "SESSION", "DEVICE", "OS", "IP", "LAST SEEN IP"
-        );
+        )
+        .map_err(|e| output::write_failed(&e))?;
     }
-    let mut rows = 0u64;
-    // Each row is written as its page arrives: memory stays one page, whatever the count.
-    let mut print = |s: ActiveSession| {
-        rows += 1;
-        let line = if g.json {
-            serde_json::to_string(&s).unwrap_or_default()
-        } else {
-            let dash = || "-".to_owned();
-            format!(
-                "{:<12} {:<10} {:>12}  {:<8} {:<9} {:<15} {:<15}",
-                s.user_id.as_str(),
-                s.team_id,
-                s.session_id,
-                s.created.device_hardware.clone().unwrap_or_else(dash),
-                s.created.os.clone().unwrap_or_else(dash),
-                s.created.ip.clone().unwrap_or_else(dash),
-                s.recent.and_then(|r| r.ip).unwrap_or_else(dash),
-            )
-        };
-        let _ = writeln!(out, "{line}");
-    };
-    let scope = "admin.users:read";
-    let invalid = |e: Error| usage(e.to_string());
-    // `-v`: a stderr line a page.
-    let verbose = g.verbose;
-    let on_page = move |d: &slack_sessions_core::sansio::PagesDone| {
-        if verbose {
-            eprintln!("{method} page={} sessions={}", d.pages, d.sessions);
+    let standing = Arc::new(Mutex::new(Standing {
+        resume: l.cursor.map(str::to_owned),
+        ..Standing::default()
+    }));
+    let on_page = {
+        let standing = Arc::clone(&standing);
+        let verbose = g.verbose;
+        move |d: &slack_sessions_core::sansio::PagesDone| {
+            let mut s = lock(&standing);
+            s.received = d.sessions;
+            s.next.clone_from(&d.cursor);
+            s.pages = d.pages;
+            if verbose {
+                eprintln!(
+                    "{} {method} page={} sessions={}",
+                    super::clients::timestamp(),
+                    d.pages,
+                    d.sessions
+                );
+            }
+            if counting {
+                eprint!("\r{} sessions, {} pages", d.sessions, d.pages);
+            }
         }
     };
-    let result: Result<(), Error> = match &session {
+    // Each row is written as its page arrives: memory stays one page, whatever the
+    // count. After the last row of a page, the listing may stop on an interrupt.
+    let mut write = |s: ActiveSession| -> Result<bool, Fail> {
+        let line = if table {
+            row(&s)
+        } else {
+            serde_json::to_string(&s).unwrap_or_default()
+        };
+        writeln!(out, "{line}").map_err(|e| output::write_failed(&e))?;
+        let mut st = lock(&standing);
+        st.written += 1;
+        if st.written == st.received {
+            st.resume = st.next.clone();
+            return Ok(!interrupts.token.is_cancelled());
+        }
+        Ok(true)
+    };
+    let invalid = |e: Error| usage(e.to_string());
+    let result: Result<(), Stop> = match &session {
         Session::Blocking(c) => {
-            let mut sessions = c.list_sessions_with(listing, on_page).map_err(invalid)?;
-            sessions.try_for_each(|s| s.map(&mut print))
+            let sessions = c.list_sessions_with(listing, on_page).map_err(invalid)?;
+            let mut result = Ok(());
+            for s in sessions {
+                match s
+                    .map_err(Stop::Error)
+                    .and_then(|s| write(s).map_err(Stop::Write))
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        result = Err(Stop::Interrupted);
+                        break;
+                    }
+                    Err(stop) => {
+                        result = Err(stop);
+                        break;
+                    }
+                }
+            }
+            result
         }
         Session::Async(on) => {
             use futures_util::StreamExt;
@@ -132,27 +221,97 @@ fn list(
             on.runtime.block_on(async {
                 let mut stream = std::pin::pin!(stream);
                 while let Some(s) = stream.next().await {
-                    print(s?);
+                    let s = s.map_err(Stop::Error)?;
+                    if !write(s).map_err(Stop::Write)? {
+                        return Err(Stop::Interrupted);
+                    }
                 }
                 Ok(())
             })
         }
     };
+    if counting {
+        eprintln!();
+    }
+    let st = lock(&standing);
+    let go_on = |what: &str| match &st.resume {
+        Some(c) => eprintln!(
+            "{what} after {} sessions; to go on from there: {}",
+            st.written,
+            l.resume_command(c)
+        ),
+        None => eprintln!(
+            "{what} after {} sessions; run the listing again",
+            st.written
+        ),
+    };
     match result {
         Ok(()) => {
             if !g.quiet && !g.json {
-                eprintln!("{rows} active sessions");
+                eprintln!("{} active sessions", st.written);
             }
             Ok(exit::OK)
         }
-        Err(e) => Err(failed(&e, method, &shown, scope)),
+        Err(Stop::Write(f)) => Err(f),
+        Err(Stop::Interrupted) => {
+            go_on("interrupted");
+            Ok(interrupts.exit_code().unwrap_or(exit::SIGINT))
+        }
+        Err(Stop::Error(e)) => {
+            if g.verbose {
+                eprintln!(
+                    "{} {method} page={} failed: {} ({})",
+                    super::clients::timestamp(),
+                    st.pages + 1,
+                    e.short_code(),
+                    clean(&e.to_string())
+                );
+            }
+            let fail = failed(&e, method, &shown, "admin.users:read");
+            eprintln!("error: {}", fail.message);
+            go_on("stopped");
+            Err(Fail {
+                code: fail.code,
+                message: String::new(),
+            })
+        }
     }
+}
+
+/// The listing's standing, locked briefly by this thread or the runtime's.
+fn lock(s: &Mutex<Standing>) -> std::sync::MutexGuard<'_, Standing> {
+    s.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Why a listing ended early.
+enum Stop {
+    /// Slack's answer, or no answer.
+    Error(Error),
+    /// Standard output failed (a closed pipe).
+    Write(Fail),
+    /// A signal, at the end of a page.
+    Interrupted,
+}
+
+/// One session as a table row, every field from the server escaped.
+fn row(s: &ActiveSession) -> String {
+    let field = |v: &Option<String>| v.as_deref().map_or("-".into(), |t| clean(t).into_owned());
+    format!(
+        "{:<12} {:<10} {:>12}  {:<8} {:<9} {:<15} {:<15}",
+        s.user_id.as_str(),
+        clean(&s.team_id),
+        s.session_id,
+        field(&s.created.device_hardware),
+        field(&s.created.os),
+        field(&s.created.ip),
+        s.recent.as_ref().map_or("-".into(), |r| field(&r.ip)),
+    )
 }
 
 fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<u8, Fail> {
     let call = InvalidateSession::new(session_id, user_id(user)?);
     if g.dry_run {
-        println!("would invalidate session {session_id} of {user}");
+        output::println(&format!("would invalidate session {session_id} of {user}"))?;
         return Ok(exit::OK);
     }
     let (token, base_url, _emulator) = connect(g)?;
@@ -170,12 +329,12 @@ fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<u8, Fail> {
     match result {
         Ok(()) => {
             if g.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"ok": true, "session_id": session_id, "user_id": user})
-                );
+                output::println(
+                    &serde_json::json!({"ok": true, "session_id": session_id, "user_id": user})
+                        .to_string(),
+                )?;
             } else if !g.quiet {
-                println!("session {session_id} of {user} ended");
+                output::println(&format!("session {session_id} of {user} ended"))?;
             }
             Ok(exit::OK)
         }

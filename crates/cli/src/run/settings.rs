@@ -4,8 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use slack_sessions_core::{
     BulkRun, CancelToken, ClearSettings, Error, GetSettings, Progress, ResetSessionsBulk,
@@ -16,7 +15,8 @@ use slack_sessions_emulator::Emulator;
 use super::clients::{build, configure, observer, progress_bar, BulkClient, OnRuntime};
 use super::{dry_run, usage, Fail, Op};
 use crate::args::{Global, Record, TransportArg, Users};
-use crate::journal::{self, Header, Journal, SettingsLine, JOURNAL_VERSION};
+use crate::journal::{self, Header, Journal, ScopeLine, SettingsLine, JOURNAL_VERSION};
+use crate::output;
 use crate::report::{exit, stop_line, Outcome, Resumed};
 use crate::signals::Interrupts;
 use crate::users::{self, Input, Texts};
@@ -85,12 +85,22 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
     })
 }
 
-/// `set`, `get` or `clear`, with what `set` and `clear` keep on disk.
+/// `set`, `get`, `clear` or `sessions reset`, with what the changing ones keep on disk.
 pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) -> Result<u8, Fail> {
     let mut prepared = prepare(g, users)?;
-    let resumed = match record.and_then(|r| r.resume.as_deref()) {
-        Some(path) => Some(resume_from(path, op, g, &mut prepared, record)?),
-        None => None,
+    let record = record.cloned().unwrap_or_default();
+    check_paths(&record)?;
+    // The journal is locked before anything else, so that a second run on it is
+    // refused at once; a new one is written from its header on only once the snapshot
+    // (if any) is safe.
+    let (journal, resumed) = match (&record.journal, &record.resume) {
+        (_, Some(path)) => {
+            let (journal, done) = Journal::resume(path).map_err(usage)?;
+            let resumed = resume_from(path, done, op, g, &mut prepared, &record)?;
+            (Some(journal), Some(resumed))
+        }
+        (Some(path), None) if !g.dry_run => (Some(Journal::open_new(path).map_err(usage)?), None),
+        _ => (None, None),
     };
     if g.dry_run {
         return dry_run::run(g, op, &prepared.texts);
@@ -102,41 +112,96 @@ pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) ->
     let interrupts = Interrupts::install().map_err(usage)?;
     let mut hooks = Hooks {
         cancel: interrupts.token.clone(),
-        journal: None,
+        ..Hooks::default()
     };
     let session = Session::new(g, token, base_url)?;
-    if let Some(path) = record.and_then(|r| r.snapshot.as_deref()) {
-        if let Some(code) = take_snapshot(g, &session, &prepared, path, &hooks, &interrupts)? {
+    if let Some(path) = &record.snapshot {
+        if let Some(code) = take_snapshot(g, &session, &prepared, path, &record, &interrupts)? {
             return Ok(code);
         }
     }
-    if let Some(r) = record {
-        let journal = match (&r.journal, &r.resume) {
-            (_, Some(path)) => Some(Journal::append(path).map_err(usage)?),
-            (Some(path), None) => Some(Journal::create(path, &header(g, op)).map_err(usage)?),
-            (None, None) => None,
-        };
-        hooks.journal = journal.map(Arc::new);
-        if let Some(j) = &hooks.journal {
-            interrupts.set_journal(Arc::clone(j));
+    if let Some(journal) = journal {
+        if resumed.is_none() {
+            journal.start(&header(g, op)).map_err(usage)?;
         }
+        let journal = Arc::new(journal);
+        interrupts.set_journal(Arc::clone(&journal));
+        hooks.journal = Some(journal);
     }
     let mut outcome = session.run(g, op, &prepared.texts, &hooks)?;
     outcome.unreadable = prepared.unreadable();
     outcome.resumed = resumed;
     outcome.interrupted = interrupts.exit_code();
-    outcome.error_line = outcome
-        .stop_cause()
-        .map(|e| stop_line(e, op.method(), &shown_url, op.scope()));
+    outcome.journal_error = hooks.journal_error();
+    outcome.error_line = match &outcome.journal_error {
+        Some(e) => Some(journal_line(e, &record)),
+        None => outcome
+            .stop_cause()
+            .map(|e| stop_line(e, op.method(), &shown_url, op.scope())),
+    };
     if let Some(line) = &outcome.error_line {
         eprintln!("error: {line}");
     }
     if g.json {
-        println!("{}", outcome.json(&prepared.bad));
+        output::println(&outcome.json(&prepared.bad).to_string())?;
     } else if !g.quiet || outcome.exit_code() != exit::OK {
-        print!("{}", outcome.summary());
+        output::print(&outcome.summary())?;
     }
     Ok(outcome.exit_code())
+}
+
+/// The `error:` line of a run the journal stopped: what failed, and that the journal is
+/// whole, so the run can go on once there is room.
+fn journal_line(error: &str, record: &Record) -> String {
+    let path = record.resume.as_ref().or(record.journal.as_ref());
+    let resume = path.map_or(String::new(), |p| {
+        format!(
+            "; the journal is whole up to its last line: make room, then go on with --resume {}",
+            p.display()
+        )
+    });
+    format!("{}; the run stopped{resume}", output::clean(error))
+}
+
+/// Refuses, before anything is read or sent, a snapshot that would overwrite a file or
+/// the journal.
+fn check_paths(record: &Record) -> Result<(), Fail> {
+    let Some(snapshot) = &record.snapshot else {
+        return Ok(());
+    };
+    if let Some(journal) = record.journal.as_ref().or(record.resume.as_ref()) {
+        if same_file(snapshot, journal) {
+            return Err(usage(format!(
+                "--snapshot and --journal name one file ({}): each needs its own",
+                snapshot.display()
+            )));
+        }
+    }
+    if !record.replace_snapshot && std::fs::symlink_metadata(snapshot).is_ok() {
+        return Err(usage(crate::snapshot::refuse_existing(snapshot)));
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file: the same file if both exist, else the same name in
+/// the same directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    let full = |p: &Path| {
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        p.file_name().map(|n| dir.join(n))
+    };
+    full(a).is_some() && full(a) == full(b)
 }
 
 /// The token and base URL of a run: an in-process emulator's with `--emulator` (kept
@@ -163,6 +228,7 @@ fn header(g: &Global, op: Op) -> Header {
         tool: concat!("slack-sessions-cli ", env!("CARGO_PKG_VERSION")).to_owned(),
         method: op.method().to_owned(),
         settings: op.settings_line(),
+        scope: op.scope_line(),
         encoding: match g.encoding {
             crate::args::EncodingArg::Form => "form",
             crate::args::EncodingArg::Json => "json",
@@ -171,40 +237,42 @@ fn header(g: &Global, op: Op) -> Header {
     }
 }
 
-/// Checks that the journal at `path` records this very run, and drops from `prepared`
-/// the users it says are done: applied, and failed with `--skip-failed`.
+/// Checks that the journal at `path` records this very run (the same method and every
+/// argument that changes what a request does), and drops from `prepared` the users it
+/// says are done: applied, and with `--skip-failed` refused by Slack.
 fn resume_from(
     path: &Path,
+    journal: journal::Record,
     op: Op,
     g: &Global,
     prepared: &mut Prepared,
-    record: Option<&Record>,
+    record: &Record,
 ) -> Result<Resumed, Fail> {
-    let journal = journal::read(path).map_err(usage)?;
     let want = header(g, op);
     let have = journal.header.as_ref();
-    let same = have.is_some_and(|h| h.method == want.method && h.settings == want.settings);
+    let same = have.is_some_and(|h| {
+        h.method == want.method && h.settings == want.settings && h.scope == want.scope
+    });
     if !same {
         let what = |h: Option<&Header>| {
             h.map_or("nothing".to_owned(), |h| {
-                format!("{} with {}", h.method, describe(h.settings))
+                format!("{} with {}", h.method, describe(h.settings, h.scope))
             })
         };
         return Err(usage(format!(
-            "--resume {} records {}, not {}: run it with the same command and settings",
+            "--resume {} records {}, not {}: run it with the same command, settings and scope",
             path.display(),
             what(have),
             what(Some(&want))
         )));
     }
-    let skip_failed = record.is_some_and(|r| r.skip_failed);
     let (mut already_applied, mut skipped_failed) = (0, 0);
     prepared.texts.retain(|t| {
         if journal.applied.contains(t) {
             already_applied += 1;
             return false;
         }
-        if skip_failed && journal.failed.contains(t) {
+        if record.skip_failed && journal.refused.contains(t) {
             skipped_failed += 1;
             return false;
         }
@@ -219,36 +287,57 @@ fn resume_from(
     })
 }
 
-/// Settings in words, for messages.
-fn describe(s: Option<SettingsLine>) -> String {
-    match s {
-        None => "no settings".into(),
-        Some(s) => format!(
+/// Settings and scope in words, for messages.
+fn describe(s: Option<SettingsLine>, scope: Option<ScopeLine>) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = s {
+        parts.push(format!(
             "duration {} and quit-on-close {}",
             s.duration.map_or("unset".into(), |d| d.to_string()),
             s.desktop_app_browser_quit
                 .map_or("unset".into(), |q| q.to_string())
-        ),
+        ));
+    }
+    if let Some(scope) = scope {
+        parts.push(
+            match (scope.mobile_only, scope.web_only) {
+                (true, _) => "mobile sessions only",
+                (_, true) => "web sessions only",
+                _ => "every session",
+            }
+            .to_owned(),
+        );
+    }
+    if parts.is_empty() {
+        "no settings".into()
+    } else {
+        parts.join(", ")
     }
 }
 
-/// `--snapshot PATH`: reads the target users' settings and writes them to `path` before
-/// anything changes. Returns an exit code when the snapshot is not whole, and nothing
-/// may change.
+/// `--snapshot PATH`: reads the target users' settings and writes them to `path`, on
+/// disk, before anything changes. Returns an exit code when the snapshot is not whole,
+/// and nothing may change.
 fn take_snapshot(
     g: &Global,
     session: &Session,
     prepared: &Prepared,
     path: &Path,
-    hooks: &Hooks,
+    record: &Record,
     interrupts: &Interrupts,
 ) -> Result<Option<u8>, Fail> {
     let read = Hooks {
-        cancel: hooks.cancel.clone(),
-        journal: None,
+        cancel: interrupts.token.clone(),
+        ..Hooks::default()
     };
     let mut outcome = session.run(g, Op::Get, &prepared.texts, &read)?;
     outcome.interrupted = interrupts.exit_code();
+    if let Some(code) = outcome.interrupted {
+        eprintln!(
+            "interrupted while reading the settings for --snapshot: no snapshot was written and nothing was changed"
+        );
+        return Ok(Some(code));
+    }
     let whole = outcome.report.stopped_by.is_none()
         && !outcome.report.cancelled
         && outcome.report.failed.is_empty()
@@ -257,12 +346,12 @@ fn take_snapshot(
         eprintln!(
             "error: the snapshot could not read every user's settings, so nothing was changed"
         );
-        print!("{}", outcome.summary());
+        output::print(&outcome.summary())?;
         return Ok(Some(outcome.exit_code().max(exit::PARTIAL)));
     }
-    let json = outcome.json(&prepared.bad).to_string();
-    std::fs::write(path, json + "\n")
-        .map_err(|e| usage(format!("cannot write --snapshot {}: {e}", path.display())))?;
+    let json = outcome.json(&prepared.bad).to_string() + "\n";
+    crate::snapshot::write_durably(path, json.as_bytes(), record.replace_snapshot)
+        .map_err(usage)?;
     if !g.quiet {
         eprintln!(
             "snapshot of {} users written to {}",
@@ -273,10 +362,21 @@ fn take_snapshot(
     Ok(None)
 }
 
+/// The longest token file read: Slack tokens are under 300 bytes.
+const MAX_TOKEN_FILE: usize = 64 << 10;
+
 pub(super) fn read_token(file: Option<&Path>) -> Result<Token, Fail> {
     let raw = match file {
-        Some(p) => std::fs::read_to_string(p)
-            .map_err(|e| usage(format!("cannot read token file {}: {e}", p.display())))?,
+        Some(p) => {
+            let bytes =
+                crate::bounded::read_small(p, MAX_TOKEN_FILE, "token file").map_err(usage)?;
+            String::from_utf8(bytes).map_err(|_| {
+                usage(format!(
+                    "token file {} is not text: a token is ASCII",
+                    p.display()
+                ))
+            })?
+        }
         None => std::env::var("SLACK_TOKEN").map_err(|_| {
             usage("no token: set SLACK_TOKEN or pass --token-file PATH (or use --emulator)")
         })?,
@@ -317,11 +417,23 @@ fn run_with(
 }
 
 /// What a run shares with the rest of the process: the cancel token the signal handler
-/// holds, and the journal that records each settled request.
+/// holds, the journal that records each settled request, and why the journal could not
+/// be written, if that stopped the run.
 #[derive(Default, Clone)]
 pub(super) struct Hooks {
     pub(super) cancel: CancelToken,
     pub(super) journal: Option<Arc<Journal>>,
+    pub(super) journal_error: Arc<Mutex<Option<String>>>,
+}
+
+impl Hooks {
+    /// Why the journal could not be written, once that stopped the run.
+    fn journal_error(&self) -> Option<String> {
+        self.journal_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 }
 
 /// A client of the transport the command line asks for, built once for one or more runs.
@@ -385,12 +497,7 @@ impl Session {
         let run = BulkRun::default()
             .on_request(observer(g))
             .with_cancel_token(hooks.cancel.clone())
-            .on_settled(
-                hooks
-                    .journal
-                    .as_ref()
-                    .map(|j| journal_observer(j, &hooks.cancel)),
-            );
+            .on_settled(hooks.journal.as_ref().map(|j| journal_observer(j, hooks)));
         let started = Instant::now();
         let outcome = match self {
             Session::Blocking(client) => {
@@ -409,14 +516,16 @@ impl Session {
 }
 
 /// Writes each settled request to `journal` before its users count as done. A journal
-/// that cannot be written cancels the run, so that no outcome goes unrecorded.
-fn journal_observer(journal: &Arc<Journal>, cancel: &CancelToken) -> SettledObserver {
-    let (journal, cancel) = (Arc::clone(journal), cancel.clone());
-    let warned = AtomicBool::new(false);
+/// that cannot be written (a full disk) stops the run, so that no outcome goes
+/// unrecorded; the run then reports that, not an interrupt.
+fn journal_observer(journal: &Arc<Journal>, hooks: &Hooks) -> SettledObserver {
+    let (journal, cancel) = (Arc::clone(journal), hooks.cancel.clone());
+    let failed = Arc::clone(&hooks.journal_error);
     Arc::new(move |s: &Settled| {
         if let Err(e) = journal.record(s) {
-            if !warned.swap(true, Ordering::SeqCst) {
-                eprintln!("error: {e}; stopping the run");
+            let mut first = failed.lock().unwrap_or_else(|p| p.into_inner());
+            if first.is_none() {
+                *first = Some(e);
             }
             cancel.cancel();
         }

@@ -36,6 +36,11 @@ pub struct RequestEvent {
     pub detail: Option<String>,
     /// Which attempt of this chunk it was, from 1.
     pub attempt: u32,
+    /// How long the pacer held the request before it went out (the tier's rate, or a
+    /// `Retry-After` another request met).
+    pub paced: Duration,
+    /// From sending the request to handling its outcome.
+    pub took: Duration,
     /// What happens next.
     pub disposition: Disposition,
 }
@@ -57,6 +62,10 @@ pub struct Settled {
     /// The short code of the failure ([`Error::short_code`](crate::Error::short_code)),
     /// empty when nothing failed.
     pub code: String,
+    /// Whether Slack itself refused the failed users ([`Error::is_refusal`](crate::Error::is_refusal)):
+    /// only then does the failure say something about them. Otherwise no answer came,
+    /// or Slack kept failing, and a later run should try them again.
+    pub refused: bool,
 }
 
 /// A shared callback that sees every [`Settled`] of a bulk run, e.g. to write a journal.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::{Request, Response};
 
@@ -75,6 +75,8 @@ struct Chunk {
     /// Where the chunk's users stand in the input: the chunk's number, then the offset
     /// of its first user within that chunk (halves keep their place).
     order: (u64, u32),
+    /// When the latest try went out.
+    sent_at: Option<Instant>,
 }
 
 /// Applies method `M` to any number of users.
@@ -383,6 +385,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                         }
                     };
                     chunk.attempt.sent();
+                    chunk.sent_at = Some(now);
                     let id = ChunkId(self.next_id);
                     self.next_id += 1;
                     self.report.requests += 1;
@@ -420,12 +423,19 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         let chunk = self.in_flight.remove(&id)?;
         let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
         self.unanswered = matches!(&outcome, Err(t) if t.kind != TransportKind::BodyTooLarge);
-        let (users, attempt) = (chunk.users.len(), chunk.attempt.retries + 1);
+        let timing = Timing {
+            users: chunk.users.len(),
+            attempt: chunk.attempt.retries + 1,
+            paced: chunk.attempt.paced,
+            took: chunk
+                .sent_at
+                .map_or(Duration::ZERO, |t| now.saturating_duration_since(t)),
+        };
         let error = match outcome {
             Ok(resp) => match decode_parts::<M::Output>(resp.status(), resp.headers(), resp.body())
             {
                 Ok(mut reply) => {
-                    self.record(users, status, "ok".into(), attempt, Disposition::Applied);
+                    self.record(&timing, status, "ok".into(), Disposition::Applied);
                     self.unreachable_streak = 0;
                     for w in reply.warnings {
                         self.warn(w);
@@ -441,6 +451,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                             applied: chunk.users.iter().cloned().collect(),
                             failed: Vec::new(),
                             code: String::new(),
+                            refused: false,
                         });
                     }
                     self.done += chunk.users.len();
@@ -461,10 +472,9 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         };
         if let Some(failures) = partial_failures(&error, &chunk.users) {
             self.record(
-                users,
+                &timing,
                 status,
                 short_code(&error).into_owned(),
-                attempt,
                 Disposition::Applied,
             );
             self.unreachable_streak = 0;
@@ -473,7 +483,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
         let code = short_code(&error).into_owned();
         let detail = self.options.record_events.then(|| error.to_string());
         let (progress, disposition) = self.on_error(now, chunk, error);
-        self.record(users, status, code, attempt, disposition);
+        self.record(&timing, status, code, disposition);
         if let (Some(e), Some(d)) = (self.events.last_mut(), detail) {
             e.detail = Some(d);
         }
@@ -490,20 +500,21 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
 
     fn record(
         &mut self,
-        users: usize,
+        timing: &Timing,
         status: Option<u16>,
         code: String,
-        attempt: u32,
         disposition: Disposition,
     ) {
         if self.options.record_events {
             self.events.push(RequestEvent {
                 method: M::NAME,
-                users,
+                users: timing.users,
                 status,
                 code,
                 detail: None,
-                attempt,
+                attempt: timing.attempt,
+                paced: timing.paced,
+                took: timing.took,
                 disposition,
             });
         }
@@ -632,8 +643,10 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
     /// its own code (`failed_for_some_users`).
     fn settle_partly(&mut self, chunk: Chunk, failures: Vec<(UserId, ErrorCode)>) -> Progress {
         let failed: HashMap<&UserId, &ErrorCode> = failures.iter().map(|(u, c)| (u, c)).collect();
+        // Slack named these users itself, each with its own code: a refusal.
         let mut settled = Settled {
             method: M::NAME,
+            refused: true,
             ..Settled::default()
         };
         let mut errors: HashMap<&ErrorCode, Arc<Error>> = HashMap::new();
@@ -677,6 +690,7 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                 applied: Vec::new(),
                 failed: chunk.users.iter().cloned().collect(),
                 code: short_code(&error).into_owned(),
+                refused: error.is_refusal(),
             });
         }
         let error = Arc::new(error);
@@ -728,8 +742,17 @@ impl Chunk {
             request: None,
             attempt: Attempt::new(seed),
             order,
+            sent_at: None,
         }
     }
+}
+
+/// One request's place and times, for its [`RequestEvent`].
+struct Timing {
+    users: usize,
+    attempt: u32,
+    paced: Duration,
+    took: Duration,
 }
 
 /// Feeds the next inputs, at most as many as asked, to a callback; false once the input
