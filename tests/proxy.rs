@@ -117,6 +117,8 @@ fn a_refusing_proxy_is_kind_proxy_with_one_line_and_no_password() {
     for mode in [
         ProxyMode::RequireAuth("alice:right".into()),
         ProxyMode::Close,
+        ProxyMode::Garbage,
+        ProxyMode::BadStatus,
     ] {
         let proxy = ConnectProxy::start(mode.clone()).expect("proxy");
         let url = proxy.url_with_credentials("alice:wrong-hunter2");
@@ -156,4 +158,115 @@ fn a_bad_proxy_url_is_refused_before_anything_is_sent() {
         );
     }
     assert!(emu.log().is_empty());
+}
+
+/// A proxy that is not there is the proxy's failure, named, at once: not "cannot
+/// connect to the server" after rounds of retries.
+#[test]
+fn a_dead_proxy_is_named_on_both_clients() {
+    let ca = TestCa::new("proxy test ca");
+    let emu = ca.emulator(Leaf::Good);
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port");
+    for t in BOTH {
+        let url = format!("http://s3cretPW@{dead}");
+        let c = config(&emu, &ca).proxy(&url).retry_policy(fast_retries(3));
+        let started = std::time::Instant::now();
+        let e = set(t, c).expect_err("no proxy there");
+        assert_eq!(e.transport_kind(), Some(TransportKind::Proxy), "{t:?}: {e}");
+        let line = e.to_string();
+        assert!(
+            line.contains(&format!("proxy http://***@{dead}")),
+            "{t:?}: {line}"
+        );
+        assert!(!line.contains("s3cretPW"), "{line}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "not retried"
+        );
+    }
+    assert!(emu.log().is_empty());
+}
+
+/// One `NO_PROXY` rule on both transports, as curl reads it: each list sends the
+/// emulator's host direct, or through the proxy, on both alike.
+#[test]
+fn both_clients_read_no_proxy_alike() {
+    let ca = TestCa::new("proxy test ca");
+    let emu = ca.emulator(Leaf::Good);
+    let proxy = ConnectProxy::start(ProxyMode::Tunnel).expect("proxy");
+    let cases: &[(&str, &str, bool)] = &[
+        ("127.0.0.1", "127.0.0.0/8", true),
+        ("127.0.0.1", "127.0.0.1/32", true),
+        ("127.0.0.1", "127.0.0.*", false),
+        ("127.0.0.1", ".0.0.1", false),
+        ("127.0.0.1", "10.0.0.0/8", false),
+        ("localhost", ".localhost", true),
+        ("localhost", "localhost", true),
+        ("localhost", "otherhost,LOCALHOST.", true),
+        ("localhost", "host", false),
+    ];
+    for t in BOTH {
+        for &(host, list, direct) in cases {
+            let before = proxy.tunnels();
+            let c = ClientConfig::new(Token::new(ADMIN_TOKEN).expect("token"))
+                .base_url(emu.base_url_for(host))
+                .add_root_pem(ca.pem())
+                .retry_policy(fast_retries(0))
+                .pacing(false)
+                .proxy(proxy.url())
+                .no_proxy(list);
+            set(t, c).unwrap_or_else(|e| panic!("{t:?} {host} {list}: {e}"));
+            let tunnelled = proxy.tunnels() > before;
+            assert_eq!(tunnelled, !direct, "{t:?}: host {host}, NO_PROXY={list:?}");
+        }
+    }
+}
+
+/// `with_parts` takes the caller's connector: settings only a connector can apply are
+/// refused, never silently dropped (a call "through a proxy" must not go direct).
+#[test]
+fn with_parts_refuses_what_only_a_connector_applies() {
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::{TokioExecutor, TokioTimer};
+    use slack_sessions::r#async::{builder, Client, HttpClient};
+    use slack_sessions::InvalidInput;
+
+    let ca = TestCa::new("proxy test ca");
+    let dead = "http://127.0.0.1:9";
+    let cases: Vec<(&str, slack_sessions::r#async::ClientBuilder)> = vec![
+        (
+            "proxy",
+            builder(Token::new(ADMIN_TOKEN).expect("token")).proxy(dead),
+        ),
+        (
+            "proxy",
+            builder(Token::new(ADMIN_TOKEN).expect("token")).no_proxy("localhost"),
+        ),
+        (
+            "proxy_from_env",
+            builder(Token::new(ADMIN_TOKEN).expect("token")).proxy_from_env(true),
+        ),
+        (
+            "root_pem",
+            builder(Token::new(ADMIN_TOKEN).expect("token")).add_root_pem(ca.pem()),
+        ),
+        (
+            "roots",
+            builder(Token::new(ADMIN_TOKEN).expect("token")).roots(slack_sessions::Roots::Native),
+        ),
+    ];
+    let rt = runtime();
+    let _guard = rt.enter();
+    for (name, config) in cases {
+        let http = HttpClient::builder(TokioExecutor::new()).build(HttpConnector::new());
+        match Client::with_parts(config, http, TokioTimer::new()) {
+            Err(Error::Invalid(InvalidInput::Setting { name: n, reason })) => {
+                assert_eq!(n, name);
+                assert!(reason.contains("connector"), "{reason}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
 }

@@ -445,3 +445,37 @@ fn advice(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
 fn gave_up(e: &Error) -> bool {
     e.transport_kind().is_some() || e.is_retryable()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slack_sessions_core::{BulkReport, UserId};
+
+    /// A run stopped by a journal that could not be written says so, and is not an
+    /// interrupt: exit 4, no `"interrupted"`, the journal's error in the report.
+    #[test]
+    fn a_journal_failure_is_not_an_interrupt() {
+        let mut r = BulkReport::<()>::default();
+        r.applied = vec![UserId::new("U00000001").unwrap()];
+        r.not_attempted = vec![UserId::new("U00000002").unwrap()];
+        r.cancelled = true;
+        r.requested = 2;
+        let mut o = Outcome::new("admin.users.session.setSettings", r, None, Duration::ZERO);
+        o.journal_error = Some("cannot write the journal j: No space left on device".into());
+        assert_eq!(o.exit_code(), exit::UNREACHABLE);
+        let v = o.json(&[]);
+        assert!(v.get("interrupted").is_none(), "{v}");
+        assert_eq!(
+            v["journal_error"],
+            "cannot write the journal j: No space left on device"
+        );
+        let s = o.summary();
+        assert!(s.contains("stopped: cannot write the journal j"), "{s}");
+        assert!(!s.contains("interrupted"), "{s}");
+        // The same report cancelled by a signal is an interrupt.
+        o.journal_error = None;
+        o.interrupted = Some(exit::SIGINT);
+        assert_eq!(o.exit_code(), exit::SIGINT);
+        assert_eq!(o.json(&[])["interrupted"], true);
+    }
+}

@@ -8,41 +8,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 use slack_sessions_emulator::{Emulator, ADMIN_TOKEN, REVOKED_TOKEN};
 
-fn emulator() -> Emulator {
-    Emulator::builder()
-        .rate_limit(None)
-        .start()
-        .expect("emulator")
-}
-
-/// The binary, pointed at `emu`, with a token from the environment and fast pacing.
-fn cli(emu: &Emulator, token: &str) -> Command {
-    let mut c = Command::cargo_bin("slack-sessions").expect("binary");
-    c.env_clear()
-        .env("SLACK_TOKEN", token)
-        .env("SLACK_API_URL", emu.base_url())
-        .args(["--rate", "60000"]);
-    c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(mut c: Command) -> Run {
-    let out = c.output().expect("run");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn json(r: &Run) -> Value {
-    serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
-}
+mod common;
+use common::*;
 
 #[test]
 fn set_get_clear_with_exit_code_0() {
@@ -717,26 +684,6 @@ impl Drop for Tls {
     }
 }
 
-/// PEMs of a CA and of a server certificate and key it signed for 127.0.0.1.
-fn test_pki() -> (String, String, String) {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("key")).expect("ca");
-    let key = KeyPair::generate().expect("key");
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .expect("leaf params")
-        .signed_by(&key, &ca)
-        .expect("leaf");
-    (ca.pem(), leaf.pem(), key.serialize_pem())
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("slack-sessions-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 fn tls_emulator(name: &str) -> Tls {
     let (ca, cert, key) = test_pki();
     let identity = slack_sessions_emulator::TlsIdentity::from_pem(cert.as_bytes(), key.as_bytes())
@@ -960,25 +907,6 @@ fn the_emulator_command_serves_https() {
     let mut c = Command::cargo_bin("slack-sessions").expect("binary");
     c.args(["emulator", "--tls-cert", &cert]);
     assert_eq!(run(c).code, 2);
-}
-
-/// The users named in each logged request's `user_ids`, in the order the emulator
-/// answered them, with the outcome.
-fn logged_users(emu: &Emulator) -> Vec<(Vec<String>, String)> {
-    emu.log()
-        .iter()
-        .map(|e| {
-            let users = match &e.args["user_ids"] {
-                Value::String(s) => s.split(',').map(str::to_owned).collect(),
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(|u| u.as_str().map(str::to_owned))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            (users, e.outcome.clone())
-        })
-        .collect()
 }
 
 /// Issue 12: SIGINT mid-run finishes the request in flight, prints the whole report with

@@ -14,7 +14,9 @@ pub enum Fault {
     SlackError(&'static str),
     /// The call is applied, then answered `fatal_error` ("the answer was lost").
     FatalAfterApply,
-    /// This HTTP status (500, 502, 503) with an HTML body.
+    /// This HTTP status (500, 502, 503) with an HTML body; a redirect (301, 302, 307,
+    /// 308) also carries a `Location` to a login page, as a captive portal or a moved
+    /// host would answer.
     Http(u16),
     /// This and the next `n - 1` calls get HTTP 429 with `Retry-After: 1`.
     Storm(u32),
@@ -62,6 +64,10 @@ impl FromStr for Fault {
             "http500" => Fault::Http(500),
             "http502" => Fault::Http(502),
             "http503" => Fault::Http(503),
+            "http301" => Fault::Http(301),
+            "http302" => Fault::Http(302),
+            "http307" => Fault::Http(307),
+            "http308" => Fault::Http(308),
             "storm" => Fault::Storm(num(5)?.clamp(1, 1_000_000) as u32),
             "delay" => Fault::Delay(Duration::from_millis(num(1000)?)),
             "drop" => Fault::Drop,
@@ -101,7 +107,8 @@ impl fmt::Display for Fault {
 ///
 /// KIND is one of `internal_error`, `service_unavailable`, `fatal_error`,
 /// `request_timeout`, `fatal_error_after_apply`, `http500`, `http502`, `http503`,
-/// `storm:N`, `delay:MS`, `drop`, `drop_after_apply`, `truncate`, `huge:MB`.
+/// `http301`, `http302`, `http307`, `http308`, `storm:N`, `delay:MS`, `drop`,
+/// `drop_after_apply`, `truncate`, `huge:MB`.
 ///
 /// ```
 /// use slack_sessions_emulator::{Fault, FaultPlan};

@@ -34,6 +34,10 @@ pub enum ProxyMode {
     Refuse407,
     /// Closes the connection after reading the request head, answering nothing.
     Close,
+    /// Answers a `200` status line, then bytes that are not HTTP, and closes.
+    Garbage,
+    /// Answers a status line that is not HTTP, and closes.
+    BadStatus,
 }
 
 #[derive(Debug, Default)]
@@ -180,6 +184,18 @@ fn handle(conn: TcpStream, mode: &ProxyMode, c: &Counters) -> io::Result<()> {
         ProxyMode::RequireAuth(expected) => !authorized(&head, expected),
         ProxyMode::Close => {
             c.refused.fetch_add(1, Ordering::Relaxed);
+            return out.shutdown(Shutdown::Both);
+        }
+        ProxyMode::Garbage => {
+            c.refused.fetch_add(1, Ordering::Relaxed);
+            out.write_all(
+                b"HTTP/1.1 200 Connection established\r\n\x00\x01garbage\xff\xfe\r\n\r\n",
+            )?;
+            return out.shutdown(Shutdown::Both);
+        }
+        ProxyMode::BadStatus => {
+            c.refused.fetch_add(1, Ordering::Relaxed);
+            out.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")?;
             return out.shutdown(Shutdown::Both);
         }
     };

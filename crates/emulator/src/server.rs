@@ -152,7 +152,14 @@ fn html(status: u16) -> Resp {
     let body = format!(
         "<!DOCTYPE html>\n<html><head><title>{status}</title></head><body><h1>{status}</h1><p>The server is having a moment.</p></body></html>\n"
     );
-    raw(status, "text/html; charset=utf-8", body.into_bytes())
+    let mut resp = raw(status, "text/html; charset=utf-8", body.into_bytes());
+    if status.is_redirection() {
+        resp.headers_mut().insert(
+            http::header::LOCATION,
+            http::HeaderValue::from_static("https://login.example.invalid/sso"),
+        );
+    }
+    resp
 }
 
 /// An oversized answer that applies nothing: `internal_error`, padded to `bytes`.

@@ -346,3 +346,24 @@ fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<u8, Fail> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server's escape sequences and line breaks in a session's fields cannot clear
+    /// the screen, set the title or forge a row of the table.
+    #[test]
+    fn table_rows_escape_what_the_server_sent() {
+        let s: ActiveSession = serde_json::from_str(
+            r#"{"user_id":"U00000001","team_id":"E1\u001b]0;pwned\u0007","session_id":7,
+                "created":{"device_hardware":"Mac\u001b[2J","os":"x\nU00000002  E1  8  forged","ip":"10.0.0.1"},
+                "recent":{"ip":"\r\u009b31m"}}"#,
+        )
+        .expect("session");
+        let line = row(&s);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains("E1\\u{1b}]0;pwned\\u{7}"), "{line}");
+        assert!(line.contains("x\\u{a}U00000002"), "{line}");
+    }
+}
