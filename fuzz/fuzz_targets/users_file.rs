@@ -8,15 +8,16 @@ use libfuzzer_sys::fuzz_target;
 #[allow(dead_code)]
 #[path = "../../crates/cli/src/users.rs"]
 mod users;
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/bounded.rs"]
+mod bounded;
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/escape.rs"]
+mod escape;
 
 fuzz_target!(|data: &[u8]| {
-    // Lines as a CSV reader counts them: `\n`, `\r\n`, or a lone `\r`.
-    let lone_cr = data
-        .iter()
-        .enumerate()
-        .filter(|(i, b)| **b == b'\r' && data.get(i + 1) != Some(&b'\n'))
-        .count();
-    let lines = data.split(|b| *b == b'\n').count() + lone_cr;
+    // Lines end in `\n` (or `\r\n`); a lone `\r` is no line break.
+    let lines = data.split(|b| *b == b'\n').count();
     match users::parse_file("f", data) {
         Ok(inputs) => {
             assert!(inputs.len() <= lines);
@@ -30,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
                     .unwrap_or_else(|| panic!("origin {:?}", i.origin));
                 assert!((1..=lines).contains(&no), "line {no} of {lines}");
                 bytes += i.text.len();
-                assert!(users::echo(&i.text).chars().count() <= users::ECHO_CHARS + 1);
+                // Cut to ECHO_CHARS, then each control character escaped (`\u{10ffff}`).
+                assert!(users::echo(&i.text).chars().count() <= (users::ECHO_CHARS + 1) * 10);
                 if i.problem.is_none() && !i.text.is_empty() {
                     assert_eq!(i.text, i.text.trim());
                 }

@@ -7,6 +7,7 @@
 
 mod args;
 mod bounded;
+mod escape;
 mod journal;
 mod output;
 mod report;

@@ -29,8 +29,8 @@ pub struct Input {
 /// characters escaped, for messages.
 pub fn echo(s: &str) -> String {
     match s.char_indices().nth(ECHO_CHARS) {
-        Some((at, _)) => format!("{}…", crate::output::clean(&s[..at])),
-        None => crate::output::clean(s).into_owned(),
+        Some((at, _)) => format!("{}…", crate::escape::clean(&s[..at])),
+        None => crate::escape::clean(s).into_owned(),
     }
 }
 
@@ -378,6 +378,8 @@ fn read_csv<R: Read>(
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
+        // Every line ends in `\n` here: a lone `\r` is no line break.
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(feed);
     let mut record = csv::ByteRecord::new();
     let mut column = None;
