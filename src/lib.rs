@@ -27,6 +27,7 @@
 //! |---|---|---|
 //! | `ureq` (default) | on: rustls, Mozilla's roots compiled in | — |
 //! | `hyper` | — | on: tokio, rustls, Mozilla's roots compiled in |
+//! | `hyper-core` | — | on, without tokio, TLS or roots: your executor, timer and connector through `Client::with_parts` |
 //! | `native-roots` | allows [`Roots::Native`] | allows [`Roots::Native`] |
 //! | `native-tls` | the platform's TLS library, when ureq's rustls is off | — (always rustls) |
 //!
@@ -49,16 +50,16 @@ pub mod blocking {
     pub use slack_sessions_ureq::*;
 }
 
-/// The async client over hyper (feature `hyper`): runtime-agnostic, tokio + rustls by
-/// default.
-#[cfg(feature = "hyper")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+/// The async client over hyper (feature `hyper`, or `hyper-core` without tokio and TLS):
+/// runtime-agnostic, tokio + rustls by default.
+#[cfg(feature = "hyper-core")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper-core")))]
 pub mod r#async {
     pub use slack_sessions_hyper::*;
 }
 
 /// The async client, under a name that needs no `r#` (the same module as
 /// [`r#async`](async/index.html)).
-#[cfg(feature = "hyper")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+#[cfg(feature = "hyper-core")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper-core")))]
 pub use self::r#async as nonblocking;
