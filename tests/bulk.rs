@@ -161,8 +161,22 @@ fn bulk_get_and_clear_over_tcp() {
         .get_settings_bulk(&users, run.clone(), |_| {})
         .expect("get");
     assert_eq!(events.load(Ordering::Relaxed), 4);
-    assert_eq!(got.output.session_settings.len(), 1_000);
-    assert_eq!(got.output.no_settings_applied.len(), 1_500);
+    // Slack leaves out users with no active session: about a quarter of the emulator's.
+    let active = |u: &&String| !emu.active_sessions(Some(u)).is_empty();
+    let with = users[..1_000].iter().filter(active).count();
+    let none = users[1_000..].iter().filter(active).count();
+    assert!(with < 1_000 && with > 600, "{with}");
+    assert_eq!(got.output.session_settings.len(), with);
+    assert_eq!(got.output.no_settings_applied.len(), none);
+    let left_out: Vec<&String> = users.iter().filter(|u| !active(u)).collect();
+    assert_eq!(got.not_returned.len(), left_out.len());
+    assert_eq!(got.output.not_returned.len(), left_out.len());
+    assert!(got
+        .not_returned
+        .iter()
+        .zip(&left_out)
+        .all(|(a, b)| a.as_str() == b.as_str()));
+    assert_eq!(got.applied.len(), 2_500 - left_out.len());
     let cleared = client
         .clear_settings_bulk(&users, run, |_| {})
         .expect("clear");

@@ -28,7 +28,7 @@ fn config(base_url: &str, ca: Option<&TestCa>) -> ClientConfig {
 }
 
 /// set → get → clear → get on `transport`, returning what get saw before and after.
-fn round_trip(t: Transport, c: ClientConfig) -> Result<(Option<u64>, Option<u64>), Error> {
+fn round_trip(t: Transport, c: ClientConfig) -> Result<(Option<i64>, Option<i64>), Error> {
     let set = SetSettings::new(users()).duration(SessionDuration::from_secs(43_200)?);
     let get = GetSettings::new(users());
     let clear = ClearSettings::new(users());

@@ -673,7 +673,7 @@ fn the_session_family_over_both_transports() {
     }
     assert_eq!(outcomes[0], outcomes[1], "the transports disagree");
     let errors = &outcomes[0].0;
-    assert_eq!(errors[0], "invalid_session");
+    assert_eq!(errors[0], "session_not_found");
     assert_eq!(errors[1], "cannot_reset_primary_owner");
     assert_eq!(
         errors[2..4],

@@ -386,7 +386,11 @@ fn advice(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
                 c if c.class() == slack_sessions_core::ErrorClass::Transient => {
                     format!("slack kept failing ({}); try again later", c.description())
                 }
-                _ => format!("{method} needs {admin}"),
+                c if c.class() == slack_sessions_core::ErrorClass::Auth => {
+                    format!("{method} needs {admin}")
+                }
+                // Not about the token: Slack refused this request for what it names.
+                c => return format!("slack refused {method} ({c}): {}", c.description()),
             };
             format!("slack refused the run ({}): {hint}", a.code)
         }

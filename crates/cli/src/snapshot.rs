@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use slack_sessions_core::{
-    GetSettings, Method, RestorePlan, SessionDuration, UserId, UserSessionSettings,
+    GetSettings, HeldDuration, Method, RestorePlan, UserId, UserSessionSettings,
 };
 
 /// The newest report shape a snapshot may have.
@@ -44,7 +44,8 @@ struct Shape {
 #[derive(Deserialize)]
 struct Entry {
     user_id: String,
-    duration: Option<u64>,
+    /// What Slack held, as it reported it: any whole number of seconds.
+    duration: Option<i64>,
     desktop_app_browser_quit: Option<bool>,
 }
 
@@ -96,11 +97,7 @@ impl Snapshot {
         for e in &f.settings {
             let mut s = UserSessionSettings::new(user(&e.user_id)?);
             s.desktop_app_browser_quit = e.desktop_app_browser_quit;
-            s.duration = e
-                .duration
-                .map(SessionDuration::from_secs)
-                .transpose()
-                .map_err(|x| format!("{name}: user {}: {x}", crate::users::echo(&e.user_id)))?;
+            s.duration = e.duration.map(HeldDuration::from_secs);
             settings.push(s);
         }
         let none = f
@@ -115,9 +112,12 @@ impl Snapshot {
         })
     }
 
-    /// The requests that bring the users back to this snapshot.
-    pub fn plan(&self) -> RestorePlan {
-        RestorePlan::new(&self.settings, &self.none)
+    /// The requests that bring the users back to this snapshot; refused, naming the
+    /// user, when someone held a setting Slack would not take back.
+    pub fn plan(&self) -> Result<RestorePlan, String> {
+        RestorePlan::new(&self.settings, &self.none).map_err(|e| {
+            format!("{e}: Slack holds it, but would refuse it written back; nothing was sent")
+        })
     }
 }
 

@@ -41,6 +41,8 @@ pub(crate) struct Attempt {
     oversized: bool,
     /// How long the pacer held the latest try.
     pub(crate) paced: Duration,
+    /// An earlier try may have done the work: it was sent and its outcome is unknown.
+    pub(crate) maybe_done: bool,
 }
 
 impl Attempt {
@@ -53,6 +55,7 @@ impl Attempt {
             seed,
             oversized: false,
             paced: Duration::ZERO,
+            maybe_done: false,
         }
     }
 
@@ -115,6 +118,7 @@ impl Attempt {
         let policy = policy.with_seed(self.seed);
         match policy.decide(error, self.retries, self.waited, idempotent) {
             RetryDecision::RetryAfter(wait) => {
+                self.maybe_done |= crate::verdict::outcome_unknown(error);
                 self.retries += 1;
                 self.waited += wait;
                 self.not_before = Some(now + wait);

@@ -9,7 +9,7 @@ use http::{Request, Response};
 use crate::attempt::{Attempt, Next};
 use crate::decode::{decode_parts, Reply};
 use crate::endpoint::{Encoded, Endpoint};
-use crate::error::{Error, TransportFailure};
+use crate::error::{CallError, Error, TransportFailure};
 use crate::method::{Method, Output};
 use crate::pacer::SharedPacer;
 use crate::retry::RetryPolicy;
@@ -194,6 +194,18 @@ impl<M: Method> InFlight<M> {
                         call.s.result = Some(Ok(reply));
                         return call;
                     }
+                    Err(CallError::Api(a)) if M::empty_on(&a.code) => {
+                        call.s.result = Some(Ok(Reply::empty(a.warnings)));
+                        return call;
+                    }
+                    Err(CallError::Api(a))
+                        if call.s.attempt.maybe_done && M::done_by_earlier_attempt(&a.code) =>
+                    {
+                        let mut reply = Reply::empty(a.warnings);
+                        reply.by_earlier_attempt = true;
+                        call.s.result = Some(Ok(reply));
+                        return call;
+                    }
                     Err(e) => Error::Call(e),
                 }
             }
@@ -223,7 +235,6 @@ pub(crate) fn dropped_warning(method: &str, n: usize) -> String {
 #[allow(clippy::disallowed_methods)] // a base instant for virtual time
 mod tests {
     use super::*;
-    use crate::error::CallError;
     use crate::method::Tier;
     use crate::pacer::Pacer;
     use crate::{ErrorCode, Rate, SetSettings, Token, TransportKind, UserIds};
@@ -413,6 +424,62 @@ mod tests {
         assert_eq!(first.body(), second.body());
         assert_eq!(first.headers(), second.headers());
         assert_eq!(first.uri(), second.uri());
+    }
+
+    /// A retry of invalidate after a lost answer meets `session_not_found` when the
+    /// first try ended the session: the session is reported ended, by that try. On a
+    /// first attempt, `session_not_found` is a failure.
+    #[test]
+    fn a_retry_that_finds_the_work_done_is_a_success() {
+        use crate::InvalidateSession;
+        let ep = Endpoint::new(Token::new("xoxp-1").unwrap());
+        let m = InvalidateSession::new(7, crate::UserId::new("U1").unwrap());
+        let not_found = || {
+            Ok(answer(
+                200,
+                r#"{"ok":false,"error":"session_not_found"}"#,
+                None,
+            ))
+        };
+        let run = |first: Result<Response<Vec<u8>>, TransportFailure>| {
+            let mut call = Call::new(&ep, &m, RetryPolicy::default()).unwrap();
+            let mut answers = vec![not_found(), first];
+            let mut now = Instant::now();
+            loop {
+                call = match call.poll(now) {
+                    Action::Send(f, _) => f.handle(now, answers.pop().expect("an answer")),
+                    Action::WaitUntil(c, t) => {
+                        now = t;
+                        c
+                    }
+                    Action::Done(r, stats) => return (r, stats.requests),
+                }
+            }
+        };
+        // The first answer was lost: the retry's session_not_found is the first try's work.
+        let (r, requests) = run(Err(TransportFailure::new(TransportKind::Timeout, "lost")));
+        assert_eq!(requests, 2);
+        assert!(r.expect("ended").by_earlier_attempt);
+        // Nothing was sent the first time: session_not_found is a failure.
+        let (r, _) = run(Err(TransportFailure::new(
+            TransportKind::Connect,
+            "refused",
+        )));
+        assert_eq!(r.unwrap_err().code(), Some(ErrorCode::SessionNotFound));
+        // A first attempt that meets session_not_found fails at once.
+        let mut call = Call::new(&ep, &m, RetryPolicy::default()).unwrap();
+        let now = Instant::now();
+        let Action::Send(f, _) = call.poll(now) else {
+            panic!()
+        };
+        call = f.handle(now, not_found());
+        match call.poll(now) {
+            Action::Done(Err(e), stats) => {
+                assert_eq!(e.code(), Some(ErrorCode::SessionNotFound));
+                assert_eq!(stats.requests, 1);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Issue 9, defect 8: an oversized answer is retried once, and only once.

@@ -36,6 +36,22 @@ pub struct Reply<T> {
     /// `response_metadata.next_cursor` of a paginated method (`list`), when the answer
     /// has a next page; `None` on the last page (an empty cursor reads as none).
     pub next_cursor: Option<String>,
+    /// The work was done by an earlier attempt whose answer was lost: the answer to the
+    /// retry said so in its method's terms (see
+    /// [`Method::done_by_earlier_attempt`](crate::Method::done_by_earlier_attempt)).
+    pub by_earlier_attempt: bool,
+}
+
+impl<T: Default> Reply<T> {
+    /// A success with the default (empty) output and these warnings.
+    pub(crate) fn empty(warnings: Vec<String>) -> Self {
+        Reply {
+            output: T::default(),
+            warnings,
+            next_cursor: None,
+            by_earlier_attempt: false,
+        }
+    }
 }
 
 /// Decodes Slack's answer to method `M`.
@@ -87,11 +103,7 @@ pub fn decode_parts<O: Output>(
     // The common answer of the methods that return nothing, read without a parser: no
     // field, no warning, so the output is the default one.
     if body == br#"{"ok":true}"# {
-        return Ok(Reply {
-            output: O::default(),
-            warnings: Vec::new(),
-            next_cursor: None,
-        });
+        return Ok(Reply::empty(Vec::new()));
     }
     let decode_error = |reason: String| {
         CallError::Decode(DecodeError {
@@ -128,6 +140,7 @@ pub fn decode_parts<O: Output>(
             output: env.output,
             warnings,
             next_cursor: env.meta.next_cursor.filter(|c| !c.is_empty()),
+            by_earlier_attempt: false,
         }),
         Some(false) => Err(CallError::Api(ApiError {
             // A missing or empty code reads as `unknown_error`.

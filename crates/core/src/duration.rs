@@ -132,6 +132,79 @@ impl fmt::Display for SessionDuration {
     }
 }
 
+/// A session length as Slack reports it held: any whole number of seconds, unbounded.
+///
+/// Slack documents getSettings' `duration` as "integer or null" with no bounds, and
+/// setSettings' own schema allows 180 seconds where its text says 28,800: what an
+/// organisation holds may be outside what this client lets you write. Reading keeps it
+/// as it is; writing it back goes through [`SessionDuration::try_from`], which refuses
+/// what Slack would refuse.
+///
+/// ```
+/// use slack_sessions_core::{HeldDuration, SessionDuration};
+/// let held = HeldDuration::from_secs(180);
+/// assert_eq!(held.to_string(), "3m");
+/// assert!(SessionDuration::try_from(held).is_err());
+/// assert_eq!(SessionDuration::try_from(HeldDuration::from_secs(28_800)).map(|d| d.as_secs()), Ok(28_800));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct HeldDuration(i64);
+
+impl HeldDuration {
+    /// `secs` seconds, as Slack reported them.
+    pub fn from_secs(secs: i64) -> Self {
+        HeldDuration(secs)
+    }
+
+    /// The seconds, as Slack reported them.
+    pub fn as_secs(self) -> i64 {
+        self.0
+    }
+}
+
+impl From<SessionDuration> for HeldDuration {
+    fn from(d: SessionDuration) -> Self {
+        HeldDuration(i64::from(d.0))
+    }
+}
+
+impl TryFrom<HeldDuration> for SessionDuration {
+    type Error = InvalidDuration;
+    /// The same length, if Slack accepts it for writing (8 h to 10 y).
+    fn try_from(d: HeldDuration) -> Result<Self, InvalidDuration> {
+        match u64::try_from(d.0) {
+            Ok(secs) => SessionDuration::from_secs(secs),
+            Err(_) => Err(InvalidDuration::TooShort(0)),
+        }
+    }
+}
+
+impl fmt::Display for HeldDuration {
+    /// The shortest exact form, as for [`SessionDuration`] (`3m`, `12h`), or plain
+    /// seconds for zero and negative values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Ok(secs) = u64::try_from(self.0) else {
+            return write!(f, "{}s", self.0);
+        };
+        if secs == 0 {
+            return f.write_str("0s");
+        }
+        for (unit, mult) in UNITS {
+            if secs % mult == 0 {
+                return write!(f, "{}{unit}", secs / mult);
+            }
+        }
+        write!(f, "{secs}s")
+    }
+}
+
+impl fmt::Debug for HeldDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HeldDuration({self})")
+    }
+}
+
 impl fmt::Debug for SessionDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SessionDuration({self})")

@@ -150,6 +150,10 @@ pub enum CallError {
     /// The body is not Slack's JSON.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// A listing that would never end: the server repeated a cursor, or sent page after
+    /// empty page with new cursors.
+    #[error("the listing does not end: {0}")]
+    EndlessListing(String),
 }
 
 /// How an adapter failed to get an answer at all.

@@ -50,9 +50,11 @@ macro_rules! error_codes {
     ($( $(#[$meta:meta])* $variant:ident = $wire:literal, $class:ident, $desc:literal; )*) => {
         /// An `error` code from a Slack `ok:false` answer.
         ///
-        /// Every code on the `admin.users.session.setSettings` page is here once, with the
-        /// reset-family codes; anything else decodes to [`ErrorCode::Other`], so a new code
-        /// never breaks decoding.
+        /// Every code Slack's reference documents for the `admin.users.session.*` methods
+        /// (each method's own, and those every method may answer) is here once; anything
+        /// else decodes to [`ErrorCode::Other`], so a new code never breaks decoding.
+        /// [`Method::documented_codes`](crate::Method::documented_codes) says which a
+        /// method documents.
         ///
         /// ```
         /// use slack_sessions_core::{ErrorClass, ErrorCode};
@@ -120,6 +122,7 @@ error_codes! {
     AdminUnauthorized = "admin_unauthorized", Auth, "The token provided doesn't have permission to revoke a session.";
     AtLeastOneSessionSettingRequired = "at_least_one_session_setting_required", Request, "At least one session setting is required.";
     BotsNotAllowed = "bots_not_allowed", PerUser, "Bot sessions are not listed by this method.";
+    CannotInvalidatePrimaryOwner = "cannot_invalidate_primary_owner", PerUser, "The primary owner's sessions cannot be invalidated.";
     CannotResetBot = "cannot_reset_bot", PerUser, "A bot user's sessions cannot be reset.";
     CannotResetPrimaryOwner = "cannot_reset_primary_owner", PerUser, "The primary owner's sessions cannot be reset.";
     DeprecatedEndpoint = "deprecated_endpoint", Gone, "The endpoint has been deprecated.";
@@ -134,12 +137,17 @@ error_codes! {
     InvalidArrayArg = "invalid_array_arg", Request, "The method was passed an array as an argument where a string was expected.";
     InvalidAuth = "invalid_auth", Auth, "Authentication cannot be validated: the token is invalid or the request's IP address is not allowed.";
     InvalidCharset = "invalid_charset", Request, "The charset in the Content-Type header is invalid; valid ones are utf-8 and iso-8859-1.";
+    InvalidCursor = "invalid_cursor", Request, "The cursor passed was invalid.";
     InvalidFormData = "invalid_form_data", Request, "The form data was missing or syntactically invalid.";
     InvalidJson = "invalid_json", Request, "The JSON body was missing or syntactically invalid.";
     InvalidPostType = "invalid_post_type", Request, "The Content-Type of the POST is not one Slack accepts.";
+    IsBot = "is_bot", Auth, "This method cannot be called by a bot user.";
     MethodDeprecated = "method_deprecated", Gone, "The method has been deprecated.";
     MissingPostType = "missing_post_type", Request, "The POST carried a body but no Content-Type header.";
     MissingScope = "missing_scope", Auth, "The token is not granted the scope this method requires.";
+    MissingTeam = "missing_team", Request, "A team_id must be provided with a user_id.";
+    MissingUser = "missing_user", Request, "A user_id must be provided with a team_id.";
+    NoActiveSessions = "no_active_sessions", Other, "No active sessions were found.";
     NoPermission = "no_permission", Auth, "The token does not have the permissions needed to complete the request.";
     NotAllowedTokenType = "not_allowed_token_type", Auth, "The token type used in this request is not allowed.";
     NotAnAdmin = "not_an_admin", Auth, "This method is only accessible by Org Owners and Admins.";
@@ -147,10 +155,14 @@ error_codes! {
     OrgLoginRequired = "org_login_required", Auth, "The workspace is undergoing an enterprise migration.";
     Ratelimited = "ratelimited", RateLimit, "The rate limit for this method has been reached.";
     RequestTimeout = "request_timeout", Transient, "The POST data was missing or truncated.";
+    RestrictedAction = "restricted_action", Auth, "The organisation's settings restrict this action for this token.";
     ServiceUnavailable = "service_unavailable", Transient, "The service is temporarily unavailable.";
+    SessionInvalidationFailed = "session_invalidation_failed", Transient, "The session could not be invalidated; try again.";
+    SessionNotFound = "session_not_found", Other, "The session was not found (it has ended, or is not this user's).";
     SessionResetNotAllowed = "session_reset_not_allowed", PerUser, "This user's sessions may not be reset.";
     TeamAccessNotGranted = "team_access_not_granted", Auth, "The token is not granted access to the workspace this request needs.";
     TeamAddedToOrg = "team_added_to_org", Auth, "The workspace is being migrated to an Enterprise organization.";
+    TeamNotFound = "team_not_found", Request, "There was an error finding the requested workspace.";
     TokenExpired = "token_expired", Auth, "Authentication token has expired.";
     TokenRevoked = "token_revoked", Auth, "Authentication token is for a deleted user or workspace, or the app was removed.";
     TwoFactorSetupRequired = "two_factor_setup_required", Auth, "Two factor setup is required.";
@@ -160,6 +172,50 @@ error_codes! {
     UnknownError = "unknown_error", Other, "Slack answered ok:false without an error code.";
     UnknownMethod = "unknown_method", Gone, "This method is currently not available.";
     UserNotFound = "user_not_found", PerUser, "At least one of the requested users doesn't exist.";
+    UserSessionResetFailed = "user_session_reset_failed", Transient, "There was an error starting the session reset; try again.";
+}
+
+impl ErrorCode {
+    /// The codes every method may answer, whatever its own reference page lists: auth
+    /// and permission, request shape, rate limit, transient and gone codes, and `is_bot`
+    /// (the `methods/…` files of Slack's reference).
+    pub const COMMON: &'static [ErrorCode] = &[
+        ErrorCode::AccessDenied,
+        ErrorCode::AccessLimited,
+        ErrorCode::AccountInactive,
+        ErrorCode::AdminUnauthorized,
+        ErrorCode::DeprecatedEndpoint,
+        ErrorCode::EkmAccessDenied,
+        ErrorCode::EnterpriseIsRestricted,
+        ErrorCode::FatalError,
+        ErrorCode::FeatureNotEnabled,
+        ErrorCode::InternalError,
+        ErrorCode::InvalidArgName,
+        ErrorCode::InvalidArguments,
+        ErrorCode::InvalidArrayArg,
+        ErrorCode::InvalidAuth,
+        ErrorCode::InvalidCharset,
+        ErrorCode::InvalidFormData,
+        ErrorCode::InvalidPostType,
+        ErrorCode::IsBot,
+        ErrorCode::MethodDeprecated,
+        ErrorCode::MissingPostType,
+        ErrorCode::MissingScope,
+        ErrorCode::NoPermission,
+        ErrorCode::NotAllowedTokenType,
+        ErrorCode::NotAnAdmin,
+        ErrorCode::NotAuthed,
+        ErrorCode::OrgLoginRequired,
+        ErrorCode::Ratelimited,
+        ErrorCode::RequestTimeout,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::TeamAccessNotGranted,
+        ErrorCode::TeamAddedToOrg,
+        ErrorCode::TokenExpired,
+        ErrorCode::TokenRevoked,
+        ErrorCode::TwoFactorSetupRequired,
+        ErrorCode::UnknownMethod,
+    ];
 }
 
 impl fmt::Display for ErrorCode {

@@ -87,7 +87,7 @@ pub use config::{
     MAX_TOTAL_WAIT,
 };
 pub use decode::{Reply, DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
-pub use duration::{InvalidDuration, SessionDuration};
+pub use duration::{HeldDuration, InvalidDuration, SessionDuration};
 pub use endpoint::{Encoding, TokenPlacement, DEFAULT_BASE_URL};
 pub use error::{
     ApiError, CallError, DecodeError, Error, InvalidInput, TlsProblem, TransportFailure,
@@ -97,12 +97,12 @@ pub use error_code::{ErrorClass, ErrorCode};
 pub use method::{Empty, Method, Output, Tier, UsersMethod};
 pub use methods::admin::users::session::{
     ActiveSession, ClearSettings, GetSettings, GetSettingsOutput, InvalidateSession, ListSessions,
-    ListSessionsOutput, ResetScope, ResetSessions, ResetSessionsBulk, SessionInfo, SessionOwner,
-    SessionSettings, SetSettings, UserSessionSettings,
+    ListSessionsOutput, MalformedEntry, ResetScope, ResetSessions, ResetSessionsBulk, SessionInfo,
+    SessionOwner, SessionSettings, SetSettings, UserSessionSettings,
 };
 pub use network::{NoProxy, ProxyUrl, Roots};
 pub use pacer::Rate;
-pub use restore::{RestoreGroup, RestorePlan};
+pub use restore::{RestoreGroup, RestorePlan, RestoreRefusal};
 pub use retry::RetryPolicy;
 pub use token::{InvalidToken, Token};
 pub use user::{InvalidUserId, InvalidUserIds, UserId, UserIds, MAX_USERS_PER_CALL};
@@ -120,7 +120,9 @@ pub mod sansio {
     pub use crate::method::{Arg, ArgValue, Args, Reconciled, MAX_ARGS};
     pub use crate::network::{proxy_from_env_with, PemRoots, NO_PROXY_ENV, PROXY_ENV};
     pub use crate::pacer::{Pacer, SharedPacer};
-    pub use crate::pages::{PageInFlight, Pages, PagesAction, PagesDone, PagesStop};
+    pub use crate::pages::{
+        PageInFlight, Pages, PagesAction, PagesDone, PagesStop, MAX_EMPTY_PAGES,
+    };
     pub use crate::retry::RetryDecision;
-    pub use crate::verdict::{verdict, Verdict};
+    pub use crate::verdict::{outcome_unknown, verdict, Verdict};
 }

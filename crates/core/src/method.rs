@@ -4,6 +4,7 @@
 use serde::de::MapAccess;
 
 use crate::error::InvalidInput;
+use crate::error_code::ErrorCode;
 use crate::user::{UserId, UserIds};
 
 /// Slack's rate-limit tier of a method: how many calls a minute it allows.
@@ -155,6 +156,9 @@ pub struct Reconciled {
     pub dropped: usize,
     /// Users asked for that the answer left out.
     pub not_returned: Vec<UserId>,
+    /// Users whose entry in the answer could not be read, each with why: they fail
+    /// alone, the rest of the answer stands.
+    pub failed: Vec<(UserId, String)>,
 }
 
 /// The payload of methods that answer only `{"ok": true}`.
@@ -191,6 +195,34 @@ pub trait Method: sealed::Sealed {
     const IDEMPOTENT: bool;
     /// The typed payload of a success.
     type Output: Output;
+
+    /// The error codes Slack's reference page documents for this method, besides
+    /// [`ErrorCode::COMMON`], which every method may answer.
+    const DOCUMENTED: &'static [ErrorCode];
+
+    /// Whether Slack documents `code` for this method (its own codes, or the common
+    /// ones).
+    fn documents(code: &ErrorCode) -> bool {
+        Self::DOCUMENTED.contains(code) || ErrorCode::COMMON.contains(code)
+    }
+
+    /// Whether `code` means "nothing to return" for this method rather than a failure:
+    /// the call then succeeds with an empty output. `list` documents
+    /// `no_active_sessions` for a user who has none.
+    fn empty_on(code: &ErrorCode) -> bool {
+        let _ = code;
+        false
+    }
+
+    /// Whether `code`, answered to a retry made after an attempt whose outcome is
+    /// unknown (sent, but no readable answer came), means that the earlier attempt did
+    /// the work. `invalidate` answers `session_not_found` to a retry when the first try
+    /// ended the session; no other method of the family has such a code (each is
+    /// idempotent, or only reads). On a first attempt the code is a failure as usual.
+    fn done_by_earlier_attempt(code: &ErrorCode) -> bool {
+        let _ = code;
+        false
+    }
 
     /// Checks rules the types alone cannot hold; called before any request is built.
     fn validate(&self) -> Result<(), InvalidInput> {

@@ -55,7 +55,18 @@ pub struct Pages {
     /// The cursor of the page being fetched (`None` for the first).
     cursor: Option<String>,
     progress: PagesDone,
+    /// Every cursor followed so far, hashed: a server that repeats one would list
+    /// forever.
+    followed: std::collections::HashSet<u64>,
+    /// Pages in a row with no session and a next cursor.
+    empty_streak: u32,
+    /// Why the listing stopped after its last page, to say once that page is used.
+    stopped: Option<PagesStop>,
 }
+
+/// After this many pages in a row with no session but a next cursor, a listing stops:
+/// the server would otherwise hold it forever.
+pub const MAX_EMPTY_PAGES: u32 = 20;
 
 /// How far a listing got.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,8 +153,11 @@ impl Pages {
             policy,
             pacer: None,
             call: Some(call),
+            followed: cursor.iter().map(|c| hash(c)).collect(),
             cursor,
             progress: PagesDone::default(),
+            empty_streak: 0,
+            stopped: None,
         })
     }
 
@@ -163,7 +177,10 @@ impl Pages {
     /// What to do next, at `now`.
     pub fn poll(mut self, now: Instant) -> PagesAction {
         let Some(call) = self.call.take() else {
-            return PagesAction::Done(Ok(self.progress));
+            return PagesAction::Done(match self.stopped.take() {
+                Some(stop) => Err(stop),
+                None => Ok(self.progress),
+            });
         };
         match call.poll(now) {
             Action::Send(flight, request) => PagesAction::Send(
@@ -188,6 +205,34 @@ impl Pages {
                 self.progress.sessions += sessions.len() as u64;
                 self.progress.cursor.clone_from(&reply.next_cursor);
                 if let Some(next) = reply.next_cursor {
+                    self.empty_streak = if sessions.is_empty() {
+                        self.empty_streak + 1
+                    } else {
+                        0
+                    };
+                    let endless = if !self.followed.insert(hash(&next)) {
+                        Some(format!(
+                            "the server repeated cursor {:?}",
+                            crate::capped::cap(&next, 64)
+                        ))
+                    } else if self.empty_streak >= MAX_EMPTY_PAGES {
+                        Some(format!(
+                            "{MAX_EMPTY_PAGES} pages in a row with no session and a next cursor"
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = endless {
+                        // The sessions of this page are whole: the caller keeps them,
+                        // and the cursor to go on from is the one that repeated.
+                        self.call = None;
+                        self.stopped = Some(PagesStop {
+                            error: Error::Call(crate::error::CallError::EndlessListing(reason)),
+                            cursor: Some(next),
+                            done: self.progress.clone(),
+                        });
+                        return PagesAction::Page(self, sessions);
+                    }
                     let listing = self.listing.at(Some(next.clone()));
                     match Call::new(&self.endpoint, &listing, self.policy) {
                         Ok(c) => {
@@ -210,6 +255,14 @@ impl Pages {
             }
         }
     }
+}
+
+/// A cursor's fingerprint, to know it again without keeping it.
+fn hash(cursor: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    cursor.hash(&mut h);
+    h.finish()
 }
 
 #[cfg(test)]
@@ -294,6 +347,73 @@ mod tests {
         assert_eq!(stop.cursor.as_deref(), Some("10"));
         assert_eq!((stop.done.pages, stop.done.sessions), (1, 10));
         assert_eq!(stop.error.short_code(), "http_503");
+    }
+
+    /// Drives a listing over `answer(n, request)`, in virtual time; returns the
+    /// sessions seen and how it ended.
+    fn drive(answer: impl Fn(usize) -> String) -> (Vec<u64>, Result<PagesDone, PagesStop>) {
+        let ep = Endpoint::new(Token::new("xoxp-1").unwrap());
+        let mut pages = Pages::new(&ep, ListSessions::new(), RetryPolicy::default()).unwrap();
+        let (now, mut seen, mut n) = (Instant::now(), Vec::new(), 0);
+        loop {
+            pages = match pages.poll(now) {
+                PagesAction::Send(flight, _) => {
+                    let body = answer(n);
+                    n += 1;
+                    assert!(n < 1_000, "the listing never ended");
+                    flight.handle(now, Ok(Response::new(body.into_bytes())))
+                }
+                PagesAction::WaitUntil(p, _) => p,
+                PagesAction::Page(p, sessions) => {
+                    seen.extend(sessions.iter().map(|s| s.session_id));
+                    p
+                }
+                PagesAction::Done(end) => return (seen, end),
+            };
+        }
+    }
+
+    #[test]
+    fn a_repeated_cursor_stops_the_listing_with_the_cursor_to_resume() {
+        let (seen, end) = drive(|n| {
+            format!(
+                r#"{{"ok":true,"active_sessions":[{{"user_id":"U1","team_id":"E1","session_id":{n}}}],"response_metadata":{{"next_cursor":"{}"}}}}"#,
+                if n == 0 { "a" } else { "b" }
+            )
+        });
+        // Pages 0 ("a" next), 1 ("b" next), 2 ("b" again): the third page's session is
+        // kept, and the listing stops.
+        assert_eq!(seen, [0, 1, 2]);
+        let stop = end.unwrap_err();
+        assert_eq!(stop.error.short_code(), "endless_listing");
+        assert!(
+            stop.error.to_string().contains("repeated cursor \"b\""),
+            "{}",
+            stop.error
+        );
+        assert_eq!(stop.cursor.as_deref(), Some("b"));
+        assert_eq!(stop.done.pages, 3);
+    }
+
+    #[test]
+    fn endless_empty_pages_stop_the_listing() {
+        let (seen, end) = drive(|n| {
+            format!(
+                r#"{{"ok":true,"active_sessions":[],"response_metadata":{{"next_cursor":"c{n}"}}}}"#
+            )
+        });
+        assert!(seen.is_empty());
+        let stop = end.unwrap_err();
+        assert_eq!(stop.error.short_code(), "endless_listing");
+        assert_eq!(stop.done.pages, MAX_EMPTY_PAGES);
+    }
+
+    #[test]
+    fn no_active_sessions_is_an_empty_listing() {
+        let (seen, end) = drive(|_| r#"{"ok":false,"error":"no_active_sessions"}"#.into());
+        assert!(seen.is_empty());
+        let done = end.unwrap();
+        assert_eq!((done.pages, done.sessions), (1, 0));
     }
 
     proptest! {

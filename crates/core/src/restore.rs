@@ -15,21 +15,25 @@ use crate::user::UserId;
 /// the first entry.
 ///
 /// ```
-/// use slack_sessions_core::{RestorePlan, SessionDuration, UserId, UserSessionSettings};
+/// use slack_sessions_core::{HeldDuration, RestorePlan, UserId, UserSessionSettings};
 ///
-/// let had = |u: &str, d: Option<u64>, q: Option<bool>| {
+/// let had = |u: &str, d: Option<i64>, q: Option<bool>| {
 ///     let mut s = UserSessionSettings::new(UserId::new(u).unwrap());
-///     s.duration = d.map(|d| SessionDuration::from_secs(d).unwrap());
+///     s.duration = d.map(HeldDuration::from_secs);
 ///     s.desktop_app_browser_quit = q;
 ///     s
 /// };
 /// let plan = RestorePlan::new(
 ///     &[had("U1", Some(28_800), Some(true)), had("U2", Some(28_800), Some(true)), had("U3", Some(28_800), None)],
 ///     &[UserId::new("U4").unwrap()],
-/// );
+/// )?;
 /// assert_eq!(plan.clear.len(), 2); // U4 (none) and U3 (only a duration)
 /// assert_eq!(plan.groups.len(), 2); // {8h, true}: U1, U2; {8h}: U3
 /// assert_eq!(plan.requests(), 3);
+/// // A duration Slack holds but would refuse to be written back is named, before anything is sent.
+/// let e = RestorePlan::new(&[had("U5", Some(180), None)], &[]).unwrap_err();
+/// assert_eq!(e.to_string(), "cannot restore U5: duration of 180 seconds is below the minimum of 28800 (8h)");
+/// # Ok::<(), slack_sessions_core::RestoreRefusal>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -39,6 +43,17 @@ pub struct RestorePlan {
     /// Users who share exactly the same settings, one setSettings bulk run each, in a
     /// fixed order (by duration, then by the quit setting).
     pub groups: Vec<RestoreGroup>,
+}
+
+/// A snapshot that cannot be restored: a user held a setting Slack would not take back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error("cannot restore {user_id}: {reason}")]
+pub struct RestoreRefusal {
+    /// The user.
+    pub user_id: UserId,
+    /// Why the setting cannot be written.
+    pub reason: crate::duration::InvalidDuration,
 }
 
 /// Users to set to the same settings.
@@ -52,8 +67,13 @@ pub struct RestoreGroup {
 }
 
 impl RestorePlan {
-    /// The plan for users who had `settings`, and for users who had none.
-    pub fn new(settings: &[UserSessionSettings], none: &[UserId]) -> RestorePlan {
+    /// The plan for users who had `settings`, and for users who had none. Refused, for
+    /// the first user it names, when a user held a setting that Slack would not take
+    /// back (a duration outside 8 h–10 y): nothing of the plan may be sent then.
+    pub fn new(
+        settings: &[UserSessionSettings],
+        none: &[UserId],
+    ) -> Result<RestorePlan, RestoreRefusal> {
         let mut seen = std::collections::HashSet::new();
         let mut plan = RestorePlan::default();
         let mut groups: BTreeMap<(Option<SessionDuration>, Option<bool>), Vec<UserId>> =
@@ -62,14 +82,22 @@ impl RestorePlan {
             if !seen.insert(s.user_id.clone()) {
                 continue;
             }
-            match (s.duration, s.desktop_app_browser_quit) {
+            let duration = s
+                .duration
+                .map(SessionDuration::try_from)
+                .transpose()
+                .map_err(|reason| RestoreRefusal {
+                    user_id: s.user_id.clone(),
+                    reason,
+                })?;
+            match (duration, s.desktop_app_browser_quit) {
                 (None, None) => plan.clear.push(s.user_id.clone()),
                 (Some(_), Some(_)) => {}
                 _ => plan.clear.push(s.user_id.clone()),
             }
-            if s.duration.is_some() || s.desktop_app_browser_quit.is_some() {
+            if duration.is_some() || s.desktop_app_browser_quit.is_some() {
                 groups
-                    .entry((s.duration, s.desktop_app_browser_quit))
+                    .entry((duration, s.desktop_app_browser_quit))
                     .or_default()
                     .push(s.user_id.clone());
             }
@@ -88,7 +116,7 @@ impl RestorePlan {
                 RestoreGroup { settings, users }
             })
             .collect();
-        plan
+        Ok(plan)
     }
 
     /// Requests the plan takes when nothing fails: 1,000 users a request, per run.
@@ -107,9 +135,9 @@ impl RestorePlan {
 mod tests {
     use super::*;
 
-    fn had(u: &str, d: Option<u64>, q: Option<bool>) -> UserSessionSettings {
+    fn had(u: &str, d: Option<i64>, q: Option<bool>) -> UserSessionSettings {
         let mut s = UserSessionSettings::new(UserId::new(u).unwrap());
-        s.duration = d.map(|d| SessionDuration::from_secs(d).unwrap());
+        s.duration = d.map(crate::HeldDuration::from_secs);
         s.desktop_app_browser_quit = q;
         s
     }
@@ -127,7 +155,8 @@ mod tests {
                 had("U1", Some(86_400), Some(false)), // a second entry is ignored
             ],
             &[UserId::new("U7").unwrap(), UserId::new("U3").unwrap()],
-        );
+        )
+        .unwrap();
         let ids = |v: &[UserId]| v.iter().map(|u| u.as_str().to_owned()).collect::<Vec<_>>();
         assert_eq!(ids(&plan.clear), ["U4", "U5", "U6", "U7"]);
         let groups: Vec<(Option<u64>, Option<bool>, Vec<String>)> = plan

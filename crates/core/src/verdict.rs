@@ -79,6 +79,7 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
         Error::Call(CallError::Decode(d)) if d.excerpt.trim_start().starts_with('<') => {
             Verdict::StopRun
         }
+        Error::Call(CallError::EndlessListing(_)) => Verdict::StopRun,
         Error::Call(CallError::Http {
             status,
             retry_after,
@@ -107,6 +108,29 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
             }
             _ => Verdict::Fail,
         },
+    }
+}
+
+/// Whether Slack may have acted on a request that failed with `error`: it was sent, and
+/// no answer says it was not (no answer came, the answer could not be read, a 5xx or a
+/// 408 from something on the way, or Slack's own `fatal_error` or `internal_error`,
+/// which "may have succeeded in part"). A retry after such a failure may meet the work
+/// already done: see [`Method::done_by_earlier_attempt`](crate::Method::done_by_earlier_attempt).
+pub fn outcome_unknown(error: &Error) -> bool {
+    match error {
+        Error::Invalid(_) => false,
+        Error::Transport(t) => !matches!(
+            t.kind,
+            TransportKind::Dns | TransportKind::Connect | TransportKind::Proxy | TransportKind::Tls
+        ),
+        Error::Call(CallError::Decode(_)) => true,
+        Error::Call(CallError::Http { status, .. }) => {
+            status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT
+        }
+        Error::Call(CallError::Api(a)) => {
+            matches!(a.code, ErrorCode::FatalError | ErrorCode::InternalError)
+        }
+        Error::Call(_) => false,
     }
 }
 
@@ -153,6 +177,23 @@ mod tests {
             (api("at_least_one_session_setting_required"), Fail, Fail),
             (api("unable_to_update_existing_sessions"), Fail, Fail),
             (api("shiny_new_code"), Fail, Fail),
+            // Codes Slack's reference documents for some of the family.
+            (api("is_bot"), StopRun, StopRun),
+            (api("restricted_action"), StopRun, StopRun),
+            (api("user_session_reset_failed"), Backoff, Backoff),
+            (api("session_invalidation_failed"), Backoff, Backoff),
+            (api("cannot_invalidate_primary_owner"), Isolate, Isolate),
+            (api("session_not_found"), Fail, Fail),
+            (api("no_active_sessions"), Fail, Fail),
+            (api("missing_team"), Fail, Fail),
+            (api("missing_user"), Fail, Fail),
+            (api("team_not_found"), Fail, Fail),
+            (api("invalid_cursor"), Fail, Fail),
+            (
+                Error::Call(CallError::EndlessListing("cursor c repeated".into())),
+                StopRun,
+                StopRun,
+            ),
             (api(""), Fail, Fail),
             // HTTP statuses.
             (limited, RetryAfter(d(7)), RetryAfter(d(7))),
@@ -190,6 +231,46 @@ mod tests {
             // The helpers on Error say the same.
             assert_eq!(e.is_retryable(), idem.retries(), "{e:?}");
             assert_eq!(e.stops_run(), *idem == StopRun, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn which_failures_leave_the_outcome_unknown() {
+        let unknown = [
+            transport(TransportKind::Timeout),
+            transport(TransportKind::Io),
+            transport(TransportKind::BodyTooLarge),
+            http(500, None),
+            http(503, None),
+            http(408, None),
+            api("fatal_error"),
+            api("internal_error"),
+            Error::Call(CallError::Decode(DecodeError {
+                status: StatusCode::OK,
+                reason: "eof".into(),
+                excerpt: String::new(),
+            })),
+        ];
+        let known = [
+            transport(TransportKind::Connect),
+            transport(TransportKind::Dns),
+            transport(TransportKind::Tls),
+            transport(TransportKind::Proxy),
+            http(404, None),
+            http(400, None),
+            api("user_not_found"),
+            api("service_unavailable"),
+            api("ratelimited"),
+            Error::Call(CallError::RateLimited {
+                retry_after: Duration::from_secs(1),
+            }),
+            Error::Invalid(InvalidInput::NoSetting),
+        ];
+        for e in &unknown {
+            assert!(outcome_unknown(e), "{e:?}");
+        }
+        for e in &known {
+            assert!(!outcome_unknown(e), "{e:?}");
         }
     }
 }

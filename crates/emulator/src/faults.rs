@@ -9,8 +9,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// `ok:false` with this transient code (`internal_error`, `service_unavailable`,
-    /// `fatal_error`, `request_timeout`); nothing is applied.
+    /// `ok:false` with this code; nothing is applied. `internal_error`,
+    /// `service_unavailable`, `fatal_error` and `request_timeout` by name, any code Slack
+    /// documents for the family with `error:CODE` (`error:restricted_action`).
     SlackError(&'static str),
     /// The call is applied, then answered `fatal_error` ("the answer was lost").
     FatalAfterApply,
@@ -74,6 +75,10 @@ impl FromStr for Fault {
             "drop_after_apply" => Fault::DropAfterApply,
             "truncate" => Fault::Truncate,
             "huge" => Fault::Huge((num(10)?.clamp(1, 512) as usize) << 20),
+            "error" => Fault::SlackError(
+                arg.and_then(crate::codes::known)
+                    .ok_or_else(|| bad("expected a code Slack documents after 'error:'"))?,
+            ),
             _ => return Err(bad("unknown fault kind")),
         })
     }
@@ -82,7 +87,15 @@ impl FromStr for Fault {
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Fault::SlackError(c) => f.write_str(c),
+            Fault::SlackError(c)
+                if matches!(
+                    *c,
+                    "internal_error" | "service_unavailable" | "fatal_error" | "request_timeout"
+                ) =>
+            {
+                f.write_str(c)
+            }
+            Fault::SlackError(c) => write!(f, "error:{c}"),
             Fault::FatalAfterApply => f.write_str("fatal_error_after_apply"),
             Fault::Http(s) => write!(f, "http{s}"),
             Fault::Storm(n) => write!(f, "storm:{n}"),
@@ -108,7 +121,8 @@ impl fmt::Display for Fault {
 /// KIND is one of `internal_error`, `service_unavailable`, `fatal_error`,
 /// `request_timeout`, `fatal_error_after_apply`, `http500`, `http502`, `http503`,
 /// `http301`, `http302`, `http307`, `http308`, `storm:N`, `delay:MS`, `drop`,
-/// `drop_after_apply`, `truncate`, `huge:MB`.
+/// `drop_after_apply`, `truncate`, `huge:MB`, and `error:CODE` for any code Slack
+/// documents for the family (`error:restricted_action`, `error:user_session_reset_failed`).
 ///
 /// ```
 /// use slack_sessions_emulator::{Fault, FaultPlan};

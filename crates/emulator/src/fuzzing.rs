@@ -40,7 +40,9 @@ impl Slack {
         let granted = grant(parsed.token.as_deref());
         let answer = match slack::check(method, writes, granted, &parsed.args, self.users) {
             Err(a) => a,
-            Ok(work) => slack::apply(&self.store, work),
+            Ok(slack::Checked::Done(a)) => a,
+            // Every person has an active session here: the fuzz target checks the store.
+            Ok(slack::Checked::Work(work)) => slack::apply(&self.store, work, |_| true),
         };
         (200, answer.body)
     }

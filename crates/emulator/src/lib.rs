@@ -25,6 +25,7 @@
 #![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod codes;
 mod directory;
 mod faults;
 #[doc(hidden)]
@@ -73,6 +74,7 @@ pub struct EmulatorBuilder {
     storm_retry_after: u64,
     users: u32,
     tls: Option<TlsIdentity>,
+    sticky: std::collections::HashSet<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -86,6 +88,7 @@ impl Default for EmulatorBuilder {
             storm_retry_after: 1,
             users: DEFAULT_USERS,
             tls: None,
+            sticky: std::collections::HashSet::new(),
         }
     }
 }
@@ -130,6 +133,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// A fault: resets of `user` are accepted (`reset` and `resetBulk` answer `ok`) but
+    /// end none of their sessions, as when Slack's job fails after it was enqueued.
+    /// Shows what `sessions reset --verify` reports.
+    pub fn sessions_survive_reset(mut self, user: impl Into<String>) -> Self {
+        self.sticky.insert(user.into());
+        self
+    }
+
     /// Runtime worker threads (default 2).
     pub fn workers(mut self, n: usize) -> Self {
         self.workers = n.max(1);
@@ -158,7 +169,7 @@ impl EmulatorBuilder {
             storm_retry_after: self.storm_retry_after,
             users: self.users,
             tls_failures: AtomicU64::new(0),
-            ended: sessions::Ended::default(),
+            ended: sessions::Ended::new(self.sticky),
         });
         let tls = self.tls;
         let scheme = if tls.is_some() { "https" } else { "http" };

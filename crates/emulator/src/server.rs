@@ -381,22 +381,30 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
             crate::sessions::answer(method, &parsed.args, &shared.ended, shared.users)
         })
     });
+    let (ended, users) = (&shared.ended, shared.users);
     let answer = match family.map_or_else(
         || slack::check(method, writes, granted, &parsed.args, shared.users),
-        Err,
+        |a| Ok(slack::Checked::Done(a)),
     ) {
         Err(a) => a,
         Ok(work) => {
-            let a = slack::apply(&shared.store, work);
+            // The session family answered as it acted; the settings methods act now.
+            let a = match work {
+                slack::Checked::Done(a) => a,
+                slack::Checked::Work(w) => {
+                    slack::apply(&shared.store, w, |u| ended.has_active(u, users))
+                }
+            };
+            let applied = a.outcome == "ok" && writes;
             match fault {
-                Some(Fault::FatalAfterApply) => {
+                Some(Fault::FatalAfterApply) if applied => {
                     rec.finish(&shared, 200, "fault:fatal_error_after_apply");
                     return Ok(json_response(
                         StatusCode::OK,
                         &slack::error("fatal_error").body,
                     ));
                 }
-                Some(Fault::DropAfterApply) => {
+                Some(Fault::DropAfterApply) if applied => {
                     rec.finish(&shared, 0, "fault:drop_after_apply");
                     return Err(Dropped);
                 }

@@ -3,13 +3,23 @@
 //! each on its own device, OS and IP; bots have none. Resetting or invalidating a session
 //! ends it, and later `list` answers leave it out.
 //!
+//! As Slack's reference documents:
+//! - `list` names the organisation's `E…` ID as each session's `team_id` ([`TEAM`]), as
+//!   the reference's example and the recorded answer do; a one-user listing needs
+//!   `user_id` and `team_id` together (`missing_team`, `missing_user`), of a known team
+//!   (`team_not_found`) and an existing person (`user_not_found`, `bots_not_allowed`),
+//!   and answers `no_active_sessions` for a person who has none;
+//! - `invalidate` takes exactly `session_id` and `user_id` (the team form was retired in
+//!   January 2025, so `team_id` is refused); a session that does not exist, has ended or
+//!   is not that user's is `session_not_found`; the primary owner's is
+//!   `cannot_invalidate_primary_owner`;
+//! - a person with no active session (about a quarter of the directory, fixed by the ID,
+//!   and anyone whose sessions all ended) is left out of getSettings.
+//!
 //! Assumptions, where Slack's documentation is silent:
-//! - every session is in team `T00000001` ([`TEAM`]);
 //! - `W00000000` is the primary owner (`cannot_reset_primary_owner`) and `W00000001` a
 //!   user whose sessions may not be reset (`session_reset_not_allowed`);
 //! - `reset`/`resetBulk` with both `mobile_only` and `web_only` is `invalid_arguments`;
-//! - `invalidate` of a session that does not exist, has ended, or is not the named
-//!   user's (or team's) answers `invalid_session`;
 //! - `resetBulk` refuses the whole call for an unknown user, a bot or the primary owner
 //!   (the first one names the error, nothing changes); users whose sessions may not be
 //!   reset are left out of a job that runs for the others, and the answer is
@@ -25,8 +35,9 @@ use crate::directory::{user_kind_in, UserKind};
 use crate::slack::{error, Answer, MAX_USERS};
 use crate::wire::{self, Args};
 
-/// The team every emulated session belongs to.
-pub const TEAM: &str = "T00000001";
+/// The organisation every emulated session belongs to: its `E…` ID is the `team_id` of
+/// every listed session, and the `team_id` a one-user listing takes.
+pub const TEAM: &str = "E00000001";
 /// The primary owner, whose sessions cannot be reset.
 pub const PRIMARY_OWNER: &str = "W00000000";
 /// A user whose sessions may not be reset.
@@ -35,17 +46,37 @@ pub const RESET_NOT_ALLOWED: &str = "W00000001";
 /// The largest `limit` of `list`.
 const MAX_LIMIT: u64 = 1_000;
 
-/// Sessions ended by reset or invalidate.
+/// Sessions ended by reset or invalidate, and the users whose sessions a reset leaves
+/// alive (a fault: `EmulatorBuilder::sessions_survive_reset`).
 #[derive(Debug, Default)]
-pub(crate) struct Ended(Mutex<HashSet<u64>>);
+pub(crate) struct Ended {
+    ended: Mutex<HashSet<u64>>,
+    pub(crate) sticky: HashSet<String>,
+}
 
 impl Ended {
+    /// No session ended yet; resets of the `sticky` users end none of theirs.
+    pub(crate) fn new(sticky: HashSet<String>) -> Ended {
+        Ended {
+            ended: Mutex::default(),
+            sticky,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<u64>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.ended.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn count(&self) -> usize {
         self.lock().len()
+    }
+
+    /// Whether `user` has a session that has not ended.
+    pub(crate) fn has_active(&self, user: &str, directory: u32) -> bool {
+        let ended = self.lock();
+        sessions_of(user, directory)
+            .iter()
+            .any(|s| !ended.contains(&s.id))
     }
 }
 
@@ -272,6 +303,9 @@ pub(crate) fn answer(method: &str, args: &Args, ended: &Ended, directory: u32) -
 }
 
 fn end(user: &str, mobile_only: bool, web_only: bool, ended: &Ended, directory: u32) {
+    if ended.sticky.contains(user) {
+        return;
+    }
     let mut e = ended.lock();
     for s in sessions_of(user, directory) {
         let kind = DEVICES[s.device].3;
@@ -288,23 +322,23 @@ fn invalidate(args: &Args, ended: &Ended, directory: u32) -> Answer {
     let Some(id) = args.get("session_id").and_then(wire::integer) else {
         return invalid("missing required field: session_id");
     };
-    let user = args.get("user_id").and_then(Value::as_str);
-    let team = args.get("team_id").and_then(Value::as_str);
-    if user.is_none() && team.is_none() {
-        return invalid("missing required field: user_id");
+    if args.get("team_id").is_some() {
+        return invalid("team_id is no longer accepted: pass the session's user_id");
     }
-    // The session's owner follows from its ID.
-    let b = (id.saturating_sub(1)) / 4;
-    let owner = if b >= 100_000_000 {
-        format!("W{:08}", b - 100_000_000)
-    } else {
-        format!("U{b:08}")
+    let Some(user) = args.get("user_id").and_then(Value::as_str) else {
+        return invalid("missing required field: user_id");
     };
-    let exists = sessions_of(&owner, directory).iter().any(|s| s.id == id);
-    let named = user.is_none_or(|u| u == owner) && team.is_none_or(|t| t == TEAM);
+    match user_kind_in(user, directory) {
+        UserKind::Person => {}
+        UserKind::Bot | UserKind::Unknown => return error("user_not_found"),
+    }
+    let mine = sessions_of(user, directory).iter().any(|s| s.id == id);
     let mut e = ended.lock();
-    if !exists || !named || e.contains(&id) {
-        return error("invalid_session");
+    if !mine || e.contains(&id) {
+        return error("session_not_found");
+    }
+    if user == PRIMARY_OWNER {
+        return error("cannot_invalidate_primary_owner");
     }
     e.insert(id);
     ok()
@@ -322,14 +356,26 @@ fn list(args: &Args, ended: &Ended, directory: u32) -> Answer {
     let team = args.get("team_id").and_then(Value::as_str);
     let filter = match (user, team) {
         (None, None) => 0,
+        (Some(_), None) => return error("missing_team"),
+        (None, Some(_)) => return error("missing_user"),
         (Some(u), Some(t)) => {
+            if t != TEAM {
+                return error("team_not_found");
+            }
+            match user_kind_in(u, directory) {
+                UserKind::Unknown => return error("user_not_found"),
+                UserKind::Bot => return error("bots_not_allowed"),
+                UserKind::Person if !ended.has_active(u, directory) => {
+                    return error("no_active_sessions")
+                }
+                UserKind::Person => {}
+            }
             mix(u
                 .bytes()
                 .chain(t.bytes())
                 .fold(7, |a, b| a.wrapping_mul(31).wrapping_add(u64::from(b))))
                 | 1
         }
-        _ => return invalid("user_id and team_id go together"),
     };
     let (mut index, mut k) = match args.get("cursor").and_then(Value::as_str) {
         None | Some("") => (0, 0),
@@ -342,9 +388,9 @@ fn list(args: &Args, ended: &Ended, directory: u32) -> Answer {
     let mut page = Vec::new();
     let mut next = String::new();
     // One user's listing walks only that user (index 0), in team TEAM.
-    let walk = |i: u64| match (user, team) {
-        (Some(u), Some(t)) => (i == 0 && t == TEAM).then(|| u.to_owned()),
-        _ => person(i, directory),
+    let walk = |i: u64| match user {
+        Some(u) => (i == 0).then(|| u.to_owned()),
+        None => person(i, directory),
     };
     'users: while let Some(u) = walk(index) {
         let sessions = sessions_of(&u, directory);

@@ -98,6 +98,13 @@ fn invalid_arguments(message: String) -> Answer {
     }
 }
 
+/// A call checked: the settings methods' work, to apply; or the session family's
+/// answer, already acted on.
+pub(crate) enum Checked {
+    Work(Work),
+    Done(Answer),
+}
+
 /// The checked work of a call, ready to apply.
 pub(crate) enum Work {
     Set(Vec<String>, Settings),
@@ -129,7 +136,7 @@ pub(crate) fn check(
     grant: Grant,
     args: &Args,
     directory: u32,
-) -> Result<Work, Answer> {
+) -> Result<Checked, Answer> {
     if let Some(refused) = refusal(grant, writes) {
         return Err(refused);
     }
@@ -200,11 +207,13 @@ pub(crate) fn check(
     if kinds.contains(&UserKind::Bot) {
         return Err(error("bots_not_allowed"));
     }
-    Ok(work)
+    Ok(Checked::Work(work))
 }
 
-/// Applies checked work at once, under one lock, and answers.
-pub(crate) fn apply(store: &Store, work: Work) -> Answer {
+/// Applies checked work at once, under one lock, and answers. getSettings leaves out the
+/// users `has_session` says have no active session, as Slack documents; it sends `null`
+/// for a setting that is not set.
+pub(crate) fn apply(store: &Store, work: Work, has_session: impl Fn(&str) -> bool) -> Answer {
     let mut users = store.users.lock().unwrap_or_else(|p| p.into_inner());
     let body = match work {
         Work::Set(ids, s) => {
@@ -229,19 +238,13 @@ pub(crate) fn apply(store: &Store, work: Work) -> Answer {
         Work::Get(ids) => {
             let mut with = Vec::new();
             let mut without = Vec::new();
-            for id in ids {
+            for id in ids.into_iter().filter(|id| has_session(id)) {
                 match users.get(&id) {
-                    Some(s) => {
-                        let mut entry = serde_json::Map::new();
-                        entry.insert("user_id".into(), Value::String(id));
-                        if let Some(q) = s.desktop_app_browser_quit {
-                            entry.insert("desktop_app_browser_quit".into(), Value::Bool(q));
-                        }
-                        if let Some(d) = s.duration {
-                            entry.insert("duration".into(), Value::from(d));
-                        }
-                        with.push(Value::Object(entry));
-                    }
+                    Some(s) => with.push(json!({
+                        "user_id": id,
+                        "desktop_app_browser_quit": s.desktop_app_browser_quit,
+                        "duration": s.duration,
+                    })),
                     None => without.push(Value::String(id)),
                 }
             }

@@ -147,12 +147,21 @@ fn set_get_clear_round_trip_with_every_spelling() {
         })
     );
 
-    let got = form(&emu, GET, "user_ids=U00000001,U00000009").json();
+    // U00000009 has no active session: Slack leaves such users out.
+    let got = form(
+        &emu,
+        GET,
+        "user_ids=U00000001,U00000008,U00000009,W00000003",
+    )
+    .json();
     assert_eq!(
         got["session_settings"],
-        json!([{"user_id":"U00000001","desktop_app_browser_quit":false,"duration":28800}])
+        json!([
+            {"user_id":"U00000001","desktop_app_browser_quit":false,"duration":28800},
+            {"user_id":"W00000003","desktop_app_browser_quit":false,"duration":null}
+        ])
     );
-    assert_eq!(got["no_settings_applied"], json!(["U00000009"]));
+    assert_eq!(got["no_settings_applied"], json!(["U00000008"]));
 
     assert!(form(&emu, CLEAR, "user_ids=U00000001").is_ok());
     assert_eq!(emu.settings("U00000001"), None);
@@ -653,4 +662,137 @@ fn multipart_and_text_plain_bodies() {
     .unwrap();
     assert!(a.is_ok(), "{:?}", a.error());
     assert!(emu.settings("U00000001").is_none());
+}
+
+const LIST: &str = "admin.users.session.list";
+const INVALIDATE: &str = "admin.users.session.invalidate";
+const RESET_BULK: &str = "admin.users.session.resetBulk";
+
+/// `list` as Slack documents it: the organisation's `E…` ID on every session, and a
+/// one-user listing's own codes.
+#[test]
+fn list_answers_as_documented() {
+    let emu = start();
+    let page = form(&emu, LIST, "limit=5").json();
+    let sessions = page["active_sessions"].as_array().expect("sessions");
+    assert!(!sessions.is_empty());
+    assert!(sessions
+        .iter()
+        .all(|s| s["team_id"] == TEAM && TEAM.starts_with('E')));
+    let one = |body: &str| form(&emu, LIST, body).error();
+    assert_eq!(one("user_id=U00000001"), Some("missing_team".into()));
+    assert_eq!(one("team_id=E00000001"), Some("missing_user".into()));
+    assert_eq!(
+        one("user_id=U00000001&team_id=E99999999"),
+        Some("team_not_found".into())
+    );
+    assert_eq!(
+        one("user_id=U09999999&team_id=E00000001"),
+        Some("user_not_found".into())
+    );
+    assert_eq!(
+        one("user_id=U90000001&team_id=E00000001"),
+        Some("bots_not_allowed".into())
+    );
+    // U00000009 has no active session.
+    assert_eq!(
+        one("user_id=U00000009&team_id=E00000001"),
+        Some("no_active_sessions".into())
+    );
+    assert_eq!(one("cursor=zzz"), Some("invalid_cursor".into()));
+    let mine = form(&emu, LIST, "user_id=U00000001&team_id=E00000001").json();
+    assert!(mine["ok"] == true && !mine["active_sessions"].as_array().expect("list").is_empty());
+}
+
+/// `invalidate` takes exactly `session_id` and `user_id`; a session that is not the
+/// user's, or has ended, is `session_not_found`; the primary owner's cannot be ended.
+#[test]
+fn invalidate_answers_as_documented() {
+    let emu = start();
+    let theirs = emu.active_sessions(Some("U00000001"));
+    let other = emu.active_sessions(Some("U00000002"));
+    let id = theirs[0];
+    let body = |s: u64, rest: &str| format!("session_id={s}&{rest}");
+    assert_eq!(
+        form(&emu, INVALIDATE, &body(id, "team_id=E00000001")).error(),
+        Some("invalid_arguments".into())
+    );
+    assert_eq!(
+        form(
+            &emu,
+            INVALIDATE,
+            &body(id, "user_id=U00000001&team_id=E00000001")
+        )
+        .error(),
+        Some("invalid_arguments".into())
+    );
+    assert_eq!(
+        form(&emu, INVALIDATE, &body(other[0], "user_id=U00000001")).error(),
+        Some("session_not_found".into()),
+        "another user's session"
+    );
+    assert_eq!(
+        form(&emu, INVALIDATE, &body(id, "user_id=U09999999")).error(),
+        Some("user_not_found".into())
+    );
+    assert!(form(&emu, INVALIDATE, &body(id, "user_id=U00000001")).is_ok());
+    assert_eq!(
+        form(&emu, INVALIDATE, &body(id, "user_id=U00000001")).error(),
+        Some("session_not_found".into()),
+        "an ended session"
+    );
+    let owner = emu.active_sessions(Some(PRIMARY_OWNER));
+    assert_eq!(
+        form(
+            &emu,
+            INVALIDATE,
+            &body(owner[0], &format!("user_id={PRIMARY_OWNER}"))
+        )
+        .error(),
+        Some("cannot_invalidate_primary_owner".into())
+    );
+}
+
+/// Any documented code, on demand, through a fault; and a user whose sessions outlive
+/// a reset, through another.
+#[test]
+fn documented_codes_on_demand() {
+    let emu = Emulator::builder()
+        .rate_limit(None)
+        .sessions_survive_reset("U00000002")
+        .faults(
+            "1=error:restricted_action,2=error:user_session_reset_failed"
+                .parse()
+                .expect("plan"),
+        )
+        .start()
+        .expect("emulator");
+    assert_eq!(
+        form(&emu, GET, "user_ids=U00000001").error(),
+        Some("restricted_action".into())
+    );
+    assert_eq!(
+        form(&emu, RESET_BULK, "user_ids=U00000001").error(),
+        Some("user_session_reset_failed".into())
+    );
+    assert!(form(&emu, RESET_BULK, "user_ids=U00000001,U00000002").is_ok());
+    assert!(emu.active_sessions(Some("U00000001")).is_empty());
+    assert!(
+        !emu.active_sessions(Some("U00000002")).is_empty(),
+        "survived the reset"
+    );
+    assert!("1=error:made_up".parse::<FaultPlan>().is_err());
+    for (method, own) in slack_sessions_emulator::codes::BY_METHOD {
+        let all = slack_sessions_emulator::codes::documented(method);
+        assert!(own.iter().all(|c| all.contains(c)));
+        for code in all {
+            let plan: FaultPlan = format!("1=error:{code}")
+                .parse()
+                .expect("a fault for every code");
+            assert!(
+                matches!(plan.fault_for(1), Some(Fault::SlackError(c)) if c == code),
+                "{code}"
+            );
+        }
+    }
 }

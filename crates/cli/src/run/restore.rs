@@ -25,7 +25,7 @@ struct Step {
 /// Runs the restore, or with `--dry-run` prints its groups and request count.
 pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
     let snapshot = Snapshot::read(path).map_err(usage)?;
-    let plan = snapshot.plan();
+    let plan = snapshot.plan().map_err(usage)?;
     let ids = |v: &[slack_sessions_core::UserId]| v.iter().map(ToString::to_string).collect();
     let mut steps = Vec::new();
     if !plan.clear.is_empty() {

@@ -445,25 +445,18 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
                     // Kept by input order, merged at the end: answers come back in
                     // completion order.
                     self.outputs.insert(chunk.order, reply.output);
-                    if self.options.record_settled {
-                        self.settled.push(Settled {
-                            method: M::NAME,
-                            applied: chunk.users.iter().cloned().collect(),
-                            failed: Vec::new(),
-                            code: String::new(),
-                            refused: false,
-                        });
-                    }
-                    self.done += chunk.users.len();
-                    if reconciled.not_returned.is_empty() {
-                        self.report.applied.extend(chunk.users.into_vec());
-                    } else {
-                        let missing: HashSet<&UserId> = reconciled.not_returned.iter().collect();
-                        self.report
-                            .applied
-                            .extend(chunk.users.iter().filter(|u| !missing.contains(u)).cloned());
-                        self.report.not_returned.extend(reconciled.not_returned);
-                    }
+                    self.settle_answered(chunk, reconciled);
+                    return Some(self.progress());
+                }
+                Err(CallError::Api(a)) if M::empty_on(&a.code) => {
+                    self.record(
+                        &timing,
+                        status,
+                        a.code.as_str().into(),
+                        Disposition::Applied,
+                    );
+                    self.unreachable_streak = 0;
+                    self.settle_answered(chunk, crate::method::Reconciled::default());
                     return Some(self.progress());
                 }
                 Err(e) => Error::Call(e),
@@ -637,6 +630,67 @@ impl<'a, M: UsersMethod> BulkPlan<'a, M> {
             self.not_attempted(c);
         }
         self.drain_input();
+    }
+
+    /// A successful answer: its users are applied, except those it left out
+    /// (`not_returned`) and those whose entries could not be read (failed, each with
+    /// why; not Slack's refusal, so a later run tries them again).
+    fn settle_answered(&mut self, chunk: Chunk, reconciled: crate::method::Reconciled) {
+        let crate::method::Reconciled {
+            not_returned,
+            failed,
+            ..
+        } = reconciled;
+        self.done += chunk.users.len();
+        if not_returned.is_empty() && failed.is_empty() {
+            if self.options.record_settled {
+                self.settled.push(Settled {
+                    method: M::NAME,
+                    applied: chunk.users.iter().cloned().collect(),
+                    ..Settled::default()
+                });
+            }
+            self.report.applied.extend(chunk.users.into_vec());
+            return;
+        }
+        let out: HashSet<&UserId> = not_returned
+            .iter()
+            .chain(failed.iter().map(|(u, _)| u))
+            .collect();
+        let applied: Vec<UserId> = chunk
+            .users
+            .iter()
+            .filter(|u| !out.contains(u))
+            .cloned()
+            .collect();
+        if self.options.record_settled {
+            self.settled.push(Settled {
+                method: M::NAME,
+                applied: applied.iter().chain(&not_returned).cloned().collect(),
+                ..Settled::default()
+            });
+            if !failed.is_empty() {
+                self.settled.push(Settled {
+                    method: M::NAME,
+                    failed: failed.iter().map(|(u, _)| u.clone()).collect(),
+                    code: "decode_error".into(),
+                    ..Settled::default()
+                });
+            }
+        }
+        self.report.applied.extend(applied);
+        self.report.not_returned.extend(not_returned);
+        for (user_id, reason) in failed {
+            let error = Error::Call(CallError::Decode(crate::error::DecodeError {
+                status: http::StatusCode::OK,
+                reason: format!("the entry for {user_id}: {reason}"),
+                excerpt: String::new(),
+            }));
+            self.report.failed.push(Failed {
+                user_id,
+                error: Arc::new(error),
+            });
+        }
     }
 
     /// An answer that applied the call to some users and names the others, each with

@@ -30,6 +30,7 @@ pub(crate) fn short_code(e: &Error) -> Cow<'_, str> {
         Error::Call(CallError::RateLimited { .. }) => "ratelimited".into(),
         Error::Call(CallError::Http { status, .. }) => format!("http_{}", status.as_u16()).into(),
         Error::Call(CallError::Decode(_)) => "decode_error".into(),
+        Error::Call(CallError::EndlessListing(_)) => "endless_listing".into(),
         Error::Transport(t) => match t.kind {
             TransportKind::Dns => "dns_error",
             TransportKind::Connect => "connect_error",

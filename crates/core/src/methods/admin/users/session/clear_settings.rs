@@ -5,6 +5,7 @@
 //! Removes the session settings of up to 1,000 users, so that the organisation's
 //! defaults apply again.
 
+use crate::error_code::ErrorCode;
 use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
 use crate::user::UserIds;
 
@@ -30,6 +31,17 @@ impl Method for ClearSettings {
     const IDEMPOTENT: bool = true;
     const SLOT: usize = 2;
     type Output = Empty;
+    const DOCUMENTED: &'static [ErrorCode] = &[
+        ErrorCode::AdminUnauthorized,
+        ErrorCode::BotsNotAllowed,
+        ErrorCode::FeatureNotEnabled,
+        ErrorCode::InternalError,
+        ErrorCode::InvalidArguments,
+        ErrorCode::InvalidAuth,
+        ErrorCode::NotAnAdmin,
+        ErrorCode::UnknownMethod,
+        ErrorCode::UserNotFound,
+    ];
 
     fn args(&self) -> Args<'_> {
         let mut args = Args::new();

@@ -4,6 +4,7 @@
 //!
 //! Ends one session, named by its ID and its user (or, deprecated, its team).
 
+use crate::error_code::ErrorCode;
 use crate::method::{ArgValue, Args, Empty, Method, Tier};
 use crate::user::UserId;
 
@@ -49,6 +50,23 @@ impl Method for InvalidateSession {
     const IDEMPOTENT: bool = true;
     const SLOT: usize = 5;
     type Output = Empty;
+    const DOCUMENTED: &'static [ErrorCode] = &[
+        ErrorCode::AdminUnauthorized,
+        ErrorCode::CannotInvalidatePrimaryOwner,
+        ErrorCode::SessionInvalidationFailed,
+        ErrorCode::SessionNotFound,
+        ErrorCode::FeatureNotEnabled,
+        ErrorCode::InvalidAuth,
+        ErrorCode::NotAnAdmin,
+        ErrorCode::UnknownMethod,
+        ErrorCode::UserNotFound,
+    ];
+
+    /// A retry after a lost answer meets `session_not_found` when the first try ended
+    /// the session: the session is ended, by that try.
+    fn done_by_earlier_attempt(code: &ErrorCode) -> bool {
+        *code == ErrorCode::SessionNotFound
+    }
 
     fn args(&self) -> Args<'_> {
         let mut args = Args::new();

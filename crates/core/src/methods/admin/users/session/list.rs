@@ -10,6 +10,7 @@ use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidInput;
+use crate::error_code::ErrorCode;
 use crate::method::{ArgValue, Args, Method, Output, Tier};
 use crate::user::UserId;
 
@@ -135,6 +136,26 @@ impl Method for ListSessions {
     const IDEMPOTENT: bool = true;
     const SLOT: usize = 6;
     type Output = ListSessionsOutput;
+    const DOCUMENTED: &'static [ErrorCode] = &[
+        ErrorCode::AdminUnauthorized,
+        ErrorCode::BotsNotAllowed,
+        ErrorCode::FeatureNotEnabled,
+        ErrorCode::InvalidAuth,
+        ErrorCode::InvalidCursor,
+        ErrorCode::MissingTeam,
+        ErrorCode::MissingUser,
+        ErrorCode::NoActiveSessions,
+        ErrorCode::TeamNotFound,
+        ErrorCode::NotAnAdmin,
+        ErrorCode::UnknownMethod,
+        ErrorCode::UserNotFound,
+    ];
+
+    /// A listing of one user who has no active session answers `no_active_sessions`:
+    /// an empty listing, not a failure.
+    fn empty_on(code: &ErrorCode) -> bool {
+        *code == ErrorCode::NoActiveSessions
+    }
 
     fn validate(&self) -> Result<(), InvalidInput> {
         if let Some(n) = self.limit {

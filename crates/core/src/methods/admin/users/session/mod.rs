@@ -9,7 +9,7 @@ pub mod reset_bulk;
 pub mod set_settings;
 
 pub use clear_settings::ClearSettings;
-pub use get_settings::{GetSettings, GetSettingsOutput, UserSessionSettings};
+pub use get_settings::{GetSettings, GetSettingsOutput, MalformedEntry, UserSessionSettings};
 pub use invalidate::{InvalidateSession, SessionOwner};
 pub use list::{ActiveSession, ListSessions, ListSessionsOutput, SessionInfo};
 pub use reset::{ResetScope, ResetSessions};

@@ -6,6 +6,7 @@
 //! on the web.
 
 use crate::error::InvalidInput;
+use crate::error_code::ErrorCode;
 use crate::method::{ArgValue, Args, Empty, Method, Tier};
 use crate::user::UserId;
 
@@ -98,6 +99,17 @@ impl Method for ResetSessions {
     const IDEMPOTENT: bool = true;
     const SLOT: usize = 3;
     type Output = Empty;
+    const DOCUMENTED: &'static [ErrorCode] = &[
+        ErrorCode::CannotResetBot,
+        ErrorCode::CannotResetPrimaryOwner,
+        ErrorCode::FeatureNotEnabled,
+        ErrorCode::InternalError,
+        ErrorCode::InvalidAuth,
+        ErrorCode::NotAnAdmin,
+        ErrorCode::UnknownMethod,
+        ErrorCode::UserNotFound,
+        ErrorCode::UserSessionResetFailed,
+    ];
 
     fn validate(&self) -> Result<(), InvalidInput> {
         self.scope.check()

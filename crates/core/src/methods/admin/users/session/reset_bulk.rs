@@ -8,6 +8,7 @@
 //! halves the chunk until that member stands alone, as for setSettings.
 
 use crate::error::InvalidInput;
+use crate::error_code::ErrorCode;
 use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
 use crate::methods::admin::users::session::reset::ResetScope;
 use crate::user::UserIds;
@@ -44,6 +45,20 @@ impl Method for ResetSessionsBulk {
     const IDEMPOTENT: bool = true;
     const SLOT: usize = 4;
     type Output = Empty;
+    const DOCUMENTED: &'static [ErrorCode] = &[
+        ErrorCode::CannotResetBot,
+        ErrorCode::CannotResetPrimaryOwner,
+        ErrorCode::FailedForSomeUsers,
+        ErrorCode::FeatureNotEnabled,
+        ErrorCode::InternalError,
+        ErrorCode::InvalidAuth,
+        ErrorCode::NotAnAdmin,
+        ErrorCode::RestrictedAction,
+        ErrorCode::SessionResetNotAllowed,
+        ErrorCode::UnknownMethod,
+        ErrorCode::UserNotFound,
+        ErrorCode::UserSessionResetFailed,
+    ];
 
     fn validate(&self) -> Result<(), InvalidInput> {
         self.scope.check()

@@ -8,6 +8,7 @@
 
 use crate::duration::SessionDuration;
 use crate::error::InvalidInput;
+use crate::error_code::ErrorCode;
 use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
 use crate::user::UserIds;
 
@@ -112,6 +113,20 @@ impl Method for SetSettings {
     const IDEMPOTENT: bool = true;
     const SLOT: usize = 0;
     type Output = Empty;
+    const DOCUMENTED: &'static [ErrorCode] = &[
+        ErrorCode::AdminUnauthorized,
+        ErrorCode::AtLeastOneSessionSettingRequired,
+        ErrorCode::BotsNotAllowed,
+        ErrorCode::FeatureNotEnabled,
+        ErrorCode::InternalError,
+        ErrorCode::InvalidArguments,
+        ErrorCode::InvalidAuth,
+        ErrorCode::NotAnAdmin,
+        ErrorCode::Ratelimited,
+        ErrorCode::UnableToUpdateExistingSessions,
+        ErrorCode::UnknownMethod,
+        ErrorCode::UserNotFound,
+    ];
 
     fn validate(&self) -> Result<(), InvalidInput> {
         Self::validate_params(&self.settings)
