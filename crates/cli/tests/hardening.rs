@@ -435,7 +435,7 @@ fn a_full_disk_is_named() {
 #[test]
 fn the_server_cannot_forge_output() {
     let evil = r#"{"ok":true,"warning":"x\u001b]0;pwned\u0007\u001b[2J\nforged: line"}"#;
-    let canned = Canned::start(200, &[], evil);
+    let canned = Canned::start(200, &[], evil).expect("server");
     for t in TRANSPORTS {
         let mut c = cli_at(&canned.base_url(), ADMIN_TOKEN);
         c.args([
@@ -466,7 +466,7 @@ fn the_server_cannot_forge_output() {
         );
     }
     let evil_list = r#"{"ok":false,"error":"internal_error","response_metadata":{"messages":["[ERROR] \u001b[2J\nforged"]}}"#;
-    let canned = Canned::start(200, &[], evil_list);
+    let canned = Canned::start(200, &[], evil_list).expect("server");
     for t in TRANSPORTS {
         let mut c = cli_at(&canned.base_url(), ADMIN_TOKEN);
         c.args([
@@ -630,7 +630,7 @@ fn advice_matches_the_cause() {
         assert!(!first.contains("--base-url"), "{t}: {first}");
 
         let unreadable = r#"{"ok":true,"active_sessions":[{"user_id":"U1","session_id":"seven"}]}"#;
-        let canned = Canned::start(200, &[], unreadable);
+        let canned = Canned::start(200, &[], unreadable).expect("server");
         let mut c = cli_at(&canned.base_url(), ADMIN_TOKEN);
         c.args([
             "sessions",

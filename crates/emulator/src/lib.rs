@@ -25,6 +25,7 @@
 #![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod canned;
 pub mod codes;
 mod directory;
 mod faults;

@@ -1,0 +1,236 @@
+//! Holds the client and the emulator to Slack's reference, code by code.
+//!
+//! `tests/data/documented_codes.tsv` lists, for each of the seven methods, every error
+//! code Slack documents for it, with the consequence its description calls for. For
+//! every line: the client knows the code (never `ErrorCode::Other`) and its method lists
+//! it; the one verdict gives that consequence; and the emulator, made to answer the code,
+//! drives both real clients to exactly that behaviour over TCP. A code added to the data
+//! and not handled by either fails here.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+use slack_sessions::sansio::{verdict, Verdict};
+use slack_sessions::{
+    ApiError, CallError, ClearSettings, Error, ErrorCode, GetSettings, InvalidateSession,
+    ListSessions, Method, ResetSessions, ResetSessionsBulk, SessionDuration, SetSettings, UserId,
+    UserIds,
+};
+use slack_sessions_emulator::Emulator;
+
+/// The data: `(method, code) -> consequence`, with `*` for every method.
+fn data() -> BTreeMap<(String, String), String> {
+    let text = include_str!("data/documented_codes.tsv");
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 3, "line {}: {line}", n + 1);
+        assert!(
+            ["stop", "retry", "isolate", "fail", "empty"].contains(&f[2]),
+            "line {}: {}",
+            n + 1,
+            f[2]
+        );
+        let fresh = out.insert((f[0].to_owned(), f[1].to_owned()), f[2].to_owned());
+        assert!(fresh.is_none(), "line {}: listed twice", n + 1);
+    }
+    out
+}
+
+/// The codes of `method` in the data, its own (without `*`).
+fn own(data: &BTreeMap<(String, String), String>, method: &str) -> BTreeSet<String> {
+    data.keys()
+        .filter(|(m, _)| m == method)
+        .map(|(_, c)| c.clone())
+        .collect()
+}
+
+/// The consequence the data gives `code` for `method`: its own line, else the `*` one.
+fn expected<'a>(data: &'a BTreeMap<(String, String), String>, method: &str, code: &str) -> &'a str {
+    data.get(&(method.to_owned(), code.to_owned()))
+        .or_else(|| data.get(&("*".to_owned(), code.to_owned())))
+        .map(String::as_str)
+        .unwrap_or_else(|| panic!("{method} {code}: not in the data"))
+}
+
+/// The consequence the client's one rule gives `code` for method `M`.
+fn consequence<M: Method>(code: &ErrorCode) -> &'static str {
+    if M::empty_on(code) {
+        return "empty";
+    }
+    let e = Error::Call(CallError::Api(ApiError::from_code(code.clone())));
+    match verdict(&e, M::IDEMPOTENT) {
+        Verdict::StopRun => "stop",
+        Verdict::Backoff | Verdict::RetryAfter(_) => "retry",
+        Verdict::Isolate => "isolate",
+        _ => "fail",
+    }
+}
+
+/// Every documented code of `M`, and the common ones, as the data gives them.
+fn codes_of<M: Method>(data: &BTreeMap<(String, String), String>) -> Vec<(String, String)> {
+    let mut codes: BTreeSet<String> = own(data, M::NAME);
+    codes.extend(own(data, "*"));
+    codes
+        .into_iter()
+        .map(|c| {
+            let k = expected(data, M::NAME, &c).to_owned();
+            (c, k)
+        })
+        .collect()
+}
+
+/// What the client knows agrees with the data, line by line.
+fn check_knowledge<M: Method>(data: &BTreeMap<(String, String), String>) {
+    let known: BTreeSet<String> = M::DOCUMENTED
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        known,
+        own(data, M::NAME),
+        "{}: its documented codes",
+        M::NAME
+    );
+    for (code, want) in codes_of::<M>(data) {
+        let c = ErrorCode::from_wire(&code);
+        assert!(
+            !matches!(c, ErrorCode::Other(_)),
+            "{} {code}: unknown",
+            M::NAME
+        );
+        assert!(M::documents(&c), "{} {code}", M::NAME);
+        assert!(!c.description().is_empty());
+        assert_eq!(consequence::<M>(&c), want, "{} {code}", M::NAME);
+    }
+}
+
+#[test]
+fn the_client_knows_every_documented_code_with_its_consequence() {
+    let data = data();
+    let common: BTreeSet<String> = ErrorCode::COMMON
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    assert_eq!(common, own(&data, "*"), "the codes every method may answer");
+    check_knowledge::<SetSettings>(&data);
+    check_knowledge::<GetSettings>(&data);
+    check_knowledge::<ClearSettings>(&data);
+    check_knowledge::<ListSessions>(&data);
+    check_knowledge::<ResetSessions>(&data);
+    check_knowledge::<ResetSessionsBulk>(&data);
+    check_knowledge::<InvalidateSession>(&data);
+    let methods: BTreeSet<&str> = data.keys().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(methods.len(), 8, "seven methods and `*`: {methods:?}");
+}
+
+/// The emulator lists the same codes for each method (its own copy of the reference).
+#[test]
+fn the_emulator_documents_the_same_codes() {
+    let data = data();
+    for (method, codes) in slack_sessions_emulator::codes::BY_METHOD {
+        let theirs: BTreeSet<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+        assert_eq!(theirs, own(&data, method), "{method}");
+    }
+    let common: BTreeSet<String> = slack_sessions_emulator::codes::COMMON
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+    assert_eq!(common, own(&data, "*"));
+}
+
+/// What the client did when the emulator answered a code once, then as usual: the
+/// consequence observed, over real HTTP.
+fn observe<M>(t: Transport, emu: &Emulator, m: &M) -> String
+where
+    M: Method + Sync,
+    M::Output: PartialEq,
+{
+    let setup = Setup {
+        max_retries: 3,
+        ..Setup::default()
+    };
+    let result = match t {
+        Transport::Blocking => blocking(emu, &setup).call(m),
+        Transport::Async => runtime().block_on(asynchronous(emu, &setup).call(m)),
+    };
+    let calls = emu.calls();
+    match result {
+        Ok(_) if calls == 2 => "retry".into(),
+        Ok(reply) if calls == 1 && reply.output == M::Output::default() => "empty".into(),
+        Ok(_) => format!("ok after {calls} calls"),
+        Err(e) if calls != 1 => format!("{e} after {calls} calls"),
+        Err(e) => match verdict(&e, M::IDEMPOTENT) {
+            Verdict::StopRun => "stop".into(),
+            Verdict::Isolate => "isolate".into(),
+            Verdict::Fail => "fail".into(),
+            other => format!("{other:?}"),
+        },
+    }
+}
+
+/// Each code, answered by the emulator through an `error:CODE` fault on the first call,
+/// gives its consequence on both clients.
+fn drive<M>(data: &BTreeMap<(String, String), String>, mut make: impl FnMut(&Emulator) -> M)
+where
+    M: Method + Sync,
+    M::Output: PartialEq,
+{
+    let emu = Emulator::builder()
+        .rate_limit(None)
+        .start()
+        .expect("emulator");
+    for t in BOTH {
+        for (code, want) in codes_of::<M>(data) {
+            let m = make(&emu);
+            emu.set_faults(
+                format!("1=error:{code}")
+                    .parse()
+                    .expect("a documented code"),
+            );
+            let got = observe(t, &emu, &m);
+            assert_eq!(got, want, "{t:?} {} {code}", M::NAME);
+        }
+    }
+}
+
+fn users(ids: &[&str]) -> UserIds {
+    UserIds::parse(ids).expect("users")
+}
+
+#[test]
+fn the_emulator_answers_every_documented_code_and_both_clients_follow_it() {
+    let data = data();
+    drive(&data, |_| {
+        SetSettings::new(users(&["U00000001"])).duration(SessionDuration::MIN)
+    });
+    drive(&data, |_| GetSettings::new(users(&["U00000001"])));
+    drive(&data, |_| ClearSettings::new(users(&["U00000001"])));
+    drive(&data, |_| ListSessions::new().limit(5));
+    drive(&data, |_| {
+        ResetSessions::new(UserId::new("U00000001").expect("id"))
+    });
+    drive(&data, |_| ResetSessionsBulk::new(users(&["U00000001"])));
+    // Each invalidate may end a session: take a new one each time.
+    let directory = Emulator::builder().start().expect("emulator");
+    let mut pairs = (0..400u32)
+        .flat_map(|i| {
+            let u = format!("U{i:08}");
+            directory
+                .active_sessions(Some(&u))
+                .into_iter()
+                .map(move |s| (u.clone(), s))
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
+    drive(&data, |_| {
+        let (u, s) = pairs.next().expect("sessions enough");
+        InvalidateSession::new(s, UserId::new(&u).expect("id"))
+    });
+}
