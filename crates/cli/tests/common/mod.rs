@@ -81,6 +81,7 @@ pub fn logged_users(emu: &Emulator) -> Vec<(Vec<String>, String)> {
         .collect()
 }
 
+#[allow(unused_imports)] // each test file uses its own share
 pub use slack_sessions_emulator::canned::Canned;
 
 /// The binary with `token`, pointed at `base_url`, with fast pacing.
