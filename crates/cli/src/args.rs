@@ -257,6 +257,8 @@ pub enum SessionsCommand {
         web_only: bool,
         #[command(flatten)]
         record: Record,
+        #[command(flatten)]
+        verify: Verify,
     },
     /// End one session of a user.
     Invalidate {
@@ -293,6 +295,23 @@ pub struct Record {
     /// Let --snapshot replace an existing file.
     #[arg(long, requires = "snapshot")]
     pub replace_snapshot: bool,
+}
+
+/// `sessions reset --verify`: confirm that the sessions are gone.
+#[derive(Debug, Clone, Args)]
+pub struct Verify {
+    /// After the reset, list each user until none of their sessions is left (resetBulk
+    /// only enqueues a job), or --verify-timeout passes; report who is signed out, still
+    /// active or unknown, and exit 1 if anyone is not signed out.
+    #[arg(long)]
+    pub verify: bool,
+    /// How long --verify may take [default: 2m]: seconds, or with s, m or h.
+    #[arg(long, value_name = "TIME", value_parser = parse_timeout, requires = "verify", default_value = "2m")]
+    pub verify_timeout: Duration,
+    /// The organisation (or workspace) ID to list users in for --verify [default: the
+    /// team_id of the organisation's sessions].
+    #[arg(long, value_name = "TEAM", requires = "verify")]
+    pub team: Option<String>,
 }
 
 /// Parses the process's arguments.

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use slack_sessions_core::{BulkReport, Error, GetSettingsOutput, TransportKind};
+use slack_sessions_core::{BulkReport, Error, GetSettingsOutput, TransportKind, Verified};
 
 use crate::output::clean;
 use crate::users::{echo, Input};
@@ -53,6 +53,8 @@ pub struct Outcome {
     pub journal_error: Option<String>,
     /// With `--resume`: the users the journal said were done.
     pub resumed: Option<Resumed>,
+    /// With `sessions reset --verify`: where each user whose reset was accepted stands.
+    pub verified: Option<Vec<(slack_sessions_core::UserId, Verified)>>,
 }
 
 /// The users a `--resume` skipped.
@@ -82,6 +84,7 @@ impl Outcome {
             interrupted: None,
             journal_error: None,
             resumed: None,
+            verified: None,
         }
     }
 
@@ -125,11 +128,17 @@ impl Outcome {
         if r.failed.iter().any(|f| gave_up(&f.error)) {
             return exit::UNREACHABLE;
         }
+        let unconfirmed = self
+            .verified
+            .iter()
+            .flatten()
+            .any(|(_, v)| *v != Verified::SignedOut);
         if !r.failed.is_empty()
             || !r.invalid.is_empty()
             || !r.not_attempted.is_empty()
             || !self.unreadable.is_empty()
             || self.resumed.is_some_and(|p| p.skipped_failed > 0)
+            || unconfirmed
         {
             return exit::PARTIAL;
         }
@@ -184,6 +193,24 @@ impl Outcome {
         }
         if !r.warnings.is_empty() {
             v["warnings"] = json!(r.warnings);
+        }
+        if let Some(verified) = &self.verified {
+            let mut out = json!({"signed_out": [], "still_active": [], "unknown": []});
+            for (u, how) in verified {
+                match how {
+                    Verified::SignedOut => {
+                        out["signed_out"].as_array_mut().map(|a| a.push(json!(u)))
+                    }
+                    Verified::StillActive(ids) => out["still_active"]
+                        .as_array_mut()
+                        .map(|a| a.push(json!({"user_id": u, "sessions": ids}))),
+                    Verified::Unknown(why) => out["unknown"]
+                        .as_array_mut()
+                        .map(|a| a.push(json!({"user_id": u, "reason": why}))),
+                    _ => None,
+                };
+            }
+            v["verify"] = out;
         }
         if let Some(s) = &self.settings {
             v["settings"] = json!(s
@@ -279,7 +306,7 @@ impl Outcome {
         if !r.not_returned.is_empty() {
             let _ = writeln!(
                 s,
-                "  not returned by slack (no active session): {}",
+                "  not returned: {} (no active session: Slack leaves such users out of getSettings, so their settings are unknown)",
                 r.not_returned.len()
             );
         }
@@ -310,6 +337,37 @@ impl Outcome {
         }
         for w in &r.warnings {
             let _ = writeln!(s, "  slack warning: {}", clean(w));
+        }
+        if let Some(verified) = &self.verified {
+            let count = |f: fn(&Verified) -> bool| verified.iter().filter(|(_, v)| f(v)).count();
+            let _ = writeln!(
+                s,
+                "  verified: {} signed out, {} still active, {} unknown",
+                count(|v| *v == Verified::SignedOut),
+                count(|v| matches!(v, Verified::StillActive(_))),
+                count(|v| matches!(v, Verified::Unknown(_))),
+            );
+            for (u, how) in verified
+                .iter()
+                .filter(|(_, v)| *v != Verified::SignedOut)
+                .take(10)
+            {
+                match how {
+                    Verified::StillActive(ids) => {
+                        let shown: Vec<String> = ids.iter().take(5).map(u64::to_string).collect();
+                        let _ = writeln!(
+                            s,
+                            "    {u} still active: {} session(s) left ({})",
+                            ids.len(),
+                            shown.join(", ")
+                        );
+                    }
+                    Verified::Unknown(why) => {
+                        let _ = writeln!(s, "    {u} unknown: {}", clean(why));
+                    }
+                    _ => {}
+                }
+            }
         }
         let _ = writeln!(
             s,

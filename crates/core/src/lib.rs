@@ -76,6 +76,7 @@ mod retry;
 mod token;
 mod user;
 mod verdict;
+mod verify;
 
 pub use bulk::{
     BulkError, BulkReport, BulkRun, CancelToken, Disposition, Failed, Invalid, Progress,
@@ -106,6 +107,7 @@ pub use restore::{RestoreGroup, RestorePlan, RestoreRefusal};
 pub use retry::RetryPolicy;
 pub use token::{InvalidToken, Token};
 pub use user::{InvalidUserId, InvalidUserIds, UserId, UserIds, MAX_USERS_PER_CALL};
+pub use verify::Verified;
 
 /// The plumbing a transport adapter is built from: the [`Call`](sansio::Call) and
 /// [`BulkPlan`](sansio::BulkPlan) state machines, the endpoint that encodes requests, the
@@ -125,4 +127,5 @@ pub mod sansio {
     };
     pub use crate::retry::RetryDecision;
     pub use crate::verdict::{outcome_unknown, verdict, Verdict};
+    pub use crate::verify::{Verification, VerifyStep, VERIFY_INTERVAL};
 }

@@ -9,6 +9,7 @@ mod emulator;
 mod restore;
 mod sessions;
 mod settings;
+mod verify;
 
 use slack_sessions_core::{
     ClearSettings, GetSettings, Method, ResetScope, ResetSessionsBulk, SessionDuration,

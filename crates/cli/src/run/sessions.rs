@@ -36,6 +36,7 @@ pub(super) fn run(g: &Global, command: &SessionsCommand) -> Result<u8, Fail> {
             mobile_only,
             web_only,
             record,
+            verify,
         } => {
             if record.snapshot.is_some() {
                 return Err(usage(
@@ -47,7 +48,11 @@ pub(super) fn run(g: &Global, command: &SessionsCommand) -> Result<u8, Fail> {
                 (_, true) => ResetScope::web_only(),
                 _ => ResetScope::all(),
             };
-            settings::run(g, Op::Reset(scope), users, Some(record))
+            let verify = verify.verify.then(|| super::verify::Args {
+                team: verify.team.clone(),
+                timeout: verify.verify_timeout,
+            });
+            settings::run_with_verify(g, Op::Reset(scope), users, Some(record), verify)
         }
         SessionsCommand::Invalidate { session_id, user } => invalidate(g, *session_id, user),
     }
@@ -320,21 +325,26 @@ fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<u8, Fail> {
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     let session = Session::new(g, token, base_url)?;
     let result = match &session {
-        Session::Blocking(c) => c.invalidate_session(&call).map(drop),
-        Session::Async(on) => on
-            .runtime
-            .block_on(on.client.invalidate_session(&call))
-            .map(drop),
+        Session::Blocking(c) => c.invalidate_session(&call),
+        Session::Async(on) => on.runtime.block_on(on.client.invalidate_session(&call)),
     };
     match result {
-        Ok(()) => {
+        Ok(reply) => {
+            // A retry after a lost answer that finds the session gone: the first try
+            // ended it.
+            let earlier = reply.by_earlier_attempt;
             if g.json {
                 output::println(
-                    &serde_json::json!({"ok": true, "session_id": session_id, "user_id": user})
+                    &serde_json::json!({"ok": true, "session_id": session_id, "user_id": user, "by_earlier_attempt": earlier})
                         .to_string(),
                 )?;
             } else if !g.quiet {
-                output::println(&format!("session {session_id} of {user} ended"))?;
+                let how = if earlier {
+                    " (by an earlier attempt whose answer was lost)"
+                } else {
+                    ""
+                };
+                output::println(&format!("session {session_id} of {user} ended{how}"))?;
             }
             Ok(exit::OK)
         }

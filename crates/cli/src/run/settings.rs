@@ -87,6 +87,18 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
 
 /// `set`, `get`, `clear` or `sessions reset`, with what the changing ones keep on disk.
 pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) -> Result<u8, Fail> {
+    run_with_verify(g, op, users, record, None)
+}
+
+/// [`run`], then (`sessions reset --verify`) a confirmation that the users whose reset
+/// was accepted are signed out.
+pub(super) fn run_with_verify(
+    g: &Global,
+    op: Op,
+    users: &Users,
+    record: Option<&Record>,
+    verify: Option<super::verify::Args>,
+) -> Result<u8, Fail> {
     let mut prepared = prepare(g, users)?;
     let record = record.cloned().unwrap_or_default();
     check_paths(&record)?;
@@ -141,6 +153,17 @@ pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) ->
     };
     if let Some(line) = &outcome.error_line {
         eprintln!("error: {line}");
+    }
+    if let Some(args) = verify {
+        if outcome.error_line.is_none() && outcome.interrupted.is_none() {
+            outcome.verified = Some(super::verify::run(
+                g,
+                &session,
+                &outcome.report.applied,
+                &args,
+                &interrupts,
+            )?);
+        }
     }
     if g.json {
         output::println(&outcome.json(&prepared.bad).to_string())?;
