@@ -46,9 +46,10 @@
 //!
 //! In scope: validated argument types, encoding (form or JSON, token in header or body),
 //! decoding every answer shape into typed results, error classes, the retry policy, the
-//! pacer, and the [`Call`](sansio::Call), [`BulkPlan`](sansio::BulkPlan) and
-//! [`Pages`](sansio::Pages) state machines, for all seven `admin.users.session.*`
-//! methods.
+//! pacer, and the [`Call`](sansio::Call), [`BulkPlan`](sansio::BulkPlan),
+//! [`Pages`](sansio::Pages) and [`Verification`](sansio::Verification) state machines,
+//! for all seven `admin.users.session.*` methods, each knowing the error codes Slack
+//! documents for it.
 //!
 //! Out of scope: sockets, TLS, timers, threads, async runtimes — the adapters' business.
 #![deny(missing_docs)]
