@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
 use slack_sessions_core::sansio::{Action, Call, Endpoint};
+use slack_sessions_core::limits::{MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
 use slack_sessions_core::{
     CallError, ClearSettings, Error, GetSettings, Method, Reply, RetryPolicy, SetSettings, Token,
-    UserIds, MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES,
+    UserIds,
 };
 
 const ASKED: [&str; 3] = ["U00000001", "U00000002", "W00000003"];

@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use slack_sessions_core::{SessionDuration, UserId, UserIds, MAX_USERS_PER_CALL};
+use slack_sessions_core::limits::MAX_USERS_PER_CALL;
+use slack_sessions_core::{SessionDuration, UserId, UserIds};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {

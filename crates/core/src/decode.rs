@@ -57,9 +57,9 @@ impl<T: Default> Reply<T> {
 /// Decodes Slack's answer to method `M`.
 ///
 /// Free text in the answer is bounded as it is read: an unknown `error` code keeps at
-/// most [`MAX_CODE_BYTES`](crate::MAX_CODE_BYTES), each warning likewise, and
-/// `response_metadata.messages` at most [`MAX_LIST_ITEMS`](crate::MAX_LIST_ITEMS)
-/// entries of [`MAX_TEXT_BYTES`](crate::MAX_TEXT_BYTES) each; a missing or empty `error`
+/// most [`MAX_CODE_BYTES`](crate::limits::MAX_CODE_BYTES), each warning likewise, and
+/// `response_metadata.messages` at most [`MAX_LIST_ITEMS`](crate::limits::MAX_LIST_ITEMS)
+/// entries of [`MAX_TEXT_BYTES`](crate::limits::MAX_TEXT_BYTES) each; a missing or empty `error`
 /// with `ok:false` is [`ErrorCode::UnknownError`].
 ///
 /// ```
@@ -363,20 +363,25 @@ mod tests {
             panic!("not an api error")
         };
         assert!(matches!(api.code, ErrorCode::Other(_)));
-        assert!(api.code.as_str().len() <= crate::MAX_CODE_BYTES);
-        assert!(api.needed.as_deref().unwrap_or_default().len() <= crate::MAX_TEXT_BYTES);
+        assert!(api.code.as_str().len() <= crate::limits::MAX_CODE_BYTES);
+        assert!(api.needed.as_deref().unwrap_or_default().len() <= crate::limits::MAX_TEXT_BYTES);
         assert_eq!(api.messages.len(), 2);
         assert!(api
             .messages
             .iter()
-            .all(|m| m.len() <= crate::MAX_TEXT_BYTES));
-        assert!(api.warnings.len() <= crate::MAX_LIST_ITEMS);
-        assert!(api.warnings.iter().map(String::len).sum::<usize>() <= crate::MAX_LIST_BYTES);
+            .all(|m| m.len() <= crate::limits::MAX_TEXT_BYTES));
+        assert!(api.warnings.len() <= crate::limits::MAX_LIST_ITEMS);
+        assert!(
+            api.warnings.iter().map(String::len).sum::<usize>() <= crate::limits::MAX_LIST_BYTES
+        );
         assert!(api.to_string().len() < 1_000);
         // The same on a success.
         let body = format!(r#"{{"ok":true,"warning":"{huge}"}}"#);
         let r = set(resp(200, &body)).unwrap();
-        assert!(r.warnings.iter().all(|w| w.len() <= crate::MAX_CODE_BYTES));
+        assert!(r
+            .warnings
+            .iter()
+            .all(|w| w.len() <= crate::limits::MAX_CODE_BYTES));
     }
 
     #[test]

@@ -8,7 +8,8 @@ use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGE
 use http::{Method as HttpMethod, Request, Uri};
 
 use crate::error::InvalidInput;
-use crate::method::{Arg, ArgValue, Method};
+use crate::method::sealed::{Arg, ArgValue};
+use crate::method::Method;
 use crate::token::Token;
 
 /// Slack's Web API base URL.
@@ -63,7 +64,7 @@ pub struct Endpoint {
     encoding: Encoding,
     token_placement: TokenPlacement,
     user_agent: HeaderValue,
-    /// Each method's URI with the headers, made once (by [`Method::SLOT`]) and shared by
+    /// Each method's URI with the headers, made once (by the method's slot in the one list of methods) and shared by
     /// clones.
     targets: Arc<[OnceLock<Arc<Target>>; TARGET_SLOTS]>,
     /// Every request's headers: content type, user agent and, in the header placement,
@@ -122,7 +123,7 @@ fn request_headers(
 }
 
 /// Methods whose [`Target`] an endpoint caches.
-const TARGET_SLOTS: usize = 8;
+const TARGET_SLOTS: usize = crate::methods::METHOD_COUNT;
 
 fn no_targets() -> Arc<[OnceLock<Arc<Target>>; TARGET_SLOTS]> {
     Arc::new(std::array::from_fn(|_| OnceLock::new()))

@@ -339,34 +339,8 @@ impl Error {
         }
     }
 
-    /// Whether a later try of an idempotent call may fix the failure (rate limits,
-    /// transient codes, 408/500/502/503/504, no answer, an unreadable answer), as
-    /// [`verdict`](crate::sansio::verdict) rules. The call that returned it has already used up
-    /// its retries.
-    pub fn is_retryable(&self) -> bool {
-        crate::verdict::verdict(self, true).retries()
-    }
-
-    /// Whether the failure stops a whole bulk run (auth, permission, a method that is
-    /// gone), as [`verdict`](crate::sansio::verdict) rules.
-    pub fn stops_run(&self) -> bool {
-        crate::verdict::verdict(self, true) == crate::verdict::Verdict::StopRun
-    }
-
-    /// Whether Slack itself answered and refused (`ok:false` with a code that another
-    /// try would not change, such as `user_not_found`), as opposed to a failure to get
-    /// an answer, a transient error that outlived its retries, or a stop. Only a refusal
-    /// says something about the users; anything else says nothing, and a later run
-    /// should try them again.
-    pub fn is_refusal(&self) -> bool {
-        matches!(self, Error::Call(CallError::Api(_)))
-            && matches!(
-                crate::verdict::verdict(self, true),
-                crate::verdict::Verdict::Fail | crate::verdict::Verdict::Isolate
-            )
-    }
-
-    /// Whether this is an auth or permission failure (one kind of [`stops_run`](Self::stops_run)).
+    /// Whether this is an auth or permission failure (one kind of
+    /// [`stops_run`](Self::stops_run)).
     pub fn is_auth(&self) -> bool {
         self.class() == Some(ErrorClass::Auth)
     }
@@ -375,8 +349,31 @@ impl Error {
     /// `ratelimited`, `http_503`, `decode_error`, `dns_error`, `connect_error`, `timeout`,
     /// `io_error`, `body_too_large`, `tls_error`, `proxy_error`, `transport_error` or
     /// `invalid_input`.
+    /// Borrowed from the error except for HTTP statuses, so that naming the code of
+    /// many users copies nothing.
     pub fn short_code(&self) -> std::borrow::Cow<'_, str> {
-        crate::bulk::short_code(self)
+        use std::borrow::Cow;
+        match self {
+            Error::Call(CallError::Api(a)) => Cow::Borrowed(a.code.as_str()),
+            Error::Call(CallError::RateLimited { .. }) => "ratelimited".into(),
+            Error::Call(CallError::Http { status, .. }) => {
+                format!("http_{}", status.as_u16()).into()
+            }
+            Error::Call(CallError::Decode(_)) => "decode_error".into(),
+            Error::Call(CallError::EndlessListing(_)) => "endless_listing".into(),
+            Error::Transport(t) => match t.kind {
+                TransportKind::Dns => "dns_error",
+                TransportKind::Connect => "connect_error",
+                TransportKind::Timeout => "timeout",
+                TransportKind::Io => "io_error",
+                TransportKind::BodyTooLarge => "body_too_large",
+                TransportKind::Tls => "tls_error",
+                TransportKind::Proxy => "proxy_error",
+                _ => "transport_error",
+            }
+            .into(),
+            Error::Invalid(_) => "invalid_input".into(),
+        }
     }
 
     /// The transport failure's kind, when no answer came.

@@ -68,7 +68,7 @@ macro_rules! error_codes {
         pub enum ErrorCode {
             $( $(#[$meta])* #[doc = $desc] $variant, )*
             /// A code this crate does not know, as Slack sent it, cut to
-            /// [`MAX_CODE_BYTES`](crate::MAX_CODE_BYTES) and shared by every clone.
+            /// [`MAX_CODE_BYTES`](crate::limits::MAX_CODE_BYTES) and shared by every clone.
             Other(Arc<str>),
         }
 
@@ -78,7 +78,7 @@ macro_rules! error_codes {
 
             /// The code for a wire string. An empty string is
             /// [`ErrorCode::UnknownError`]; other unknown strings give
-            /// [`ErrorCode::Other`], cut to [`MAX_CODE_BYTES`](crate::MAX_CODE_BYTES)
+            /// [`ErrorCode::Other`], cut to [`MAX_CODE_BYTES`](crate::limits::MAX_CODE_BYTES)
             /// bytes (ending in `…` when cut) with control characters blanked.
             pub fn from_wire(s: &str) -> ErrorCode {
                 match s {

@@ -81,16 +81,12 @@ mod verify;
 
 pub use bulk::{
     BulkError, BulkReport, BulkRun, CancelToken, Disposition, Failed, Invalid, Progress,
-    RequestEvent, RequestObserver, Settled, SettledObserver, UNREACHABLE_AFTER,
+    RequestEvent, RequestObserver, Settled, SettledObserver,
 };
-pub use capped::{MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
-pub use config::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, MAX_RATE_PER_MINUTE, MAX_TIMEOUT,
-    MAX_TOTAL_WAIT,
-};
-pub use decode::{Reply, DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
+pub use config::ClientConfig;
+pub use decode::Reply;
 pub use duration::{HeldDuration, InvalidDuration, SessionDuration};
-pub use endpoint::{Encoding, TokenPlacement, DEFAULT_BASE_URL};
+pub use endpoint::{Encoding, TokenPlacement};
 pub use error::{
     ApiError, CallError, DecodeError, Error, InvalidInput, TlsProblem, TransportFailure,
     TransportKind, TransportSource,
@@ -107,8 +103,25 @@ pub use pacer::Rate;
 pub use restore::{RestoreGroup, RestorePlan, RestoreRefusal};
 pub use retry::RetryPolicy;
 pub use token::{InvalidToken, Token};
-pub use user::{InvalidUserId, InvalidUserIds, UserId, UserIds, MAX_USERS_PER_CALL};
+pub use user::{InvalidUserId, InvalidUserIds, UserId, UserIds};
 pub use verify::Verified;
+
+/// Every bound and default the crate applies, in one place: what a call may carry, what
+/// an answer may hold, how long things may take.
+pub mod limits {
+    pub use crate::bulk::UNREACHABLE_AFTER;
+    pub use crate::capped::{MAX_CODE_BYTES, MAX_LIST_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
+    pub use crate::config::{
+        DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, MAX_RATE_PER_MINUTE,
+        MAX_TIMEOUT, MAX_TOTAL_WAIT,
+    };
+    pub use crate::decode::{DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
+    pub use crate::endpoint::DEFAULT_BASE_URL;
+    pub use crate::methods::admin::users::session::list::MAX_LIMIT as MAX_LIST_LIMIT;
+    pub use crate::pages::MAX_EMPTY_PAGES;
+    pub use crate::user::MAX_USERS_PER_CALL;
+    pub use crate::verify::VERIFY_INTERVAL;
+}
 
 /// The plumbing a transport adapter is built from: the [`Call`](sansio::Call) and
 /// [`BulkPlan`](sansio::BulkPlan) state machines, the endpoint that encodes requests, the
@@ -117,10 +130,13 @@ pub use verify::Verified;
 pub mod sansio {
     pub use crate::bulk::{BulkAction, BulkOptions, BulkPlan, ChunkId};
     pub use crate::call::{Action, Call, CallStats, InFlight};
-    pub use crate::config::{Adapter, ClientConfig, ValidConfig};
+    /// The client settings, also at the crate root.
+    #[doc(hidden)]
+    pub use crate::config::ClientConfig;
+    pub use crate::config::{Adapter, ValidConfig};
     pub use crate::decode::{decode, decode_parts, parse_retry_after};
     pub use crate::endpoint::{Endpoint, EndpointBuilder};
-    pub use crate::method::{Arg, ArgValue, Args, Reconciled, MAX_ARGS};
+    pub use crate::method::Reconciled;
     pub use crate::network::{proxy_from_env_with, PemRoots, NO_PROXY_ENV, PROXY_ENV};
     pub use crate::pacer::{Pacer, SharedPacer};
     pub use crate::pages::{
@@ -128,5 +144,5 @@ pub mod sansio {
     };
     pub use crate::retry::RetryDecision;
     pub use crate::verdict::{outcome_unknown, verdict, Verdict};
-    pub use crate::verify::{Verification, VerifyStep, VERIFY_INTERVAL};
+    pub use crate::verify::{Verification, VerifyStep};
 }

@@ -1,8 +1,6 @@
 //! The [`Method`] trait every Slack method implements, its [`Tier`], and how its
 //! arguments and output are described to the encoder and decoder.
 
-use serde::de::MapAccess;
-
 use crate::error::InvalidInput;
 use crate::error_code::ErrorCode;
 use crate::user::{UserId, UserIds};
@@ -33,92 +31,125 @@ impl Tier {
     }
 }
 
-/// One argument's value, as the encoder sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ArgValue<'a> {
-    /// A list of users: comma-joined in a form, an array in JSON.
-    Users(&'a UserIds),
-    /// A string.
-    Str(&'a str),
-    /// A whole number.
-    Int(u64),
-    /// A boolean: `true`/`false` in both encodings.
-    Bool(bool),
-}
-
-/// A named argument of a call. Absent optional arguments are simply not listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Arg<'a> {
-    /// The name Slack expects.
-    pub name: &'static str,
-    /// Its value.
-    pub value: ArgValue<'a>,
-}
-
-/// The most arguments a method has.
-pub const MAX_ARGS: usize = 6;
-
-/// A method's arguments, in order, held inline (no allocation per call).
-#[derive(Debug, Clone, Copy)]
-pub struct Args<'a> {
-    items: [Arg<'a>; MAX_ARGS],
-    len: usize,
-}
-
-impl<'a> Args<'a> {
-    /// No arguments yet.
-    pub fn new() -> Self {
-        const NONE: Arg<'static> = Arg {
-            name: "",
-            value: ArgValue::Bool(false),
-        };
-        Args {
-            items: [NONE; MAX_ARGS],
-            len: 0,
-        }
-    }
-
-    /// Adds `name` = `value`. The methods are this crate's, and none has more than
-    /// [`MAX_ARGS`] arguments.
-    pub fn push(&mut self, name: &'static str, value: ArgValue<'a>) {
-        debug_assert!(self.len < MAX_ARGS, "more than MAX_ARGS arguments");
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = Arg { name, value };
-            self.len += 1;
-        }
-    }
-
-    /// `name` = `value`, when there is a value.
-    pub fn push_some<T>(
-        &mut self,
-        name: &'static str,
-        value: Option<T>,
-        f: impl FnOnce(T) -> ArgValue<'a>,
-    ) {
-        if let Some(v) = value {
-            self.push(name, f(v));
-        }
-    }
-}
-
-impl Default for Args<'_> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<'a> std::ops::Deref for Args<'a> {
-    type Target = [Arg<'a>];
-    fn deref(&self) -> &[Arg<'a>] {
-        &self.items[..self.len]
-    }
-}
-
-/// Keeps [`Method`] and [`Output`] for this crate's own types.
+/// What keeps [`Method`] and [`Output`] for this crate's own types: how a method's
+/// arguments go on the wire, where its request template is kept, and how an output
+/// reads its fields. None of it is nameable outside the crate.
 pub(crate) mod sealed {
-    /// Implemented only inside this crate.
-    pub trait Sealed {}
+    use serde::de::MapAccess;
+
+    use crate::user::UserIds;
+
+    /// A method's place in the endpoint's cache of request templates, generated from the
+    /// one list of methods (`methods::all_methods!`), so that no two can collide.
+    pub trait Slot {
+        /// The place.
+        const SLOT: usize;
+    }
+
+    /// How a method goes on the wire.
+    pub trait Wire {
+        /// The arguments to send, in order, with absent optional ones left out.
+        fn args(&self) -> Args<'_>;
+
+        /// The users whose entries the answer lists, for methods whose output is checked
+        /// with [`Output::reconcile`](crate::Output::reconcile); `None` skips the check.
+        fn listed_users(&self) -> Option<&UserIds> {
+            None
+        }
+    }
+
+    /// How an output reads the fields of an answer.
+    pub trait Fields {
+        /// Takes the value of `key` from `map` if this output knows the field, and says
+        /// so. Returning `Ok(false)` leaves the value to be skipped.
+        fn visit_field<'de, A: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> Result<bool, A::Error>;
+    }
+
+    /// One argument's value, as the encoder sees it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum ArgValue<'a> {
+        /// A list of users: comma-joined in a form, an array in JSON.
+        Users(&'a UserIds),
+        /// A string.
+        Str(&'a str),
+        /// A whole number.
+        Int(u64),
+        /// A boolean: `true`/`false` in both encodings.
+        Bool(bool),
+    }
+
+    /// A named argument of a call. Absent optional arguments are simply not listed.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Arg<'a> {
+        /// The name Slack expects.
+        pub name: &'static str,
+        /// Its value.
+        pub value: ArgValue<'a>,
+    }
+
+    /// The most arguments a method has.
+    pub(crate) const MAX_ARGS: usize = 6;
+
+    /// A method's arguments, in order, held inline (no allocation per call).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Args<'a> {
+        items: [Arg<'a>; MAX_ARGS],
+        len: usize,
+    }
+
+    impl<'a> Args<'a> {
+        /// No arguments yet.
+        pub fn new() -> Self {
+            const NONE: Arg<'static> = Arg {
+                name: "",
+                value: ArgValue::Bool(false),
+            };
+            Args {
+                items: [NONE; MAX_ARGS],
+                len: 0,
+            }
+        }
+
+        /// Adds `name` = `value`. The methods are this crate's, and none has more than
+        /// [`MAX_ARGS`] arguments.
+        pub fn push(&mut self, name: &'static str, value: ArgValue<'a>) {
+            debug_assert!(self.len < MAX_ARGS, "more than MAX_ARGS arguments");
+            if let Some(slot) = self.items.get_mut(self.len) {
+                *slot = Arg { name, value };
+                self.len += 1;
+            }
+        }
+
+        /// `name` = `value`, when there is a value.
+        pub fn push_some<T>(
+            &mut self,
+            name: &'static str,
+            value: Option<T>,
+            f: impl FnOnce(T) -> ArgValue<'a>,
+        ) {
+            if let Some(v) = value {
+                self.push(name, f(v));
+            }
+        }
+    }
+
+    impl Default for Args<'_> {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl<'a> std::ops::Deref for Args<'a> {
+        type Target = [Arg<'a>];
+        fn deref(&self) -> &[Arg<'a>] {
+            &self.items[..self.len]
+        }
+    }
 }
 
 /// The typed payload of a successful (`ok:true`) answer.
@@ -128,16 +159,8 @@ pub(crate) mod sealed {
 ///
 /// The decoder reads the answer in one pass and offers each field that is not part of
 /// Slack's envelope (`ok`, `error`, `warning`, `needed`, `provided`, `response_metadata`)
-/// to [`Output::visit_field`].
-pub trait Output: sealed::Sealed + Default + Send + 'static {
-    /// Takes the value of `key` from `map` if this output knows the field, and says so.
-    /// Returning `Ok(false)` leaves the value to be skipped.
-    fn visit_field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error>;
-
+/// to the output, which takes the fields it knows.
+pub trait Output: sealed::Fields + Default + Send + 'static {
     /// Checks a decoded answer against the users the call named (`asked`): drops every
     /// entry for a user not asked for, or listed twice, and names the asked users the
     /// answer left out. Outputs that list no users keep the default, which changes
@@ -165,10 +188,8 @@ pub struct Reconciled {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Empty;
 
-impl sealed::Sealed for Empty {}
-
-impl Output for Empty {
-    fn visit_field<'de, A: MapAccess<'de>>(
+impl sealed::Fields for Empty {
+    fn visit_field<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         _: &str,
         _: &mut A,
@@ -177,13 +198,15 @@ impl Output for Empty {
     }
 }
 
+impl Output for Empty {}
+
 /// A Slack Web API method: its name, limits, arguments and typed output.
 ///
 /// Sealed: the methods are this crate's ([`SetSettings`](crate::SetSettings),
 /// [`GetSettings`](crate::GetSettings), [`ClearSettings`](crate::ClearSettings); more of
 /// the `admin.users.session.*` family to come), so that their shared machinery can grow
 /// without breaking anyone. Ask for a method you need in an issue.
-pub trait Method: sealed::Sealed {
+pub trait Method: sealed::Wire + sealed::Slot {
     /// The dotted name, e.g. `admin.users.session.setSettings`.
     const NAME: &'static str;
     /// The rate-limit tier.
@@ -227,19 +250,6 @@ pub trait Method: sealed::Sealed {
     /// Checks rules the types alone cannot hold; called before any request is built.
     fn validate(&self) -> Result<(), InvalidInput> {
         Ok(())
-    }
-
-    /// Where the endpoint caches this method's URI (distinct per method).
-    #[doc(hidden)]
-    const SLOT: usize;
-
-    /// The arguments to send, in order, with absent optional ones left out.
-    fn args(&self) -> Args<'_>;
-
-    /// The users whose entries the answer lists, for methods whose output is checked
-    /// with [`Output::reconcile`]; `None` (the default) skips the check.
-    fn listed_users(&self) -> Option<&UserIds> {
-        None
     }
 }
 

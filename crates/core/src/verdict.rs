@@ -111,6 +111,33 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
     }
 }
 
+/// What a failure means, by the one rule.
+impl Error {
+    /// Whether a later try of an idempotent call may fix the failure (rate limits,
+    /// transient codes, 408/500/502/503/504, no answer, an unreadable answer), as
+    /// [`verdict`](crate::sansio::verdict) rules. The call that returned it has already used up
+    /// its retries.
+    pub fn is_retryable(&self) -> bool {
+        verdict(self, true).retries()
+    }
+
+    /// Whether the failure stops a whole bulk run (auth, permission, a method that is
+    /// gone), as [`verdict`](crate::sansio::verdict) rules.
+    pub fn stops_run(&self) -> bool {
+        verdict(self, true) == Verdict::StopRun
+    }
+
+    /// Whether Slack itself answered and refused (`ok:false` with a code that another
+    /// try would not change, such as `user_not_found`), as opposed to a failure to get
+    /// an answer, a transient error that outlived its retries, or a stop. Only a refusal
+    /// says something about the users; anything else says nothing, and a later run
+    /// should try them again.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Error::Call(CallError::Api(_)))
+            && matches!(verdict(self, true), Verdict::Fail | Verdict::Isolate)
+    }
+}
+
 /// Whether Slack may have acted on a request that failed with `error`: it was sent, and
 /// no answer says it was not (no answer came, the answer could not be read, a 5xx or a
 /// 408 from something on the way, or Slack's own `fatal_error` or `internal_error`,

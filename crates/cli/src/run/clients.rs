@@ -5,10 +5,11 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use slack_sessions_core::limits::MAX_USERS_PER_CALL;
 use slack_sessions_core::sansio::{Adapter, ClientConfig};
 use slack_sessions_core::{
     BulkError, BulkReport, BulkRun, Disposition, Encoding, Error, InvalidInput, Progress, Rate,
-    RequestEvent, RequestObserver, Roots, UsersMethod, MAX_USERS_PER_CALL,
+    RequestEvent, RequestObserver, Roots, UsersMethod,
 };
 
 use super::{usage, Fail};

@@ -6,7 +6,8 @@ use crate::output::say;
 use std::path::Path;
 
 use serde_json::json;
-use slack_sessions_core::{SessionSettings, DEFAULT_BASE_URL};
+use slack_sessions_core::limits::DEFAULT_BASE_URL;
+use slack_sessions_core::SessionSettings;
 
 use super::settings::{connect, Hooks, Session};
 use super::{usage, Fail, Op};

@@ -3,8 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
+use slack_sessions_core::limits::DEFAULT_BASE_URL;
 use slack_sessions_core::{
-    ActiveSession, Error, InvalidateSession, ListSessions, ResetScope, UserId, DEFAULT_BASE_URL,
+    ActiveSession, Error, InvalidateSession, ListSessions, ResetScope, UserId,
 };
 
 use super::settings::{self, connect, Session};

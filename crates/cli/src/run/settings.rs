@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use std::sync::{Arc, Mutex};
 
+use slack_sessions_core::limits::DEFAULT_BASE_URL;
 use slack_sessions_core::{
     BulkRun, CancelToken, ClearSettings, Error, GetSettings, Progress, ResetSessionsBulk,
-    SetSettings, Settled, SettledObserver, Token, DEFAULT_BASE_URL,
+    SetSettings, Settled, SettledObserver, Token,
 };
 use slack_sessions_emulator::Emulator;
 

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::error::{CallError, Error, TransportKind};
+use crate::error::Error;
 use crate::user::{InvalidUserId, UserId};
 
 /// A user the API refused, and why.
@@ -18,31 +18,7 @@ pub struct Failed {
 impl Failed {
     /// Slack's code, or a short name for a failure without one (`http_503`, `timeout`, …).
     pub fn code(&self) -> Cow<'_, str> {
-        short_code(&self.error)
-    }
-}
-
-/// A short, stable name for an error: Slack's code when it has one. Borrowed from the
-/// error except for HTTP statuses, so naming the code of many users copies nothing.
-pub(crate) fn short_code(e: &Error) -> Cow<'_, str> {
-    match e {
-        Error::Call(CallError::Api(a)) => Cow::Borrowed(a.code.as_str()),
-        Error::Call(CallError::RateLimited { .. }) => "ratelimited".into(),
-        Error::Call(CallError::Http { status, .. }) => format!("http_{}", status.as_u16()).into(),
-        Error::Call(CallError::Decode(_)) => "decode_error".into(),
-        Error::Call(CallError::EndlessListing(_)) => "endless_listing".into(),
-        Error::Transport(t) => match t.kind {
-            TransportKind::Dns => "dns_error",
-            TransportKind::Connect => "connect_error",
-            TransportKind::Timeout => "timeout",
-            TransportKind::Io => "io_error",
-            TransportKind::BodyTooLarge => "body_too_large",
-            TransportKind::Tls => "tls_error",
-            TransportKind::Proxy => "proxy_error",
-            _ => "transport_error",
-        }
-        .into(),
-        Error::Invalid(_) => "invalid_input".into(),
+        self.error.short_code()
     }
 }
 
@@ -180,7 +156,7 @@ pub enum BulkError<O> {
 fn stop_code<O>(r: &BulkReport<O>) -> Cow<'_, str> {
     r.stopped_by
         .as_ref()
-        .map_or(Cow::Borrowed("an error"), short_code)
+        .map_or(Cow::Borrowed("an error"), Error::short_code)
 }
 
 impl<O> BulkError<O> {

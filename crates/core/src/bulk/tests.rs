@@ -658,7 +658,7 @@ fn failed_users_share_one_error() {
         .failed
         .iter()
         .all(|f| Arc::ptr_eq(&f.error, &report.failed[0].error)));
-    assert!(report.failed[0].code().len() <= crate::MAX_CODE_BYTES);
+    assert!(report.failed[0].code().len() <= crate::limits::MAX_CODE_BYTES);
 }
 
 /// Issue 10: getSettings output comes in input order, whatever order answers arrive in.

@@ -6,7 +6,8 @@
 //! defaults apply again.
 
 use crate::error_code::ErrorCode;
-use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
+use crate::method::sealed::{ArgValue, Args};
+use crate::method::{Empty, Method, Tier, UsersMethod};
 use crate::user::UserIds;
 
 /// `admin.users.session.clearSettings`: clear the settings of up to 1,000 users.
@@ -22,14 +23,19 @@ impl ClearSettings {
     }
 }
 
-impl crate::method::sealed::Sealed for ClearSettings {}
+impl crate::method::sealed::Wire for ClearSettings {
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_ids", ArgValue::Users(&self.users));
+        args
+    }
+}
 
 impl Method for ClearSettings {
     const NAME: &'static str = "admin.users.session.clearSettings";
     const TIER: Tier = Tier::Tier4;
     const SCOPE: &'static str = "admin.users:write";
     const IDEMPOTENT: bool = true;
-    const SLOT: usize = 2;
     type Output = Empty;
     const DOCUMENTED: &'static [ErrorCode] = &[
         ErrorCode::AdminUnauthorized,
@@ -42,12 +48,6 @@ impl Method for ClearSettings {
         ErrorCode::UnknownMethod,
         ErrorCode::UserNotFound,
     ];
-
-    fn args(&self) -> Args<'_> {
-        let mut args = Args::new();
-        args.push("user_ids", ArgValue::Users(&self.users));
-        args
-    }
 }
 
 impl UsersMethod for ClearSettings {

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::HeldDuration;
 use crate::error_code::ErrorCode;
-use crate::method::{ArgValue, Args, Method, Output, Reconciled, Tier, UsersMethod};
+use crate::method::sealed::{ArgValue, Args};
+use crate::method::{Method, Output, Reconciled, Tier, UsersMethod};
 use crate::user::{UserId, UserIds};
 
 /// `admin.users.session.getSettings`: read the settings of up to 1,000 users.
@@ -92,9 +93,7 @@ pub struct GetSettingsOutput {
     unattributed: Vec<String>,
 }
 
-impl crate::method::sealed::Sealed for GetSettingsOutput {}
-
-impl Output for GetSettingsOutput {
+impl crate::method::sealed::Fields for GetSettingsOutput {
     fn visit_field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -130,7 +129,9 @@ impl Output for GetSettingsOutput {
             _ => Ok(false),
         }
     }
+}
 
+impl Output for GetSettingsOutput {
     fn reconcile(&mut self, asked: &UserIds) -> Reconciled {
         let wanted: std::collections::HashSet<&str> = asked.iter().map(UserId::as_str).collect();
         let mut seen = std::collections::HashSet::with_capacity(wanted.len());
@@ -374,14 +375,23 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-impl crate::method::sealed::Sealed for GetSettings {}
+impl crate::method::sealed::Wire for GetSettings {
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_ids", ArgValue::Users(&self.users));
+        args
+    }
+
+    fn listed_users(&self) -> Option<&UserIds> {
+        Some(&self.users)
+    }
+}
 
 impl Method for GetSettings {
     const NAME: &'static str = "admin.users.session.getSettings";
     const TIER: Tier = Tier::Tier4;
     const SCOPE: &'static str = "admin.users:read";
     const IDEMPOTENT: bool = true;
-    const SLOT: usize = 1;
     type Output = GetSettingsOutput;
     const DOCUMENTED: &'static [ErrorCode] = &[
         ErrorCode::AdminUnauthorized,
@@ -395,16 +405,6 @@ impl Method for GetSettings {
         ErrorCode::UnknownMethod,
         ErrorCode::UserNotFound,
     ];
-
-    fn args(&self) -> Args<'_> {
-        let mut args = Args::new();
-        args.push("user_ids", ArgValue::Users(&self.users));
-        args
-    }
-
-    fn listed_users(&self) -> Option<&UserIds> {
-        Some(&self.users)
-    }
 }
 
 impl UsersMethod for GetSettings {

@@ -5,7 +5,8 @@
 //! Ends one session, named by its ID and its user (or, deprecated, its team).
 
 use crate::error_code::ErrorCode;
-use crate::method::{ArgValue, Args, Empty, Method, Tier};
+use crate::method::sealed::{ArgValue, Args};
+use crate::method::{Empty, Method, Tier};
 use crate::user::UserId;
 
 /// Whose session: the user (preferred) or, as Slack's deprecated form, the team.
@@ -41,14 +42,24 @@ impl InvalidateSession {
     }
 }
 
-impl crate::method::sealed::Sealed for InvalidateSession {}
+impl crate::method::sealed::Wire for InvalidateSession {
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("session_id", ArgValue::Int(self.session_id));
+        #[allow(deprecated)]
+        match &self.owner {
+            SessionOwner::User(u) => args.push("user_id", ArgValue::Str(u.as_str())),
+            SessionOwner::Team(t) => args.push("team_id", ArgValue::Str(t)),
+        }
+        args
+    }
+}
 
 impl Method for InvalidateSession {
     const NAME: &'static str = "admin.users.session.invalidate";
     const TIER: Tier = Tier::Tier2;
     const SCOPE: &'static str = "admin.users:write";
     const IDEMPOTENT: bool = true;
-    const SLOT: usize = 5;
     type Output = Empty;
     const DOCUMENTED: &'static [ErrorCode] = &[
         ErrorCode::AdminUnauthorized,
@@ -66,16 +77,5 @@ impl Method for InvalidateSession {
     /// the session: the session is ended, by that try.
     fn done_by_earlier_attempt(code: &ErrorCode) -> bool {
         *code == ErrorCode::SessionNotFound
-    }
-
-    fn args(&self) -> Args<'_> {
-        let mut args = Args::new();
-        args.push("session_id", ArgValue::Int(self.session_id));
-        #[allow(deprecated)]
-        match &self.owner {
-            SessionOwner::User(u) => args.push("user_id", ArgValue::Str(u.as_str())),
-            SessionOwner::Team(t) => args.push("team_id", ArgValue::Str(t)),
-        }
-        args
     }
 }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidInput;
 use crate::error_code::ErrorCode;
-use crate::method::{ArgValue, Args, Method, Output, Tier};
+use crate::method::sealed::{ArgValue, Args};
+use crate::method::{Method, Output, Tier};
 use crate::user::UserId;
 
 /// The largest page Slack serves.
@@ -111,9 +112,7 @@ pub struct ListSessionsOutput {
     pub active_sessions: Vec<ActiveSession>,
 }
 
-impl crate::method::sealed::Sealed for ListSessionsOutput {}
-
-impl Output for ListSessionsOutput {
+impl crate::method::sealed::Fields for ListSessionsOutput {
     fn visit_field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -127,14 +126,28 @@ impl Output for ListSessionsOutput {
     }
 }
 
-impl crate::method::sealed::Sealed for ListSessions {}
+impl Output for ListSessionsOutput {}
+
+impl crate::method::sealed::Wire for ListSessions {
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        if let Some(c) = self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            args.push("cursor", ArgValue::Str(c));
+        }
+        args.push_some("limit", self.limit, |n| ArgValue::Int(u64::from(n)));
+        if let Some((user, team)) = &self.user {
+            args.push("user_id", ArgValue::Str(user.as_str()));
+            args.push("team_id", ArgValue::Str(team));
+        }
+        args
+    }
+}
 
 impl Method for ListSessions {
     const NAME: &'static str = "admin.users.session.list";
     const TIER: Tier = Tier::Tier2;
     const SCOPE: &'static str = "admin.users:read";
     const IDEMPOTENT: bool = true;
-    const SLOT: usize = 6;
     type Output = ListSessionsOutput;
     const DOCUMENTED: &'static [ErrorCode] = &[
         ErrorCode::AdminUnauthorized,
@@ -175,18 +188,5 @@ impl Method for ListSessions {
             }
         }
         Ok(())
-    }
-
-    fn args(&self) -> Args<'_> {
-        let mut args = Args::new();
-        if let Some(c) = self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            args.push("cursor", ArgValue::Str(c));
-        }
-        args.push_some("limit", self.limit, |n| ArgValue::Int(u64::from(n)));
-        if let Some((user, team)) = &self.user {
-            args.push("user_id", ArgValue::Str(user.as_str()));
-            args.push("team_id", ArgValue::Str(team));
-        }
-        args
     }
 }

@@ -7,7 +7,8 @@
 
 use crate::error::InvalidInput;
 use crate::error_code::ErrorCode;
-use crate::method::{ArgValue, Args, Empty, Method, Tier};
+use crate::method::sealed::{ArgValue, Args};
+use crate::method::{Empty, Method, Tier};
 use crate::user::UserId;
 
 /// Which of a user's sessions a reset ends.
@@ -90,14 +91,20 @@ impl ResetSessions {
     }
 }
 
-impl crate::method::sealed::Sealed for ResetSessions {}
+impl crate::method::sealed::Wire for ResetSessions {
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_id", ArgValue::Str(self.user.as_str()));
+        self.scope.push_args(&mut args);
+        args
+    }
+}
 
 impl Method for ResetSessions {
     const NAME: &'static str = "admin.users.session.reset";
     const TIER: Tier = Tier::Tier2;
     const SCOPE: &'static str = "admin.users:write";
     const IDEMPOTENT: bool = true;
-    const SLOT: usize = 3;
     type Output = Empty;
     const DOCUMENTED: &'static [ErrorCode] = &[
         ErrorCode::CannotResetBot,
@@ -113,12 +120,5 @@ impl Method for ResetSessions {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         self.scope.check()
-    }
-
-    fn args(&self) -> Args<'_> {
-        let mut args = Args::new();
-        args.push("user_id", ArgValue::Str(self.user.as_str()));
-        self.scope.push_args(&mut args);
-        args
     }
 }

@@ -9,7 +9,8 @@
 
 use crate::error::InvalidInput;
 use crate::error_code::ErrorCode;
-use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
+use crate::method::sealed::{ArgValue, Args};
+use crate::method::{Empty, Method, Tier, UsersMethod};
 use crate::methods::admin::users::session::reset::ResetScope;
 use crate::user::UserIds;
 
@@ -36,14 +37,20 @@ impl ResetSessionsBulk {
     }
 }
 
-impl crate::method::sealed::Sealed for ResetSessionsBulk {}
+impl crate::method::sealed::Wire for ResetSessionsBulk {
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_ids", ArgValue::Users(&self.users));
+        self.scope.push_args(&mut args);
+        args
+    }
+}
 
 impl Method for ResetSessionsBulk {
     const NAME: &'static str = "admin.users.session.resetBulk";
     const TIER: Tier = Tier::Tier2;
     const SCOPE: &'static str = "admin.users:write";
     const IDEMPOTENT: bool = true;
-    const SLOT: usize = 4;
     type Output = Empty;
     const DOCUMENTED: &'static [ErrorCode] = &[
         ErrorCode::CannotResetBot,
@@ -62,13 +69,6 @@ impl Method for ResetSessionsBulk {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         self.scope.check()
-    }
-
-    fn args(&self) -> Args<'_> {
-        let mut args = Args::new();
-        args.push("user_ids", ArgValue::Users(&self.users));
-        self.scope.push_args(&mut args);
-        args
     }
 }
 

@@ -9,7 +9,8 @@
 use crate::duration::SessionDuration;
 use crate::error::InvalidInput;
 use crate::error_code::ErrorCode;
-use crate::method::{ArgValue, Args, Empty, Method, Tier, UsersMethod};
+use crate::method::sealed::{ArgValue, Args};
+use crate::method::{Empty, Method, Tier, UsersMethod};
 use crate::user::UserIds;
 
 /// The settings `setSettings` applies. At least one must be set before it is sent.
@@ -104,14 +105,27 @@ impl SetSettings {
     }
 }
 
-impl crate::method::sealed::Sealed for SetSettings {}
+impl crate::method::sealed::Wire for SetSettings {
+    fn args(&self) -> Args<'_> {
+        let mut args = Args::new();
+        args.push("user_ids", ArgValue::Users(&self.users));
+        args.push_some("duration", self.settings.duration, |d| {
+            ArgValue::Int(d.as_secs())
+        });
+        args.push_some(
+            "desktop_app_browser_quit",
+            self.settings.desktop_app_browser_quit,
+            ArgValue::Bool,
+        );
+        args
+    }
+}
 
 impl Method for SetSettings {
     const NAME: &'static str = "admin.users.session.setSettings";
     const TIER: Tier = Tier::Tier4;
     const SCOPE: &'static str = "admin.users:write";
     const IDEMPOTENT: bool = true;
-    const SLOT: usize = 0;
     type Output = Empty;
     const DOCUMENTED: &'static [ErrorCode] = &[
         ErrorCode::AdminUnauthorized,
@@ -130,20 +144,6 @@ impl Method for SetSettings {
 
     fn validate(&self) -> Result<(), InvalidInput> {
         Self::validate_params(&self.settings)
-    }
-
-    fn args(&self) -> Args<'_> {
-        let mut args = Args::new();
-        args.push("user_ids", ArgValue::Users(&self.users));
-        args.push_some("duration", self.settings.duration, |d| {
-            ArgValue::Int(d.as_secs())
-        });
-        args.push_some(
-            "desktop_app_browser_quit",
-            self.settings.desktop_app_browser_quit,
-            ArgValue::Bool,
-        );
-        args
     }
 }
 
