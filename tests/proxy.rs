@@ -230,7 +230,8 @@ fn both_clients_read_no_proxy_alike() {
 fn with_parts_refuses_what_only_a_connector_applies() {
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::rt::{TokioExecutor, TokioTimer};
-    use slack_sessions::r#async::{builder, Client, HttpClient};
+    use slack_sessions::r#async::{Client, ClientBuilder, HttpClient};
+    let builder = ClientBuilder::for_adapter;
     use slack_sessions::InvalidInput;
 
     let ca = TestCa::new("proxy test ca");

@@ -362,7 +362,8 @@ fn clones_share_one_pacer_across_threads() {
 fn the_async_client_runs_on_a_connector_and_timer_of_ones_choosing() {
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::rt::{TokioExecutor, TokioTimer};
-    use slack_sessions::r#async::{builder, Client, HttpClient};
+    use slack_sessions::r#async::{Client, ClientBuilder, HttpClient};
+    let builder = ClientBuilder::for_adapter;
 
     let emu = emulator();
     let rt = runtime();

@@ -3,7 +3,10 @@
 //! Generic over the connector and over [`hyper::rt::Timer`], so it runs on any runtime;
 //! with the default `tokio` feature, [`Client::builder`] sets up a tokio executor and
 //! timer and a rustls HTTPS connector (which also speaks plain HTTP, for loopback).
-//! Every retry and wait is decided by the core; the driver sleeps through the `Timer`.
+//! Every retry and wait is decided by the core and carried out by
+//! `slack-sessions-driver`, whose [`AsyncClient`] gives [`Client`] every method; this
+//! crate is the transport: hyper's pooled client, its connector, TLS and proxy, and the
+//! timer it sleeps on.
 //!
 //! ```
 //! use slack_sessions_core::{ClearSettings, Token, UserIds};
@@ -24,26 +27,20 @@
 #![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
-mod bulk;
 #[cfg(feature = "tokio")]
 mod connector;
-mod sessions;
 mod transport;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::rt::Timer;
 use hyper_util::client::legacy::connect::Connect;
-use slack_sessions_core::sansio::{Action, Call, ClientConfig, Endpoint, SharedPacer, ValidConfig};
-use slack_sessions_core::{
-    ClearSettings, Empty, GetSettings, GetSettingsOutput, Method, Reply, RetryPolicy, SetSettings,
-    Token, TransportFailure, TransportKind,
-};
+use slack_sessions_core::sansio::ValidConfig;
+use slack_sessions_core::{ClientConfig, TransportFailure, TransportKind};
+use slack_sessions_driver::{AsyncClient, AsyncTransport};
 
-pub use bulk::BulkResult;
 /// hyper-util's pooled client, which this crate drives.
 pub use hyper_util::client::legacy::Client as HttpClient;
 /// Why a bulk call did not do all its work, with the report inside.
@@ -54,6 +51,13 @@ pub use slack_sessions_core::BulkRun;
 pub use slack_sessions_core::CancelToken;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
+/// The result of a bulk call: the report, or the report inside the error that says why
+/// the run stopped early.
+pub use slack_sessions_driver::BulkResult;
+
+/// Every active session a listing names, page after page, as a `Stream` (see
+/// [`AsyncClient::list_sessions`]); `stopped()` says where to resume after an error.
+pub type Sessions<'c, C, Tm> = slack_sessions_driver::nonblocking::Sessions<'c, Hyper<C, Tm>>;
 
 #[cfg(all(
     feature = "tokio",
@@ -117,12 +121,17 @@ const _: () = {
 /// Never called: it compiles only if the futures of the default client are `Send`.
 #[cfg(feature = "tokio")]
 #[allow(dead_code)]
-fn futures_are_send(c: &DefaultClient, s: &SetSettings, g: &GetSettings, x: &ClearSettings) {
+fn futures_are_send(
+    c: &DefaultClient,
+    s: &slack_sessions_core::SetSettings,
+    g: &slack_sessions_core::GetSettings,
+    x: &slack_sessions_core::ClearSettings,
+) {
     fn send<T: Send>(_: &T) {}
     send(&c.set_settings(s));
     send(&c.get_settings(g));
     send(&c.clear_settings(x));
-    send(&c.apply_bulk::<SetSettings, _, _>(
+    send(&c.apply_bulk::<slack_sessions_core::SetSettings, _, _>(
         slack_sessions_core::SessionSettings::new(),
         ["U1"],
         BulkRun::default(),
@@ -153,57 +162,98 @@ fn refuse_connector_settings(valid: &ValidConfig) -> Result<(), Error> {
     Ok(())
 }
 
-struct Inner<C, T> {
+/// hyper, as an [`AsyncTransport`]: its pooled client (your connector and executor, or
+/// the tokio + rustls default), its timer, and what failure messages name.
+pub struct Hyper<C, Tm> {
     http: HttpClient<C, Full<Bytes>>,
-    timer: T,
+    timer: Tm,
     /// The server's `host:port`, for failure messages.
     target: String,
-    config: ValidConfig,
+    timeout: std::time::Duration,
+    max_body: usize,
 }
 
-/// An async Slack session-settings client. Cheap to clone; clones share one connection
-/// pool and one pacer, across tasks. With the default `tokio` feature, name it
-/// [`DefaultClient`].
-pub struct Client<C, T> {
-    inner: Arc<Inner<C, T>>,
+impl<C, Tm> std::fmt::Debug for Hyper<C, Tm> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hyper")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
 }
 
-impl<C, T> Clone for Client<C, T> {
-    fn clone(&self) -> Self {
-        Client {
-            inner: Arc::clone(&self.inner),
+impl<C, Tm> AsyncTransport for Hyper<C, Tm>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+    Tm: Timer + Send + Sync + 'static,
+{
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+        let work = transport::send(&self.http, request, self.max_body, &self.target);
+        match transport::with_timeout(work, self.timer.sleep(self.timeout)).await {
+            Some(r) => r,
+            None => {
+                let cause = format!("none within {:?}", self.timeout);
+                let source = std::io::Error::new(std::io::ErrorKind::TimedOut, cause.clone());
+                Err(
+                    TransportFailure::about(TransportKind::Timeout, &self.target, cause)
+                        .with_source(source),
+                )
+            }
+        }
+    }
+
+    async fn sleep_until(&self, t: Instant) {
+        let now = Instant::now();
+        if t > now {
+            self.timer.sleep(t - now).await;
         }
     }
 }
 
-impl<C, T> std::fmt::Debug for Client<C, T> {
+/// An async Slack session-settings client: every method, `list_sessions` and the bulk
+/// runs of [`AsyncClient`], over hyper. Cheap to clone; clones share one connection pool
+/// and one pacer, across tasks. With the default `tokio` feature, name it
+/// [`DefaultClient`].
+pub struct Client<C, Tm>(AsyncClient<Hyper<C, Tm>>);
+
+impl<C, Tm> Clone for Client<C, Tm> {
+    fn clone(&self) -> Self {
+        Client(self.0.clone())
+    }
+}
+
+impl<C, Tm> std::fmt::Debug for Client<C, Tm> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("endpoint", &self.inner.config.endpoint)
-            .finish_non_exhaustive()
+        self.0.fmt(f)
+    }
+}
+
+impl<C, Tm> std::ops::Deref for Client<C, Tm> {
+    type Target = AsyncClient<Hyper<C, Tm>>;
+
+    fn deref(&self) -> &AsyncClient<Hyper<C, Tm>> {
+        &self.0
     }
 }
 
 #[cfg(feature = "tokio")]
 impl DefaultClient {
-    /// Starts configuring a client for `token`.
-    pub fn builder(token: Token) -> ClientBuilder {
+    /// Starts configuring a client for `token`. On another runtime, finish the same
+    /// settings with [`Client::with_parts`].
+    pub fn builder(token: slack_sessions_core::Token) -> ClientBuilder {
         ClientConfig::for_adapter(token)
     }
 }
 
-/// Starts configuring a client for `token`, to be finished with [`Client::with_parts`]
-/// on any runtime.
-pub fn builder(token: Token) -> ClientBuilder {
-    ClientConfig::for_adapter(token)
-}
-
-impl<C, T> Client<C, T>
+impl<C, Tm> Client<C, Tm>
 where
     C: Connect + Clone + Send + Sync + 'static,
-    T: Timer + Send + Sync + 'static,
+    Tm: Timer + Send + Sync + 'static,
 {
-    /// Builds a client on any runtime from `config`, your pooled `HttpClient` (with your
+    /// Builds a client on any runtime from `config` (start it with
+    /// `ClientBuilder::for_adapter(token)`), your pooled `HttpClient` (with your
     /// connector and executor) and your `Timer`.
     ///
     /// The connector is yours, and so is everything it does: the connect timeout, TLS
@@ -217,97 +267,21 @@ where
     pub fn with_parts(
         config: ClientBuilder,
         http: HttpClient<C, Full<Bytes>>,
-        timer: T,
+        timer: Tm,
     ) -> Result<Self, Error> {
         let valid = config.validate()?;
         refuse_connector_settings(&valid)?;
         Ok(Self::from_valid(http, timer, valid))
     }
 
-    fn from_valid(http: HttpClient<C, Full<Bytes>>, timer: T, config: ValidConfig) -> Self {
-        Client {
-            inner: Arc::new(Inner {
-                http,
-                timer,
-                target: config.target(),
-                config,
-            }),
-        }
-    }
-
-    /// The endpoint requests are encoded for.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.config.endpoint
-    }
-
-    /// Calls any method: validated, paced, retried as the core decides.
-    pub async fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
-        let mut call = Call::new(self.endpoint(), method, self.next_policy())?
-            .with_pacer(self.inner.config.pacer.clone());
-        loop {
-            call = match call.poll(Instant::now()) {
-                Action::Send(flight, request) => {
-                    let outcome = self.send(request).await;
-                    flight.handle(Instant::now(), outcome)
-                }
-                Action::WaitUntil(c, t) => {
-                    self.sleep_until(t).await;
-                    c
-                }
-                Action::Done(result, _) => return result,
-            }
-        }
-    }
-
-    /// `admin.users.session.setSettings`.
-    pub async fn set_settings(&self, m: &SetSettings) -> Result<Reply<Empty>, Error> {
-        self.call(m).await
-    }
-
-    /// `admin.users.session.getSettings`.
-    pub async fn get_settings(&self, m: &GetSettings) -> Result<Reply<GetSettingsOutput>, Error> {
-        self.call(m).await
-    }
-
-    /// `admin.users.session.clearSettings`.
-    pub async fn clear_settings(&self, m: &ClearSettings) -> Result<Reply<Empty>, Error> {
-        self.call(m).await
-    }
-
-    /// Sends one request within the timeout, reading at most `max_body` bytes.
-    pub async fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        let s = &self.inner.config;
-        let target = &self.inner.target;
-        let work = transport::send(&self.inner.http, request, s.max_body, target);
-        match transport::with_timeout(work, self.inner.timer.sleep(s.timeout)).await {
-            Some(r) => r,
-            None => {
-                let cause = format!("none within {:?}", s.timeout);
-                let source = std::io::Error::new(std::io::ErrorKind::TimedOut, cause.clone());
-                Err(
-                    TransportFailure::about(TransportKind::Timeout, target, cause)
-                        .with_source(source),
-                )
-            }
-        }
-    }
-
-    /// The retry policy for the next call or bulk run, with a jitter seed of its own.
-    pub(crate) fn next_policy(&self) -> RetryPolicy {
-        self.inner.config.next_policy()
-    }
-
-    pub(crate) fn pacer(&self) -> &SharedPacer {
-        &self.inner.config.pacer
-    }
-
-    pub(crate) async fn sleep_until(&self, t: Instant) {
-        let now = Instant::now();
-        if t > now {
-            self.inner.timer.sleep(t - now).await;
-        }
+    fn from_valid(http: HttpClient<C, Full<Bytes>>, timer: Tm, config: ValidConfig) -> Self {
+        let transport = Hyper {
+            http,
+            timer,
+            target: config.target(),
+            timeout: config.timeout,
+            max_body: config.max_body,
+        };
+        Client(AsyncClient::new(transport, config))
     }
 }

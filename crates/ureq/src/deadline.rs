@@ -11,9 +11,8 @@
 //! the deadline. A blocking call runs its whole exchange, body included, on the calling
 //! thread, so the thread-local is the call's own.
 
-use std::cell::Cell;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ureq::unversioned::transport::{
     Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, TcpConnector,
@@ -22,65 +21,7 @@ use ureq::unversioned::transport::{
 use ureq::Timeout;
 
 use crate::resolver::DnsCache;
-
-/// The running call's start and deadline.
-#[derive(Debug, Clone, Copy)]
-struct Times {
-    started: Instant,
-    deadline: Instant,
-}
-
-thread_local! {
-    static CALL: Cell<Option<Times>> = const { Cell::new(None) };
-}
-
-/// The start and deadline of the call running on this thread, until dropped.
-#[must_use = "the deadline holds only while the scope lives"]
-pub(crate) struct Scope(Option<Times>);
-
-impl Scope {
-    /// Bounds this thread's I/O on the agent's connections by `deadline`, for a call
-    /// that started at `started`.
-    pub(crate) fn new(started: Instant, deadline: Instant) -> Scope {
-        Scope(CALL.replace(Some(Times { started, deadline })))
-    }
-}
-
-/// When the call running on this thread started: a clock reading to reuse.
-pub(crate) fn started() -> Option<Instant> {
-    CALL.get().map(|t| t.started)
-}
-
-impl Drop for Scope {
-    fn drop(&mut self) {
-        CALL.set(self.0);
-    }
-}
-
-/// How finely the time left is handed to the socket.
-const GRAIN_NANOS: u32 = 10_000_000;
-
-/// `timeout`, cut to what is left before this thread's deadline, rounded up to
-/// [`GRAIN_NANOS`] (10 ms): the socket's timeout is set only when it changes, and at
-/// this grain it seldom does between one call and the next, which saves a system call
-/// at every step. A timeout so ends at most 10 ms late, never early.
-fn bounded(mut timeout: NextTimeout) -> NextTimeout {
-    if let Some(Times { deadline, .. }) = CALL.get() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let rest = left.subsec_nanos() % GRAIN_NANOS;
-        let left = if rest == 0 {
-            left
-        } else {
-            left + Duration::from_nanos(u64::from(GRAIN_NANOS - rest))
-        }
-        .into();
-        if left < timeout.after {
-            timeout.after = left;
-            timeout.reason = Timeout::Global;
-        }
-    }
-    timeout
-}
+use crate::scope::bounded;
 
 /// ureq's own connectors, bounded by the connect timeout and the call's deadline, their
 /// connections wrapped in [`Bounded`]. A failed connect clears the resolver's cache.
@@ -243,36 +184,6 @@ impl<T: Transport> Transport for Bounded<T> {
 mod tests {
     use super::*;
 
-    fn forever() -> NextTimeout {
-        NextTimeout::default()
-    }
-
-    #[test]
-    fn a_scope_bounds_timeouts_and_ends_with_the_scope() {
-        assert!(bounded(forever()).after.is_not_happening());
-        {
-            let _s = Scope::new(Instant::now(), Instant::now() + Duration::from_secs(5));
-            let t = bounded(forever());
-            assert!(*t.after <= Duration::from_secs(5) && *t.after > Duration::from_secs(4));
-            // Rounded up: what is left is never cut short.
-            assert!(*t.after > Duration::from_millis(4_990));
-            assert_eq!(t.reason, Timeout::Global);
-            assert_eq!(t.after.subsec_nanos() % GRAIN_NANOS, 0, "whole grains");
-            // A shorter timeout of ureq's own stays.
-            let short = NextTimeout {
-                after: Duration::from_millis(10).into(),
-                reason: Timeout::Connect,
-                ..forever()
-            };
-            let t = bounded(short);
-            assert_eq!(
-                (*t.after, t.reason),
-                (Duration::from_millis(10), Timeout::Connect)
-            );
-        }
-        assert!(bounded(forever()).after.is_not_happening());
-    }
-
     #[test]
     fn a_failed_connect_forgets_the_address() {
         // A port nobody listens on any more: the connect is refused.
@@ -284,19 +195,13 @@ mod tests {
         let cache = Arc::clone(&resolver.cache);
         let connector = DeadlineConnector::new(Duration::from_secs(2), Arc::clone(&cache));
         let agent = ureq::Agent::with_parts(ureq::config::Config::default(), connector, resolver);
-        let started = Instant::now();
-        let _scope = Scope::new(started, started + Duration::from_secs(5));
+        let started = std::time::Instant::now();
+        let _scope = crate::scope::Scope::new(started, started + Duration::from_secs(5));
         assert!(agent
             .get(&format!("http://127.0.0.1:{port}/"))
             .call()
             .is_err());
         // The resolver kept the address before the connect; the failure dropped it.
         assert!(cache.is_empty());
-    }
-
-    #[test]
-    fn a_passed_deadline_leaves_no_time() {
-        let _s = Scope::new(Instant::now(), Instant::now());
-        assert_eq!(*bounded(forever()).after, Duration::ZERO);
     }
 }

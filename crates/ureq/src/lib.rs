@@ -1,8 +1,9 @@
 //! Blocking transport for `slack-sessions`, over ureq 3.
 //!
-//! A thin driver of the core's [`Call`] and [`BulkPlan`](slack_sessions_core::sansio::BulkPlan)
-//! state machines: the core decides every retry and wait; this crate moves bytes and
-//! sleeps when told to.
+//! The core decides every retry and wait, and `slack-sessions-driver` carries its
+//! decisions out; this crate is the transport they run over: ureq's agent, with the
+//! connector that holds the timeouts, an address cache, TLS and the proxy. Every method
+//! of [`Client`] comes from the driver's [`BlockingClient`].
 //!
 //! `timeout` bounds each call from connect to the last byte of the answer, and
 //! `connect_timeout` the connect; the connection holds both, so ureq runs without timers
@@ -32,26 +33,18 @@
 
 #[cfg(feature = "rustls")]
 mod anchors;
-mod bulk;
 mod deadline;
 mod resolver;
-mod sessions;
+mod scope;
 mod transport;
 mod trust;
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use slack_sessions_core::sansio::{
-    Action, Adapter, Call, ClientConfig, Endpoint, SharedPacer, ValidConfig,
-};
-use slack_sessions_core::{
-    ClearSettings, Empty, GetSettings, GetSettingsOutput, Method, Reply, RetryPolicy, SetSettings,
-    Token, TransportFailure,
-};
+use slack_sessions_core::sansio::{Adapter, ValidConfig};
+use slack_sessions_core::{ClientConfig, Token, TransportFailure};
+use slack_sessions_driver::{BlockingClient, BlockingTransport};
 
-pub use bulk::BulkResult;
-pub use sessions::Sessions;
 /// Why a bulk call did not do all its work, with the report inside.
 pub use slack_sessions_core::BulkError;
 /// How a bulk job runs (`concurrency` is the number of threads here).
@@ -60,6 +53,12 @@ pub use slack_sessions_core::BulkRun;
 pub use slack_sessions_core::CancelToken;
 /// Every way a call can fail: bad input, Slack's answer, or the transport.
 pub use slack_sessions_core::Error;
+/// The result of a bulk call: the report, or the report inside the error that says why
+/// the run stopped early.
+pub use slack_sessions_driver::BulkResult;
+
+/// Every active session a listing names, page after page (see [`Client::list_sessions`]).
+pub type Sessions<'c> = slack_sessions_driver::blocking::Sessions<'c, Ureq>;
 
 /// The blocking transport, as the [`Adapter`] that [`ClientBuilder`] builds with.
 #[derive(Debug, Clone, Copy)]
@@ -102,104 +101,46 @@ impl Adapter for Blocking {
             connect_timeout: valid.connect_timeout,
             max_body: valid.max_body,
         };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                agent,
-                wire,
-                config: valid,
-            }),
-        })
+        Ok(Client(BlockingClient::new(Ureq { agent, wire }, valid)))
     }
 }
 
+/// ureq, as a [`BlockingTransport`]: its agent (the connection pool, the connector that
+/// holds the timeouts, the address cache, TLS, the proxy) and what failure messages name.
 #[derive(Debug)]
-struct Inner {
+pub struct Ureq {
     agent: ureq::Agent,
     wire: transport::Wire,
-    config: ValidConfig,
 }
 
-/// A blocking Slack session-settings client. Cheap to clone; clones share one connection
+impl BlockingTransport for Ureq {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        started: Instant,
+    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+        transport::send(&self.agent, request, started, &self.wire)
+    }
+}
+
+/// A blocking Slack session-settings client: every method, `list_sessions` and the bulk
+/// runs of [`BlockingClient`], over ureq. Cheap to clone; clones share one connection
 /// pool and one pacer, across threads.
 #[derive(Debug, Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-}
+pub struct Client(BlockingClient<Ureq>);
 
 impl Client {
     /// Starts configuring a client for `token`.
     pub fn builder(token: Token) -> ClientBuilder {
         ClientConfig::for_adapter(token)
     }
+}
 
-    /// The endpoint requests are encoded for.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.config.endpoint
-    }
+impl std::ops::Deref for Client {
+    type Target = BlockingClient<Ureq>;
 
-    /// Calls any method: validated, paced, retried as the core decides.
-    pub fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
-        let mut call = Call::new(self.endpoint(), method, self.next_policy())?
-            .with_pacer(self.inner.config.pacer.clone());
-        // One clock reading a step: the poll's also starts the request's timeout, and
-        // the answer's also serves the poll after it.
-        let mut now = Instant::now();
-        loop {
-            call = match call.poll(now) {
-                Action::Send(flight, request) => {
-                    let outcome = self.send_from(request, now);
-                    now = Instant::now();
-                    flight.handle(now, outcome)
-                }
-                Action::WaitUntil(c, t) => {
-                    sleep_until(t);
-                    now = Instant::now();
-                    c
-                }
-                Action::Done(result, _) => return result,
-            }
-        }
-    }
-
-    /// `admin.users.session.setSettings`.
-    pub fn set_settings(&self, m: &SetSettings) -> Result<Reply<Empty>, Error> {
-        self.call(m)
-    }
-
-    /// `admin.users.session.getSettings`.
-    pub fn get_settings(&self, m: &GetSettings) -> Result<Reply<GetSettingsOutput>, Error> {
-        self.call(m)
-    }
-
-    /// `admin.users.session.clearSettings`.
-    pub fn clear_settings(&self, m: &ClearSettings) -> Result<Reply<Empty>, Error> {
-        self.call(m)
-    }
-
-    /// Sends one request, reading at most `max_body` bytes of the answer.
-    pub fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        self.send_from(request, Instant::now())
-    }
-
-    /// [`send`](Client::send), timed from `started`.
-    pub(crate) fn send_from(
-        &self,
-        request: http::Request<Vec<u8>>,
-        started: Instant,
-    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        transport::send(&self.inner.agent, request, started, &self.inner.wire)
-    }
-
-    pub(crate) fn pacer(&self) -> &SharedPacer {
-        &self.inner.config.pacer
-    }
-
-    /// The retry policy for the next call or bulk run, with a jitter seed of its own.
-    pub(crate) fn next_policy(&self) -> RetryPolicy {
-        self.inner.config.next_policy()
+    fn deref(&self) -> &BlockingClient<Ureq> {
+        &self.0
     }
 }
 
@@ -210,10 +151,3 @@ const _: () = {
     send_sync::<Error>();
     send_sync::<ClientBuilder>();
 };
-
-fn sleep_until(t: Instant) {
-    let now = Instant::now();
-    if t > now {
-        std::thread::sleep(t - now);
-    }
-}

@@ -15,8 +15,23 @@ use std::time::{Duration, Instant};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
-use crate::deadline;
-use crate::transport::DnsFailure;
+use crate::scope;
+
+/// The system resolver could not resolve the host (its io error).
+#[derive(Debug)]
+pub(crate) struct DnsFailure(pub(crate) std::io::Error);
+
+impl std::fmt::Display for DnsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for DnsFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
 
 /// How long an answer is used before the host is looked up again.
 pub(crate) const TTL: Duration = Duration::from_secs(30);
@@ -90,7 +105,7 @@ impl Resolver for CachingResolver {
             // Not a full URL: ureq's resolver says why.
             return self.lookup(uri, config);
         };
-        let now = deadline::started().unwrap_or_else(Instant::now);
+        let now = scope::started().unwrap_or_else(Instant::now);
         if let Some(addrs) = self.cache.get(scheme, authority.as_str(), now) {
             return Ok(addrs);
         }

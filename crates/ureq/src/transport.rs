@@ -6,22 +6,8 @@ use std::time::Instant;
 use slack_sessions_core::{TlsProblem, TransportFailure, TransportKind};
 
 use crate::deadline;
-
-/// The system resolver could not resolve the host (its io error).
-#[derive(Debug)]
-pub(crate) struct DnsFailure(pub(crate) std::io::Error);
-
-impl std::fmt::Display for DnsFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl std::error::Error for DnsFailure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
+use crate::resolver::DnsFailure;
+use crate::scope;
 
 /// What a failure message names: the server, the proxy, the timeout.
 #[derive(Debug)]
@@ -46,7 +32,7 @@ pub(crate) fn send(
     // Until the body is read: the deadline of every write and wait on the connection.
     let _deadline = started
         .checked_add(wire.timeout)
-        .map(|deadline| deadline::Scope::new(started, deadline));
+        .map(|deadline| scope::Scope::new(started, deadline));
     let max_body = wire.max_body;
     let plain = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
     let response = agent.run(request).map_err(|e| failure(e, plain, wire))?;

@@ -1,23 +1,21 @@
-//! Bulk work over the blocking client: one chunk at a time, or a small pool of threads.
+//! Bulk runs on a blocking transport: one chunk at a time on the calling thread, or a
+//! small pool of threads sharing the plan.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Wake, Waker};
-use std::time::Instant;
 
 use slack_sessions_core::sansio::{BulkAction, BulkPlan};
-use slack_sessions_core::{
-    BulkError, BulkReport, BulkRun, CancelToken, ClearSettings, Empty, GetSettings,
-    GetSettingsOutput, Progress, SessionSettings, SetSettings, UsersMethod,
-};
+use slack_sessions_core::{BulkError, BulkReport, BulkRun, Progress, UsersMethod};
 
-use crate::Client;
+use super::BlockingClient;
+use crate::transport::BlockingTransport;
 
 /// The result of a bulk call: the report, or the report inside the error that says why
 /// the run stopped early.
 pub type BulkResult<O> = Result<BulkReport<O>, BulkError<O>>;
 
-/// Wakes a parked thread: how a cancel reaches a blocking wait.
+/// Wakes a parked thread: how a cancel reaches the watcher of a threaded run.
 struct Unpark(std::thread::Thread);
 
 impl Wake for Unpark {
@@ -26,25 +24,7 @@ impl Wake for Unpark {
     }
 }
 
-/// A waker for the current thread.
-fn unpark_current() -> Waker {
-    Waker::from(Arc::new(Unpark(std::thread::current())))
-}
-
-/// Sleeps until `t`, or until `cancel` is cancelled. `waker` (this thread's, made once
-/// per run) is registered before the check, so that no cancel is missed.
-fn wait_until(t: Instant, cancel: &CancelToken, waker: &Waker) {
-    cancel.register(waker);
-    loop {
-        let now = Instant::now();
-        if cancel.is_cancelled() || now >= t {
-            return;
-        }
-        std::thread::park_timeout(t - now);
-    }
-}
-
-impl Client {
+impl<T: BlockingTransport> BlockingClient<T> {
     /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
     /// `progress` after each settled chunk, in order. Every user ends in the report.
     ///
@@ -76,7 +56,7 @@ impl Client {
         options.max_in_flight = options.max_in_flight.clamp(1, 64);
         let threads = options.max_in_flight;
         let plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
-            .with_pacer(self.pacer().clone());
+            .with_pacer(self.config().pacer.clone());
         let report = if threads == 1 {
             self.run_sequential(plan, &run, progress)
         } else {
@@ -85,72 +65,26 @@ impl Client {
         report.into_result()
     }
 
-    /// `setSettings` for any number of users.
-    pub fn set_settings_bulk<I, S>(
-        &self,
-        users: I,
-        settings: SessionSettings,
-        run: BulkRun,
-        progress: impl FnMut(Progress) + Send,
-    ) -> BulkResult<Empty>
-    where
-        I: IntoIterator<Item = S>,
-        I::IntoIter: Send,
-        S: AsRef<str>,
-    {
-        self.apply_bulk::<SetSettings, _, _>(settings, users, run, progress)
-    }
-
-    /// `getSettings` for any number of users, merged.
-    pub fn get_settings_bulk<I, S>(
-        &self,
-        users: I,
-        run: BulkRun,
-        progress: impl FnMut(Progress) + Send,
-    ) -> BulkResult<GetSettingsOutput>
-    where
-        I: IntoIterator<Item = S>,
-        I::IntoIter: Send,
-        S: AsRef<str>,
-    {
-        self.apply_bulk::<GetSettings, _, _>((), users, run, progress)
-    }
-
-    /// `clearSettings` for any number of users.
-    pub fn clear_settings_bulk<I, S>(
-        &self,
-        users: I,
-        run: BulkRun,
-        progress: impl FnMut(Progress) + Send,
-    ) -> BulkResult<Empty>
-    where
-        I: IntoIterator<Item = S>,
-        I::IntoIter: Send,
-        S: AsRef<str>,
-    {
-        self.apply_bulk::<ClearSettings, _, _>((), users, run, progress)
-    }
-
     fn run_sequential<M: UsersMethod>(
         &self,
         mut plan: BulkPlan<'_, M>,
         run: &BulkRun,
         mut progress: impl FnMut(Progress),
     ) -> BulkReport<M::Output> {
-        let waker = unpark_current();
+        let t = self.transport();
         loop {
             run.observe(&mut plan);
-            let now = Instant::now();
+            let now = t.now();
             match plan.poll(now) {
                 BulkAction::Send(id, req) => {
-                    let outcome = self.send_from(req, now);
-                    let settled = plan.handle(Instant::now(), id, outcome);
+                    let outcome = t.send(req, now);
+                    let settled = plan.handle(t.now(), id, outcome);
                     run.observe(&mut plan);
                     if let Some(p) = settled {
                         progress(p);
                     }
                 }
-                BulkAction::WaitUntil(t) => wait_until(t, &run.cancel, &waker),
+                BulkAction::WaitUntil(until) => t.wait_until(until, Some(&run.cancel)),
                 // Nothing can be pending with one request at a time; finish() accounts
                 // for anyone left.
                 BulkAction::Pending | BulkAction::Done => return plan.finish(),
@@ -177,9 +111,11 @@ impl Client {
         let progress = Mutex::new(progress);
         let finished = AtomicBool::new(false);
         let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
+        let t = self.transport();
         std::thread::scope(|s| {
             let watcher = s.spawn(|| {
-                run.cancel.register(&unpark_current());
+                run.cancel
+                    .register(&Waker::from(Arc::new(Unpark(std::thread::current()))));
                 while !finished.load(Ordering::SeqCst) {
                     if run.cancel.is_cancelled() {
                         lock().cancel();
@@ -198,13 +134,13 @@ impl Client {
                         let mut guard = lock();
                         loop {
                             run.observe(&mut guard);
-                            let now = Instant::now();
+                            let now = t.now();
                             guard = match guard.poll(now) {
                                 BulkAction::Send(id, req) => {
                                     drop(guard);
-                                    let outcome = self.send_from(req, now);
+                                    let outcome = t.send(req, now);
                                     let mut plan = lock();
-                                    let settled = plan.handle(Instant::now(), id, outcome);
+                                    let settled = plan.handle(t.now(), id, outcome);
                                     run.observe(&mut plan);
                                     // Under the plan's lock, so that progress never goes back.
                                     if let Some(p) = settled {
@@ -213,8 +149,8 @@ impl Client {
                                     changed.notify_all();
                                     plan
                                 }
-                                BulkAction::WaitUntil(t) => {
-                                    let wait = t.saturating_duration_since(now);
+                                BulkAction::WaitUntil(until) => {
+                                    let wait = until.saturating_duration_since(now);
                                     match changed.wait_timeout(guard, wait) {
                                         Ok((g, _)) => g,
                                         Err(p) => p.into_inner().0,

@@ -1,28 +1,18 @@
-//! Bulk work over the async client: up to `concurrency` chunks in flight, on any runtime.
+//! Bulk runs on an async transport: up to `concurrency` chunks in flight, on any
+//! runtime.
 
+use std::future::Future;
 use std::task::Poll;
-use std::time::Instant;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use hyper::rt::Timer;
-use hyper_util::client::legacy::connect::Connect;
 use slack_sessions_core::sansio::{BulkAction, BulkPlan};
-use slack_sessions_core::{
-    BulkError, BulkReport, BulkRun, ClearSettings, Empty, GetSettings, GetSettingsOutput, Progress,
-    SessionSettings, SetSettings, UsersMethod,
-};
+use slack_sessions_core::{BulkRun, Progress, UsersMethod};
 
-use crate::Client;
+use super::AsyncClient;
+use crate::blocking::BulkResult;
+use crate::transport::AsyncTransport;
 
-/// The result of a bulk call: the report, or the report inside the error that says why
-/// the run stopped early.
-pub type BulkResult<O> = Result<BulkReport<O>, BulkError<O>>;
-
-impl<C, T> Client<C, T>
-where
-    C: Connect + Clone + Send + Sync + 'static,
-    T: Timer + Send + Sync + 'static,
-{
+impl<T: AsyncTransport> AsyncClient<T> {
     /// Applies `M` with `params` to any number of users, splitting around bad IDs; calls
     /// `progress` after each settled chunk. Every user ends in the report.
     ///
@@ -48,27 +38,24 @@ where
         let mut options = run.options(4, self.next_policy());
         options.max_in_flight = options.max_in_flight.clamp(1, 256);
         let mut plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?
-            .with_pacer(self.pacer().clone());
+            .with_pacer(self.config().pacer.clone());
+        let t = self.transport();
         let mut in_flight = FuturesUnordered::new();
         loop {
             run.observe(&mut plan);
             let cancelled = plan.is_cancelled();
             // Hand out all the work the plan allows now.
             let wake_at = loop {
-                match plan.poll(Instant::now()) {
+                match plan.poll(t.now()) {
                     BulkAction::Send(id, req) => {
-                        in_flight.push(async move { (id, self.send(req).await) })
+                        in_flight.push(async move { (id, t.send(req).await) })
                     }
                     BulkAction::WaitUntil(t) => break Some(t),
                     BulkAction::Pending => break None,
                     BulkAction::Done => return plan.finish().into_result(),
                 }
             };
-            let mut sleep = wake_at.map(|t| {
-                self.inner
-                    .timer
-                    .sleep(t.saturating_duration_since(Instant::now()))
-            });
+            let mut sleep = wake_at.map(|until| Box::pin(t.sleep_until(until)));
             // Wait for the first request to finish, for the deadline, or for a cancel.
             let finished = std::future::poll_fn(|cx| {
                 if let Poll::Ready(Some(done)) = in_flight.poll_next_unpin(cx) {
@@ -93,61 +80,12 @@ where
             })
             .await;
             if let Some((id, outcome)) = finished {
-                let settled = plan.handle(Instant::now(), id, outcome);
+                let settled = plan.handle(t.now(), id, outcome);
                 run.observe(&mut plan);
                 if let Some(p) = settled {
                     progress(p);
                 }
             }
         }
-    }
-
-    /// `setSettings` for any number of users.
-    pub async fn set_settings_bulk<I, S>(
-        &self,
-        users: I,
-        settings: SessionSettings,
-        run: BulkRun,
-        progress: impl FnMut(Progress),
-    ) -> BulkResult<Empty>
-    where
-        I: IntoIterator<Item = S>,
-        I::IntoIter: Send,
-        S: AsRef<str>,
-    {
-        self.apply_bulk::<SetSettings, _, _>(settings, users, run, progress)
-            .await
-    }
-
-    /// `getSettings` for any number of users, merged.
-    pub async fn get_settings_bulk<I, S>(
-        &self,
-        users: I,
-        run: BulkRun,
-        progress: impl FnMut(Progress),
-    ) -> BulkResult<GetSettingsOutput>
-    where
-        I: IntoIterator<Item = S>,
-        I::IntoIter: Send,
-        S: AsRef<str>,
-    {
-        self.apply_bulk::<GetSettings, _, _>((), users, run, progress)
-            .await
-    }
-
-    /// `clearSettings` for any number of users.
-    pub async fn clear_settings_bulk<I, S>(
-        &self,
-        users: I,
-        run: BulkRun,
-        progress: impl FnMut(Progress),
-    ) -> BulkResult<Empty>
-    where
-        I: IntoIterator<Item = S>,
-        I::IntoIter: Send,
-        S: AsRef<str>,
-    {
-        self.apply_bulk::<ClearSettings, _, _>((), users, run, progress)
-            .await
     }
 }
