@@ -2,9 +2,10 @@
 //!
 //! This facade re-exports what a user of the clients needs — the methods, the value
 //! types, [`Error`], [`Reply`] and the bulk report types — and, behind features, the
-//! clients: [`blocking`] (feature `ureq`, on by default) and [`r#async`](async/index.html)
-//! (feature `hyper`; also named [`nonblocking`]). Whoever drives the sans-IO core
-//! directly, or writes a transport, opens [`sansio`].
+//! clients: [`blocking`] (feature `ureq`, on by default) and [`nonblocking`] (feature
+//! `hyper`, or `hyper-core` on a runtime other than tokio). Whoever writes a transport
+//! implements one of [`driver`]'s two traits; whoever drives the sans-IO core directly
+//! opens [`sansio`].
 //!
 //! ```
 //! # #[cfg(feature = "ureq")] {
@@ -54,12 +55,15 @@ pub mod blocking {
 /// runtime-agnostic, tokio + rustls by default.
 #[cfg(feature = "hyper-core")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper-core")))]
-pub mod r#async {
+pub mod nonblocking {
     pub use slack_sessions_hyper::*;
 }
 
-/// The async client, under a name that needs no `r#` (the same module as
-/// [`r#async`](async/index.html)).
+/// The async client's former name, kept for one release: use [`nonblocking`].
 #[cfg(feature = "hyper-core")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper-core")))]
-pub use self::r#async as nonblocking;
+#[doc(hidden)]
+pub use self::nonblocking as r#async;
+
+/// The loops every client runs, for a transport of your own: `BlockingClient` over a
+/// `BlockingTransport`, `AsyncClient` over an `AsyncTransport`.
+pub use slack_sessions_driver as driver;
