@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::report::exit;
-
 /// What `--help` ends with: the exit codes and three examples.
 pub const AFTER_HELP: &str = "\
 Exit codes:
@@ -18,6 +16,7 @@ Exit codes:
   4    Slack unreachable, or still failing after retries; the rest not attempted
   130  interrupted by SIGINT (Ctrl-C): requests in flight finished, the report printed
   143  interrupted by SIGTERM, the same way
+  141  standard output closed (… | head): stopped at once, quietly
 
 Examples:
   slack-sessions set --duration 12h --quit-on-close true --users-file contractors.csv
@@ -340,25 +339,6 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
         return Err("must be at least 1 second".into());
     }
     Ok(Duration::from_secs(secs))
-}
-
-/// `slack-sessions completions SHELL`.
-pub fn completions(shell: clap_complete::Shell) -> Result<u8, crate::run::Fail> {
-    let mut cmd = command();
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "slack-sessions", &mut script);
-    crate::output::print(&String::from_utf8_lossy(&script))?;
-    Ok(exit::OK)
-}
-
-/// `slack-sessions man`.
-pub fn man_page() -> Result<u8, crate::run::Fail> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(command())
-        .render(&mut page)
-        .map_err(|e| crate::output::write_failed(&e))?;
-    crate::output::print(&String::from_utf8_lossy(&page))?;
-    Ok(exit::OK)
 }
 
 #[cfg(test)]

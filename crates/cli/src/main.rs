@@ -8,6 +8,7 @@
 mod args;
 mod bounded;
 mod escape;
+mod exit;
 mod journal;
 mod output;
 mod report;
@@ -18,26 +19,28 @@ mod users;
 
 use std::process::ExitCode;
 
+use exit::Exit;
+
 fn main() -> ExitCode {
     let cli = match args::parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                report::exit::USAGE
+            let exit = if e.use_stderr() {
+                Exit::Usage
             } else {
-                report::exit::OK
+                Exit::Ok
             };
             let _ = e.print();
-            return ExitCode::from(code);
+            return exit.into();
         }
     };
     match run::execute(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => exit.into(),
         Err(f) => {
             if !f.message.is_empty() {
                 eprintln!("error: {}", f.message);
             }
-            ExitCode::from(f.code)
+            f.exit.into()
         }
     }
 }

@@ -5,14 +5,14 @@
 use std::io::Write;
 
 pub use crate::escape::clean;
-use crate::report::exit;
+use crate::exit::Exit;
 use crate::run::Fail;
 
 /// The failure a closed standard output turns into: the conventional exit of a process
 /// that a `SIGPIPE` would have ended (128 + 13), with nothing printed.
 pub fn closed_pipe() -> Fail {
     Fail {
-        code: exit::PIPE,
+        exit: Exit::Pipe,
         message: String::new(),
     }
 }
@@ -24,7 +24,7 @@ pub fn write_failed(e: &std::io::Error) -> Fail {
         closed_pipe()
     } else {
         Fail {
-            code: exit::UNREACHABLE,
+            exit: Exit::Unreachable,
             message: format!("cannot write to standard output: {e}"),
         }
     }

@@ -7,33 +7,13 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use slack_sessions_core::{BulkReport, Error, GetSettingsOutput, TransportKind, Verified};
 
+use crate::exit::{Exit, Signal};
 use crate::output::clean;
 use crate::users::{echo, Input};
 
 /// The version of the `--json` report's shape; it changes only when a field changes
 /// meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 2;
-
-/// Exit codes, as documented in `--help` and the README.
-pub mod exit {
-    /// Every user succeeded.
-    pub const OK: u8 = 0;
-    /// Some users failed at the API, or some inputs were invalid and skipped.
-    pub const PARTIAL: u8 = 1;
-    /// A usage or validation error; nothing was sent.
-    pub const USAGE: u8 = 2;
-    /// An auth or permission error; the run stopped.
-    pub const AUTH: u8 = 3;
-    /// Slack unreachable, or still failing after retries.
-    pub const UNREACHABLE: u8 = 4;
-    /// Interrupted by SIGINT (128 + 2).
-    pub const SIGINT: u8 = 130;
-    /// Interrupted by SIGTERM (128 + 15).
-    pub const SIGTERM: u8 = 143;
-    /// Standard output was closed (`… | head`): the exit of a process a `SIGPIPE`
-    /// would have ended (128 + 13), with nothing more printed.
-    pub const PIPE: u8 = 141;
-}
 
 /// A finished run, whatever the method.
 pub struct Outcome {
@@ -47,8 +27,8 @@ pub struct Outcome {
     /// The `error:` line printed first, when the run stopped or gave up (see
     /// [`stop_line`]); also the JSON report's `error`.
     pub error_line: Option<String>,
-    /// The exit code of the signal that interrupted the run (130 or 143).
-    pub interrupted: Option<u8>,
+    /// The signal that interrupted the run.
+    pub interrupted: Option<Signal>,
     /// Why the journal could not be written, when that stopped the run.
     pub journal_error: Option<String>,
     /// With `--resume`: the users the journal said were done.
@@ -109,40 +89,9 @@ impl Outcome {
             .or_else(|| r.failed.iter().map(|f| &*f.error).find(|e| gave_up(e)))
     }
 
-    /// The exit code this outcome calls for.
-    pub fn exit_code(&self) -> u8 {
-        if let Some(code) = self.interrupted {
-            return code;
-        }
-        if self.journal_error.is_some() {
-            return exit::UNREACHABLE;
-        }
-        let r = &self.report;
-        if let Some(e) = &r.stopped_by {
-            return if e.is_auth() {
-                exit::AUTH
-            } else {
-                exit::UNREACHABLE
-            };
-        }
-        if r.failed.iter().any(|f| gave_up(&f.error)) {
-            return exit::UNREACHABLE;
-        }
-        let unconfirmed = self
-            .verified
-            .iter()
-            .flatten()
-            .any(|(_, v)| *v != Verified::SignedOut);
-        if !r.failed.is_empty()
-            || !r.invalid.is_empty()
-            || !r.not_attempted.is_empty()
-            || !self.unreadable.is_empty()
-            || self.resumed.is_some_and(|p| p.skipped_failed > 0)
-            || unconfirmed
-        {
-            return exit::PARTIAL;
-        }
-        exit::OK
+    /// How this outcome ends the process.
+    pub fn exit_code(&self) -> Exit {
+        Exit::for_outcome(self)
     }
 
     /// The one JSON report.
@@ -504,7 +453,7 @@ fn advice(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
 /// A failure that says Slack could not be reached or kept failing, rather than that it
 /// refused some users: no answer came, or the core's one rule (`Error::is_retryable`)
 /// says a later try might have succeeded.
-fn gave_up(e: &Error) -> bool {
+pub(crate) fn gave_up(e: &Error) -> bool {
     e.transport_kind().is_some() || e.is_retryable()
 }
 
@@ -524,7 +473,7 @@ mod tests {
         r.requested = 2;
         let mut o = Outcome::new("admin.users.session.setSettings", r, None, Duration::ZERO);
         o.journal_error = Some("cannot write the journal j: No space left on device".into());
-        assert_eq!(o.exit_code(), exit::UNREACHABLE);
+        assert_eq!(o.exit_code(), Exit::Unreachable);
         let v = o.json(&[]);
         assert!(v.get("interrupted").is_none(), "{v}");
         assert_eq!(
@@ -536,8 +485,8 @@ mod tests {
         assert!(!s.contains("interrupted"), "{s}");
         // The same report cancelled by a signal is an interrupt.
         o.journal_error = None;
-        o.interrupted = Some(exit::SIGINT);
-        assert_eq!(o.exit_code(), exit::SIGINT);
+        o.interrupted = Some(Signal::Int);
+        assert_eq!(o.exit_code(), Exit::Interrupted(Signal::Int));
         assert_eq!(o.json(&[])["interrupted"], true);
     }
 }

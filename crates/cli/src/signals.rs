@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use slack_sessions_core::CancelToken;
 
+use crate::exit::{Exit, Signal};
 use crate::journal::Journal;
-use crate::report::exit;
 
 /// What the signal handler shares with the run.
 #[derive(Debug, Clone, Default)]
@@ -36,12 +36,12 @@ impl Interrupts {
                 .name("signals".into())
                 .spawn(move || {
                     for sig in signals.forever() {
-                        let code = if sig == SIGTERM {
-                            exit::SIGTERM
+                        let signal = if sig == SIGTERM {
+                            Signal::Term
                         } else {
-                            exit::SIGINT
+                            Signal::Int
                         };
-                        shared.on_signal(code);
+                        shared.on_signal(signal);
                     }
                 })
                 .map_err(|e| format!("cannot handle signals: {e}"))?;
@@ -49,7 +49,8 @@ impl Interrupts {
         Ok(me)
     }
 
-    fn on_signal(&self, code: u8) {
+    fn on_signal(&self, signal: Signal) {
+        let code = Exit::Interrupted(signal).code();
         let first = self
             .code
             .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)
@@ -70,11 +71,12 @@ impl Interrupts {
         *self.lock() = Some(journal);
     }
 
-    /// 130 or 143 once a signal came.
-    pub fn exit_code(&self) -> Option<u8> {
+    /// The signal that came, once one did.
+    pub fn exit_code(&self) -> Option<Signal> {
         match self.code.load(Ordering::SeqCst) {
             0 => None,
-            c => Some(c),
+            c if c == Exit::Interrupted(Signal::Term).code() => Some(Signal::Term),
+            _ => Some(Signal::Int),
         }
     }
 

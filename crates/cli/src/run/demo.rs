@@ -1,6 +1,7 @@
 //! `slack-sessions demo`: an in-process emulator and set → get → clear → get over about
 //! 2,500 users, with a few bad ones to show how they are isolated.
 
+use crate::exit::Exit;
 use crate::output::say;
 use slack_sessions_core::{
     ListSessions, ResetScope, SessionDuration, SessionSettings, Token, UserId,
@@ -10,7 +11,6 @@ use slack_sessions_emulator::{Emulator, TEAM};
 use super::settings::{run_op, Hooks, Prepared, Session};
 use super::{usage, Fail, Op};
 use crate::args::Global;
-use crate::report::exit;
 use crate::users::{Input, Texts};
 
 /// Calls a minute the demo's emulator allows and its client paces at, so that the
@@ -18,7 +18,7 @@ use crate::users::{Input, Texts};
 const DEMO_RATE: u32 = 6_000;
 
 /// Runs the walk-through.
-pub(super) fn run(g: &Global) -> Result<u8, Fail> {
+pub(super) fn run(g: &Global) -> Result<Exit, Fail> {
     let mut g = g.clone();
     g.rate = g.rate.or(Some(DEMO_RATE));
     let g = &g;
@@ -88,7 +88,7 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
         )?;
         if outcome.report.stopped_by.is_some() {
             return Err(Fail {
-                code: outcome.exit_code(),
+                exit: outcome.exit_code(),
                 message: "the demo stopped unexpectedly".into(),
             });
         }
@@ -104,7 +104,7 @@ pub(super) fn run(g: &Global) -> Result<u8, Fail> {
     );
     sessions_step(g, &emu, &token)?;
     say!("run it for real: SLACK_TOKEN=xoxp-… slack-sessions set --duration 12h --users-file users.txt");
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }
 
 /// 5. sessions: list a few users' sessions, sign them out (resetBulk), list again.

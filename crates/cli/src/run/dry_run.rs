@@ -1,5 +1,6 @@
 //! `--dry-run`: print the requests a run would send first, token redacted; send nothing.
 
+use crate::exit::Exit;
 use crate::output::say;
 use crate::users::Texts;
 use std::time::Instant;
@@ -13,7 +14,7 @@ use slack_sessions_core::{
 use super::clients::encoding;
 use super::{usage, Fail, Op};
 use crate::args::Global;
-use crate::report::{exit, SCHEMA_VERSION};
+use crate::report::SCHEMA_VERSION;
 
 /// What `--dry-run --json` prints.
 #[derive(Serialize)]
@@ -62,7 +63,7 @@ fn planned<M: UsersMethod>(
 }
 
 /// Prints the requests for `texts`.
-pub(super) fn run(g: &Global, op: Op, texts: &Texts) -> Result<u8, Fail> {
+pub(super) fn run(g: &Global, op: Op, texts: &Texts) -> Result<Exit, Fail> {
     let token = Token::new("xoxp-dry-run").map_err(|e| usage(e.to_string()))?;
     let mut b = Endpoint::builder(token).encoding(encoding(g));
     if let Some(u) = &g.base_url {
@@ -117,5 +118,5 @@ pub(super) fn run(g: &Global, op: Op, texts: &Texts) -> Result<u8, Fail> {
             printed.len(),
         );
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

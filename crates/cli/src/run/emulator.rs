@@ -1,12 +1,12 @@
 //! `slack-sessions emulator`: serve the emulator in the foreground.
 
+use crate::exit::Exit;
 use std::io::Write as _;
 use std::path::Path;
 
 use slack_sessions_emulator::{Emulator, FaultPlan, TlsIdentity};
 
 use super::{usage, Fail};
-use crate::report::exit;
 
 /// Serves until Ctrl-C; https with `tls` (certificate chain, key), else plain http.
 pub(super) fn serve(
@@ -15,7 +15,7 @@ pub(super) fn serve(
     faults: Option<&str>,
     users: Option<u32>,
     tls: Option<(&Path, &Path)>,
-) -> Result<u8, Fail> {
+) -> Result<Exit, Fail> {
     let mut b = Emulator::builder().rate_limit((rate_limit > 0).then_some(rate_limit));
     if let Some(n) = users {
         b = b.users(n);
@@ -46,8 +46,8 @@ pub(super) fn serve(
     let _ = out.flush();
     drop(out);
     emu.serve_until_ctrl_c().map_err(|e| Fail {
-        code: exit::UNREACHABLE,
+        exit: Exit::Unreachable,
         message: format!("emulator stopped: {e}"),
     })?;
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

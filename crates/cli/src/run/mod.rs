@@ -6,6 +6,7 @@ mod clients;
 mod demo;
 mod dry_run;
 mod emulator;
+mod help;
 mod restore;
 mod sessions;
 mod settings;
@@ -17,19 +18,19 @@ use slack_sessions_core::{
 };
 
 use crate::args::{Cli, Command};
-use crate::report::exit;
+use crate::exit::Exit;
 
-/// A run that ends with this exit code and, unless empty, this one-line message on stderr.
+/// A run that ends this way and, unless empty, with this one-line message on stderr.
 #[derive(Debug)]
 pub struct Fail {
-    pub code: u8,
+    pub exit: Exit,
     pub message: String,
 }
 
 /// A usage or validation error: exit 2, nothing sent.
 fn usage(message: impl Into<String>) -> Fail {
     Fail {
-        code: exit::USAGE,
+        exit: Exit::Usage,
         message: message.into(),
     }
 }
@@ -88,7 +89,7 @@ impl Op {
 }
 
 /// Runs the command line; returns the exit code.
-pub fn execute(cli: Cli) -> Result<u8, Fail> {
+pub fn execute(cli: Cli) -> Result<Exit, Fail> {
     let g = &cli.global;
     match &cli.command {
         Command::Emulator {
@@ -103,8 +104,8 @@ pub fn execute(cli: Cli) -> Result<u8, Fail> {
             emulator::serve(*port, *rate_limit, faults.as_deref(), *users, tls)
         }
         Command::Demo => demo::run(g),
-        Command::Completions { shell } => crate::args::completions(*shell),
-        Command::Man => crate::args::man_page(),
+        Command::Completions { shell } => help::completions(*shell),
+        Command::Man => help::man_page(),
         Command::Set {
             duration,
             quit_on_close,

@@ -2,6 +2,7 @@
 //! clearSettings first (users who had none, and users who had one of the two settings),
 //! then one setSettings bulk run per group of equal settings.
 
+use crate::exit::Exit;
 use crate::output::say;
 use std::path::Path;
 
@@ -12,7 +13,7 @@ use slack_sessions_core::SessionSettings;
 use super::settings::{connect, Hooks, Session};
 use super::{usage, Fail, Op};
 use crate::args::Global;
-use crate::report::{exit, stop_line, Outcome, SCHEMA_VERSION};
+use crate::report::{stop_line, Outcome, SCHEMA_VERSION};
 use crate::signals::Interrupts;
 use crate::snapshot::Snapshot;
 use crate::users::Texts;
@@ -24,7 +25,7 @@ struct Step {
 }
 
 /// Runs the restore, or with `--dry-run` prints its groups and request count.
-pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
+pub(super) fn run(g: &Global, path: &Path) -> Result<Exit, Fail> {
     let snapshot = Snapshot::read(path).map_err(usage)?;
     let plan = snapshot.plan().map_err(usage)?;
     let ids = |v: &[slack_sessions_core::UserId]| v.iter().map(ToString::to_string).collect();
@@ -88,20 +89,13 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
     if let Some(line) = &error_line {
         eprintln!("error: {line}");
     }
-    // The worst outcome decides: an interrupt, then auth, unreachable, partial.
+    // The worst outcome decides.
     let code = done
         .iter()
         .map(|(_, o)| o.exit_code())
-        .max_by_key(|c| match *c {
-            exit::SIGINT | exit::SIGTERM => 5,
-            exit::AUTH => 4,
-            exit::UNREACHABLE => 3,
-            exit::PARTIAL => 2,
-            _ => 1,
-        })
-        .unwrap_or(exit::OK);
-    let code = if skipped > 0 && code == exit::OK {
-        exit::PARTIAL
+        .fold(Exit::Ok, Exit::worst);
+    let code = if skipped > 0 && code == Exit::Ok {
+        Exit::Partial
     } else {
         code
     };
@@ -124,7 +118,7 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<u8, Fail> {
             "error": error_line,
         });
         say!("{v}");
-    } else if !g.quiet || code != exit::OK {
+    } else if !g.quiet || code != Exit::Ok {
         for (step, o) in &done {
             say!("{}", label(step));
             crate::output::print(&o.summary())?;
@@ -167,7 +161,7 @@ fn settings_json(op: Op) -> serde_json::Value {
 }
 
 /// `--dry-run`: the steps and the request count; nothing is sent.
-fn dry_run(g: &Global, steps: &[Step], requests: usize) -> Result<u8, Fail> {
+fn dry_run(g: &Global, steps: &[Step], requests: usize) -> Result<Exit, Fail> {
     if g.json {
         let v = json!({
             "schema_version": SCHEMA_VERSION,
@@ -190,5 +184,5 @@ fn dry_run(g: &Global, steps: &[Step], requests: usize) -> Result<u8, Fail> {
             steps.len()
         );
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

@@ -11,12 +11,13 @@ use slack_sessions_core::{
 use super::settings::{self, connect, Session};
 use super::{usage, Fail, Op};
 use crate::args::{Global, SessionsCommand};
+use crate::exit::{Exit, Signal};
 use crate::output::{self, clean};
-use crate::report::{exit, stop_line};
+use crate::report::stop_line;
 use crate::signals::Interrupts;
 
 /// Runs one `sessions` command.
-pub(super) fn run(g: &Global, command: &SessionsCommand) -> Result<u8, Fail> {
+pub(super) fn run(g: &Global, command: &SessionsCommand) -> Result<Exit, Fail> {
     match command {
         SessionsCommand::List {
             user,
@@ -63,17 +64,10 @@ fn user_id(s: &str) -> Result<UserId, Fail> {
     UserId::new(s).map_err(|e| usage(format!("invalid --user {s:?}: {e}")))
 }
 
-/// The exit code and `error:` line of a failed call.
+/// How a failed call ends, and its `error:` line.
 fn failed(e: &Error, method: &str, base_url: &str, scope: &str) -> Fail {
-    let code = if e.is_auth() {
-        exit::AUTH
-    } else if e.transport_kind().is_some() || e.is_retryable() || e.stops_run() {
-        exit::UNREACHABLE
-    } else {
-        exit::PARTIAL
-    };
     Fail {
-        code,
+        exit: Exit::for_error(e),
         message: stop_line(e, method, base_url, scope),
     }
 }
@@ -115,7 +109,7 @@ struct Standing {
     resume: Option<String>,
 }
 
-fn list(g: &Global, l: &Listing<'_>) -> Result<u8, Fail> {
+fn list(g: &Global, l: &Listing<'_>) -> Result<Exit, Fail> {
     let method = "admin.users.session.list";
     let mut listing = ListSessions::new();
     if let (Some(u), Some(t)) = (l.user, l.team) {
@@ -132,7 +126,7 @@ fn list(g: &Global, l: &Listing<'_>) -> Result<u8, Fail> {
             "would list sessions, {} a page, until the last page",
             l.limit.unwrap_or(1000)
         ))?;
-        return Ok(exit::OK);
+        return Ok(Exit::Ok);
     }
     let (token, base_url, _emulator) = connect(g)?;
     let shown = base_url
@@ -256,12 +250,14 @@ fn list(g: &Global, l: &Listing<'_>) -> Result<u8, Fail> {
             if !g.quiet && !g.json {
                 eprintln!("{} active sessions", st.written);
             }
-            Ok(exit::OK)
+            Ok(Exit::Ok)
         }
         Err(Stop::Write(f)) => Err(f),
         Err(Stop::Interrupted) => {
             go_on("interrupted");
-            Ok(interrupts.exit_code().unwrap_or(exit::SIGINT))
+            Ok(Exit::Interrupted(
+                interrupts.exit_code().unwrap_or(Signal::Int),
+            ))
         }
         Err(Stop::Error(e)) => {
             if g.verbose {
@@ -277,7 +273,7 @@ fn list(g: &Global, l: &Listing<'_>) -> Result<u8, Fail> {
             eprintln!("error: {}", fail.message);
             go_on("stopped");
             Err(Fail {
-                code: fail.code,
+                exit: fail.exit,
                 message: String::new(),
             })
         }
@@ -314,11 +310,11 @@ fn row(s: &ActiveSession) -> String {
     )
 }
 
-fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<u8, Fail> {
+fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<Exit, Fail> {
     let call = InvalidateSession::new(session_id, user_id(user)?);
     if g.dry_run {
         output::println(&format!("would invalidate session {session_id} of {user}"))?;
-        return Ok(exit::OK);
+        return Ok(Exit::Ok);
     }
     let (token, base_url, _emulator) = connect(g)?;
     let shown = base_url
@@ -347,7 +343,7 @@ fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<u8, Fail> {
                 };
                 output::println(&format!("session {session_id} of {user} ended{how}"))?;
             }
-            Ok(exit::OK)
+            Ok(Exit::Ok)
         }
         Err(e) => Err(failed(
             &e,

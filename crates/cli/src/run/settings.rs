@@ -16,9 +16,10 @@ use slack_sessions_emulator::Emulator;
 use super::clients::{build, configure, observer, progress_bar, BulkClient, OnRuntime};
 use super::{dry_run, usage, Fail, Op};
 use crate::args::{Global, Record, TransportArg, Users};
+use crate::exit::Exit;
 use crate::journal::{self, Header, Journal, ScopeLine, SettingsLine, JOURNAL_VERSION};
 use crate::output;
-use crate::report::{exit, stop_line, Outcome, Resumed};
+use crate::report::{stop_line, Outcome, Resumed};
 use crate::signals::Interrupts;
 use crate::users::{self, Input, Texts};
 
@@ -87,7 +88,12 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
 }
 
 /// `set`, `get`, `clear` or `sessions reset`, with what the changing ones keep on disk.
-pub(super) fn run(g: &Global, op: Op, users: &Users, record: Option<&Record>) -> Result<u8, Fail> {
+pub(super) fn run(
+    g: &Global,
+    op: Op,
+    users: &Users,
+    record: Option<&Record>,
+) -> Result<Exit, Fail> {
     run_with_verify(g, op, users, record, None)
 }
 
@@ -99,7 +105,7 @@ pub(super) fn run_with_verify(
     users: &Users,
     record: Option<&Record>,
     verify: Option<super::verify::Args>,
-) -> Result<u8, Fail> {
+) -> Result<Exit, Fail> {
     let mut prepared = prepare(g, users)?;
     let record = record.cloned().unwrap_or_default();
     check_paths(&record)?;
@@ -168,7 +174,7 @@ pub(super) fn run_with_verify(
     }
     if g.json {
         output::println(&outcome.json(&prepared.bad).to_string())?;
-    } else if !g.quiet || outcome.exit_code() != exit::OK {
+    } else if !g.quiet || outcome.exit_code() != Exit::Ok {
         output::print(&outcome.summary())?;
     }
     Ok(outcome.exit_code())
@@ -349,18 +355,18 @@ fn take_snapshot(
     path: &Path,
     record: &Record,
     interrupts: &Interrupts,
-) -> Result<Option<u8>, Fail> {
+) -> Result<Option<Exit>, Fail> {
     let read = Hooks {
         cancel: interrupts.token.clone(),
         ..Hooks::default()
     };
     let mut outcome = session.run(g, Op::Get, &prepared.texts, &read)?;
     outcome.interrupted = interrupts.exit_code();
-    if let Some(code) = outcome.interrupted {
+    if let Some(signal) = outcome.interrupted {
         eprintln!(
             "interrupted while reading the settings for --snapshot: no snapshot was written and nothing was changed"
         );
-        return Ok(Some(code));
+        return Ok(Some(Exit::Interrupted(signal)));
     }
     let whole = outcome.report.stopped_by.is_none()
         && !outcome.report.cancelled
@@ -371,7 +377,7 @@ fn take_snapshot(
             "error: the snapshot could not read every user's settings, so nothing was changed"
         );
         output::print(&outcome.summary())?;
-        return Ok(Some(outcome.exit_code().max(exit::PARTIAL)));
+        return Ok(Some(outcome.exit_code().worst(Exit::Partial)));
     }
     let json = outcome.json(&prepared.bad).to_string() + "\n";
     crate::snapshot::write_durably(path, json.as_bytes(), record.replace_snapshot)

@@ -10,6 +10,7 @@ use slack_sessions_core::{Error, ListSessions, UserId, Verified};
 use super::settings::Session;
 use super::{usage, Fail};
 use crate::args::Global;
+use crate::exit::Exit;
 use crate::signals::Interrupts;
 
 /// What `--verify` was asked.
@@ -91,7 +92,7 @@ fn discover_team(session: &Session) -> Result<Option<String>, Fail> {
         }
     };
     found.map(|s| s.map(|s| s.team_id)).map_err(|e| Fail {
-        code: crate::report::exit::UNREACHABLE,
+        exit: Exit::Unreachable,
         message: format!(
             "--verify cannot find the organisation's ID ({}): pass --team",
             e.short_code()
