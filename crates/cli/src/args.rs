@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use slack_sessions_core::SessionDuration;
 
 /// What `--help` ends with: the exit codes and three examples.
 pub const AFTER_HELP: &str = "\
@@ -83,18 +84,18 @@ pub struct Global {
     /// Blocking (ureq) or async (hyper) client.
     #[arg(long, global = true, value_enum, default_value_t = TransportArg::Blocking)]
     pub transport: TransportArg,
-    /// Requests in flight at once (async only).
-    #[arg(long, global = true, default_value_t = 4, value_name = "N")]
+    /// Requests in flight at once (async only), 1 to 256.
+    #[arg(long, global = true, default_value_t = 4, value_name = "N", value_parser = parse_concurrency)]
     pub concurrency: usize,
-    /// Retries after a failed attempt.
-    #[arg(long, global = true, default_value_t = 5, value_name = "N")]
+    /// Retries after a failed attempt, 0 to 100.
+    #[arg(long, global = true, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
     pub max_retries: u32,
     /// Time allowed for each HTTP call, connect to last byte: seconds, or with s, m or h
     /// (30, 30s, 2m); at most 1h.
     #[arg(long, global = true, default_value = "30s", value_name = "TIME", value_parser = parse_timeout)]
     pub timeout: Duration,
-    /// Client-side pacing in calls per minute [default: the method's tier]
-    #[arg(long, global = true, value_name = "N")]
+    /// Client-side pacing in calls per minute, 1 to 1,000,000 [default: the method's tier]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rate: Option<u32>,
     /// Print the HTTP requests that would be sent, token redacted; send nothing.
     #[arg(long, global = true)]
@@ -147,9 +148,9 @@ pub enum TransportArg {
 pub enum Command {
     /// Set session settings: --duration DUR and/or --quit-on-close true|false, then users.
     Set {
-        /// Session length: seconds, or a number with s, m, h, d, w or y (86400, 8h, 30d, 2w, 10y).
-        #[arg(long, value_name = "DUR")]
-        duration: Option<String>,
+        /// Session length, 8h to 10y: seconds, or a number with s, m, h, d, w or y (86400, 8h, 30d, 2w, 10y).
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        duration: Option<SessionDuration>,
         /// End the session when the desktop app or browser is closed.
         #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
         quit_on_close: Option<bool>,
@@ -238,7 +239,7 @@ pub enum SessionsCommand {
         #[arg(long, value_name = "TEAM", requires = "user")]
         team: Option<String>,
         /// Sessions a page, 1 to 1,000 [default: 1000]
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000))]
         limit: Option<u32>,
         /// Start from this page: the cursor an interrupted or failed listing printed.
         #[arg(long, value_name = "CURSOR")]
@@ -316,6 +317,20 @@ pub struct Verify {
 /// Parses the process's arguments.
 pub fn parse() -> Result<Cli, clap::Error> {
     Cli::try_parse()
+}
+
+/// `--duration`: a session length Slack accepts.
+fn parse_duration(s: &str) -> Result<SessionDuration, String> {
+    s.parse()
+        .map_err(|e: slack_sessions_core::InvalidDuration| e.to_string())
+}
+
+/// `--concurrency`: 1 to 256 requests in flight.
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number from 1 to 256")),
+    }
 }
 
 /// `--timeout`: whole seconds, or a number with `s`, `m` or `h`.

@@ -9,6 +9,7 @@ mod args;
 mod bounded;
 mod escape;
 mod exit;
+mod invocation;
 mod journal;
 mod output;
 mod report;
@@ -25,16 +26,25 @@ fn main() -> ExitCode {
     let cli = match args::parse() {
         Ok(c) => c,
         Err(e) => {
-            let exit = if e.use_stderr() {
-                Exit::Usage
-            } else {
-                Exit::Ok
-            };
-            let _ = e.print();
-            return exit.into();
+            if !e.use_stderr() {
+                // --help, --version.
+                let _ = e.print();
+                return Exit::Ok.into();
+            }
+            // A value out of range is one line, as every refusal is.
+            let one_line = matches!(
+                e.kind(),
+                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+            );
+            let text = e.to_string();
+            match text.lines().next() {
+                Some(first) if one_line => eprintln!("{first}"),
+                _ => eprint!("{text}"),
+            }
+            return Exit::Usage.into();
         }
     };
-    match run::execute(cli) {
+    match invocation::resolve(cli).and_then(run::execute) {
         Ok(exit) => exit.into(),
         Err(f) => {
             if !f.message.is_empty() {

@@ -356,7 +356,7 @@ fn advice(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
             "slack kept rate-limiting {method} (retry after {}s): lower --rate, or try again later",
             retry_after.as_secs()
         ),
-        Error::Call(CallError::Decode(d)) if d.excerpt.trim_start().starts_with('<') => format!(
+        Error::Call(CallError::Decode(d)) if d.is_web_page() => format!(
             "{base_url} answered a web page, not Slack's API, for {method}: check --base-url (it ends in /api/)"
         ),
         Error::Call(CallError::Decode(d)) => format!(
@@ -402,11 +402,7 @@ fn advice(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
             format!("slack refused the run ({}): {hint}", a.code)
         }
         Error::Transport(t) => {
-            // The transport's own account, after its "… with host:port failed: " lead.
-            let cause = t
-                .message
-                .split_once(" failed: ")
-                .map_or(t.message.as_str(), |(_, c)| c);
+            let cause = &t.cause;
             match (t.kind, t.tls) {
                 (TransportKind::Tls, Some(TlsProblem::PlainToTls)) => format!(
                     "{base_url} did not answer in plain http (is it https?): check --base-url"

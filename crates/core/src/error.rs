@@ -53,6 +53,10 @@ pub enum InvalidInput {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The operating system's certificate store holds no usable certificate (a bare
+    /// container has none), or cannot be read: why.
+    #[error("cannot load the operating system's certificates: {0}")]
+    NativeRoots(String),
     /// A client setting is out of range.
     #[error("invalid setting {name}: {reason}")]
     Setting {
@@ -122,6 +126,15 @@ pub struct DecodeError {
     pub reason: String,
     /// A short, lossy, bounded excerpt of the body.
     pub excerpt: String,
+}
+
+impl DecodeError {
+    /// Whether the body is a web page (HTML), where Slack's JSON was due: a wrong base
+    /// URL, a captive portal or a login page, rather than an answer of Slack's that this
+    /// client cannot read.
+    pub fn is_web_page(&self) -> bool {
+        self.excerpt.trim_start().starts_with('<')
+    }
 }
 
 /// What Slack's answer to one request says went wrong.
@@ -212,6 +225,9 @@ pub struct TransportFailure {
     pub kind: TransportKind,
     /// A one-line description that names the cause.
     pub message: String,
+    /// The transport's own account of the cause, without the lead that names the
+    /// server: `invalid peer certificate: UnknownIssuer`, `connection refused`.
+    pub cause: String,
     /// For a [`TransportKind::Tls`] failure, what exactly went wrong, when the
     /// transport can tell: each calls for different advice.
     pub tls: Option<TlsProblem>,
@@ -253,9 +269,11 @@ impl Eq for TransportFailure {}
 impl TransportFailure {
     /// A failure of `kind` described by `message`.
     pub fn new(kind: TransportKind, message: impl Into<String>) -> Self {
+        let message = message.into();
         TransportFailure {
             kind,
-            message: message.into(),
+            cause: message.clone(),
+            message,
             tls: None,
             source: None,
         }
@@ -271,6 +289,7 @@ impl TransportFailure {
     /// both transports use: e.g. `cannot resolve slack.com: …`, `tls handshake with
     /// slack.com failed: …`. `cause` is the transport's own one-line account.
     pub fn about(kind: TransportKind, target: &str, cause: impl fmt::Display) -> Self {
+        let cause = cause.to_string();
         let message = match kind {
             TransportKind::Dns => format!("cannot resolve {target}: {cause}"),
             TransportKind::Connect => format!("cannot connect to {target}: {cause}"),
@@ -279,7 +298,10 @@ impl TransportFailure {
             TransportKind::Timeout => format!("no complete answer from {target}: {cause}"),
             _ => format!("connection to {target} failed: {cause}"),
         };
-        TransportFailure::new(kind, message)
+        TransportFailure {
+            cause,
+            ..TransportFailure::new(kind, message)
+        }
     }
 
     /// The same failure, keeping `source` as its cause.

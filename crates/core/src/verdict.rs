@@ -76,9 +76,7 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
         {
             Verdict::StopRun
         }
-        Error::Call(CallError::Decode(d)) if d.excerpt.trim_start().starts_with('<') => {
-            Verdict::StopRun
-        }
+        Error::Call(CallError::Decode(d)) if d.is_web_page() => Verdict::StopRun,
         Error::Call(CallError::EndlessListing(_)) => Verdict::StopRun,
         Error::Call(CallError::Http {
             status,

@@ -183,10 +183,7 @@ fn add_native(store: &mut rustls::RootCertStore) -> Result<(), InvalidInput> {
             .errors
             .first()
             .map_or_else(|| "none found".to_owned(), |e| e.to_string());
-        return Err(setting(
-            "roots",
-            format!("cannot load the operating system's certificates: {why}"),
-        ));
+        return Err(InvalidInput::NativeRoots(why));
     }
     Ok(())
 }

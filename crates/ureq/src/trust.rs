@@ -90,10 +90,7 @@ fn native_certs() -> Result<Vec<Certificate<'static>>, InvalidInput> {
             .errors
             .first()
             .map_or_else(|| "none found".to_owned(), |e| e.to_string());
-        return Err(setting(
-            "roots",
-            format!("cannot load the operating system's certificates: {why}"),
-        ));
+        return Err(InvalidInput::NativeRoots(why));
     }
     Ok(found
         .certs

@@ -8,12 +8,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use slack_sessions_core::limits::MAX_USERS_PER_CALL;
 use slack_sessions_core::sansio::{Adapter, ClientConfig};
 use slack_sessions_core::{
-    BulkError, BulkReport, BulkRun, Disposition, Encoding, Error, InvalidInput, Progress, Rate,
-    RequestEvent, RequestObserver, Roots, UsersMethod,
+    BulkError, BulkReport, BulkRun, Disposition, Error, InvalidInput, Progress, RequestEvent,
+    RequestObserver, Roots, UsersMethod,
 };
 
 use super::{usage, Fail};
-use crate::args::{EncodingArg, Global};
+use crate::invocation::Settings;
 use crate::output::clean;
 use crate::users::Texts;
 
@@ -66,22 +66,14 @@ impl BulkClient for OnRuntime {
     }
 }
 
-/// The body encoding asked for.
-pub(super) fn encoding(g: &Global) -> Encoding {
-    match g.encoding {
-        EncodingArg::Form => Encoding::Form,
-        EncodingArg::Json => Encoding::Json,
-    }
-}
-
 /// The command line's settings on either client's builder.
 pub(super) fn configure<A>(
     builder: ClientConfig<A>,
-    g: &Global,
+    g: &Settings,
     base_url: Option<String>,
 ) -> Result<ClientConfig<A>, Fail> {
     let mut b = builder
-        .encoding(encoding(g))
+        .encoding(g.encoding)
         .timeout(g.timeout)
         .max_retries(g.max_retries)
         .user_agent_suffix(concat!("slack-sessions-cli/", env!("CARGO_PKG_VERSION")));
@@ -98,10 +90,7 @@ pub(super) fn configure<A>(
         b = b.proxy(p);
     }
     if let Some(r) = g.rate {
-        if r == 0 {
-            return Err(usage("--rate must be at least 1 call a minute"));
-        }
-        b = b.rate(Rate::new(r, (r / 10).max(1)));
+        b = b.rate(r);
     }
     Ok(b)
 }
@@ -113,11 +102,8 @@ const MAX_CA_FILE: usize = 16 << 20;
 /// container), says so once and trusts Mozilla's roots instead.
 pub(super) fn build<A: Adapter + Clone>(b: ClientConfig<A>) -> Result<A::Client, Fail> {
     match b.clone().build() {
-        Err(Error::Invalid(InvalidInput::Setting {
-            name: "roots",
-            reason,
-        })) => {
-            eprintln!("warning: {reason}; trusting Mozilla's roots instead");
+        Err(Error::Invalid(e @ InvalidInput::NativeRoots(_))) => {
+            eprintln!("warning: {e}; trusting Mozilla's roots instead");
             b.roots(Roots::WebPki).build()
         }
         other => other,
@@ -127,7 +113,7 @@ pub(super) fn build<A: Adapter + Clone>(b: ClientConfig<A>) -> Result<A::Client,
 
 /// The `-v` log: a stderr line per request, with the time, how long the pacer held it,
 /// how long it took, and what comes next (a retry names its wait).
-pub(super) fn observer(g: &Global) -> Option<RequestObserver> {
+pub(super) fn observer(g: &Settings) -> Option<RequestObserver> {
     g.verbose.then(|| {
         Arc::new(|e: &RequestEvent| {
             let status = e.status.map_or("-".to_owned(), |s| s.to_string());
@@ -188,7 +174,7 @@ fn utc(secs: u64, millis: u32) -> String {
 }
 
 /// A progress bar on a terminal, for runs of more than one chunk.
-pub(super) fn progress_bar(g: &Global, valid: usize) -> Option<ProgressBar> {
+pub(super) fn progress_bar(g: &Settings, valid: usize) -> Option<ProgressBar> {
     let chunks = valid.div_ceil(MAX_USERS_PER_CALL);
     if g.quiet || chunks <= 1 || !std::io::stderr().is_terminal() {
         return None;

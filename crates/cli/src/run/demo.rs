@@ -8,9 +8,9 @@ use slack_sessions_core::{
 };
 use slack_sessions_emulator::{Emulator, TEAM};
 
-use super::settings::{run_op, Hooks, Prepared, Session};
+use super::settings::{run_op, Hooks, Prepared, Transport};
 use super::{usage, Fail, Op};
-use crate::args::Global;
+use crate::invocation::Settings;
 use crate::users::{Input, Texts};
 
 /// Calls a minute the demo's emulator allows and its client paces at, so that the
@@ -18,9 +18,12 @@ use crate::users::{Input, Texts};
 const DEMO_RATE: u32 = 6_000;
 
 /// Runs the walk-through.
-pub(super) fn run(g: &Global) -> Result<Exit, Fail> {
+pub(super) fn run(g: &Settings) -> Result<Exit, Fail> {
     let mut g = g.clone();
-    g.rate = g.rate.or(Some(DEMO_RATE));
+    g.rate = g.rate.or(Some(slack_sessions_core::Rate::new(
+        DEMO_RATE,
+        DEMO_RATE / 10,
+    )));
     let g = &g;
     let emu = Emulator::builder()
         .rate_limit(Some(DEMO_RATE))
@@ -108,25 +111,25 @@ pub(super) fn run(g: &Global) -> Result<Exit, Fail> {
 }
 
 /// 5. sessions: list a few users' sessions, sign them out (resetBulk), list again.
-fn sessions_step(g: &Global, emu: &Emulator, token: &Token) -> Result<(), Fail> {
+fn sessions_step(g: &Settings, emu: &Emulator, token: &Token) -> Result<(), Fail> {
     let users: Vec<String> = (0..100)
         .map(|i| format!("U{i:08}"))
         .filter(|u| !emu.active_sessions(Some(u)).is_empty())
         .take(3)
         .collect();
     let count = |users: &[String]| -> Result<usize, Fail> {
-        let session = Session::new(g, token.clone(), Some(emu.base_url()))?;
+        let session = Transport::new(g, token.clone(), Some(emu.base_url()))?;
         let mut n = 0;
         for u in users {
             let user = UserId::new(u).map_err(|e| usage(e.to_string()))?;
             let listing = ListSessions::new().for_user(user, TEAM);
             let found = match &session {
-                Session::Blocking(c) => c
+                Transport::Blocking(c) => c
                     .list_sessions(listing)
                     .map_err(|e| usage(e.to_string()))?
                     .filter(Result::is_ok)
                     .count(),
-                Session::Async(on) => {
+                Transport::Async(on) => {
                     use futures_util::StreamExt;
                     let stream = on
                         .client

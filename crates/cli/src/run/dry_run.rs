@@ -11,9 +11,8 @@ use slack_sessions_core::{
     ClearSettings, GetSettings, ResetSessionsBulk, SetSettings, Token, UsersMethod,
 };
 
-use super::clients::encoding;
 use super::{usage, Fail, Op};
-use crate::args::Global;
+use crate::invocation::Settings;
 use crate::report::SCHEMA_VERSION;
 
 /// What `--dry-run --json` prints.
@@ -63,9 +62,9 @@ fn planned<M: UsersMethod>(
 }
 
 /// Prints the requests for `texts`.
-pub(super) fn run(g: &Global, op: Op, texts: &Texts) -> Result<Exit, Fail> {
+pub(super) fn run(g: &Settings, op: Op, texts: &Texts) -> Result<Exit, Fail> {
     let token = Token::new("xoxp-dry-run").map_err(|e| usage(e.to_string()))?;
-    let mut b = Endpoint::builder(token).encoding(encoding(g));
+    let mut b = Endpoint::builder(token).encoding(g.encoding);
     if let Some(u) = &g.base_url {
         b = b.base_url(u.clone());
     }

@@ -13,12 +13,11 @@ mod settings;
 mod verify;
 
 use slack_sessions_core::{
-    ClearSettings, GetSettings, Method, ResetScope, ResetSessionsBulk, SessionDuration,
-    SessionSettings, SetSettings,
+    ClearSettings, GetSettings, Method, ResetScope, ResetSessionsBulk, SessionSettings, SetSettings,
 };
 
-use crate::args::{Cli, Command};
 use crate::exit::Exit;
+use crate::invocation::{Cmd, Invocation};
 
 /// A run that ends this way and, unless empty, with this one-line message on stderr.
 #[derive(Debug)]
@@ -28,7 +27,7 @@ pub struct Fail {
 }
 
 /// A usage or validation error: exit 2, nothing sent.
-fn usage(message: impl Into<String>) -> Fail {
+pub fn usage(message: impl Into<String>) -> Fail {
     Fail {
         exit: Exit::Usage,
         message: message.into(),
@@ -88,50 +87,38 @@ impl Op {
     }
 }
 
-/// Runs the command line; returns the exit code.
-pub fn execute(cli: Cli) -> Result<Exit, Fail> {
-    let g = &cli.global;
-    match &cli.command {
-        Command::Emulator {
+/// Runs what the command line asked.
+pub fn execute(inv: Invocation) -> Result<Exit, Fail> {
+    let g = &inv.settings;
+    match &inv.command {
+        Cmd::Emulator {
             port,
             rate_limit,
             faults,
             users,
-            tls_cert,
-            tls_key,
+            tls,
         } => {
-            let tls = tls_cert.as_deref().zip(tls_key.as_deref());
+            let tls = tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
             emulator::serve(*port, *rate_limit, faults.as_deref(), *users, tls)
         }
-        Command::Demo => demo::run(g),
-        Command::Completions { shell } => help::completions(*shell),
-        Command::Man => help::man_page(),
-        Command::Set {
-            duration,
-            quit_on_close,
+        Cmd::Demo => demo::run(g),
+        Cmd::Completions { shell } => help::completions(*shell),
+        Cmd::Man => help::man_page(),
+        Cmd::Set {
+            settings,
             users,
             record,
-        } => {
-            let mut settings = SessionSettings::new();
-            if let Some(d) = duration {
-                let d: SessionDuration = d
-                    .parse()
-                    .map_err(|e| usage(format!("invalid --duration {d:?}: {e}")))?;
-                settings = settings.duration(d);
-            }
-            if let Some(q) = quit_on_close {
-                settings = settings.desktop_app_browser_quit(*q);
-            }
-            if settings.is_empty() {
-                return Err(usage(
-                    "set needs --duration DUR and/or --quit-on-close true|false",
-                ));
-            }
-            settings::run(g, Op::Set(settings), users, Some(record))
-        }
-        Command::Get { users } => settings::run(g, Op::Get, users, None),
-        Command::Clear { users, record } => settings::run(g, Op::Clear, users, Some(record)),
-        Command::Restore { snapshot } => restore::run(g, snapshot),
-        Command::Sessions { command } => sessions::run(g, command),
+        } => settings::run(g, Op::Set(*settings), users, Some(record)),
+        Cmd::Get { users } => settings::run(g, Op::Get, users, None),
+        Cmd::Clear { users, record } => settings::run(g, Op::Clear, users, Some(record)),
+        Cmd::Restore { snapshot } => restore::run(g, snapshot),
+        Cmd::List(listing) => sessions::list(g, listing),
+        Cmd::Reset {
+            users,
+            scope,
+            record,
+            verify,
+        } => settings::run_with_verify(g, Op::Reset(*scope), users, Some(record), verify.as_ref()),
+        Cmd::Invalidate { session_id, user } => sessions::invalidate(g, *session_id, user),
     }
 }

@@ -10,9 +10,9 @@ use serde_json::json;
 use slack_sessions_core::limits::DEFAULT_BASE_URL;
 use slack_sessions_core::SessionSettings;
 
-use super::settings::{connect, Hooks, Session};
+use super::settings::{connect, Hooks, Transport};
 use super::{usage, Fail, Op};
-use crate::args::Global;
+use crate::invocation::Settings;
 use crate::report::{stop_line, Outcome, SCHEMA_VERSION};
 use crate::signals::Interrupts;
 use crate::snapshot::Snapshot;
@@ -25,7 +25,7 @@ struct Step {
 }
 
 /// Runs the restore, or with `--dry-run` prints its groups and request count.
-pub(super) fn run(g: &Global, path: &Path) -> Result<Exit, Fail> {
+pub(super) fn run(g: &Settings, path: &Path) -> Result<Exit, Fail> {
     let snapshot = Snapshot::read(path).map_err(usage)?;
     let plan = snapshot.plan().map_err(usage)?;
     let ids = |v: &[slack_sessions_core::UserId]| v.iter().map(ToString::to_string).collect();
@@ -63,7 +63,7 @@ pub(super) fn run(g: &Global, path: &Path) -> Result<Exit, Fail> {
         cancel: interrupts.token.clone(),
         ..Hooks::default()
     };
-    let session = Session::new(g, token, base_url)?;
+    let session = Transport::new(g, token, base_url)?;
     let mut done: Vec<(&Step, Outcome)> = Vec::new();
     let mut skipped = 0;
     let mut error_line = None;
@@ -161,7 +161,7 @@ fn settings_json(op: Op) -> serde_json::Value {
 }
 
 /// `--dry-run`: the steps and the request count; nothing is sent.
-fn dry_run(g: &Global, steps: &[Step], requests: usize) -> Result<Exit, Fail> {
+fn dry_run(g: &Settings, steps: &[Step], requests: usize) -> Result<Exit, Fail> {
     if g.json {
         let v = json!({
             "schema_version": SCHEMA_VERSION,

@@ -4,61 +4,15 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 use slack_sessions_core::limits::DEFAULT_BASE_URL;
-use slack_sessions_core::{
-    ActiveSession, Error, InvalidateSession, ListSessions, ResetScope, UserId,
-};
+use slack_sessions_core::{ActiveSession, Error, InvalidateSession, ListSessions, UserId};
 
-use super::settings::{self, connect, Session};
-use super::{usage, Fail, Op};
-use crate::args::{Global, SessionsCommand};
+use super::settings::{connect, Transport};
+use super::{usage, Fail};
 use crate::exit::{Exit, Signal};
+use crate::invocation::{Listing, Settings};
 use crate::output::{self, clean};
 use crate::report::stop_line;
 use crate::signals::Interrupts;
-
-/// Runs one `sessions` command.
-pub(super) fn run(g: &Global, command: &SessionsCommand) -> Result<Exit, Fail> {
-    match command {
-        SessionsCommand::List {
-            user,
-            team,
-            limit,
-            cursor,
-        } => list(
-            g,
-            &Listing {
-                user: user.as_deref(),
-                team: team.as_deref(),
-                limit: *limit,
-                cursor: cursor.as_deref(),
-            },
-        ),
-        SessionsCommand::Reset {
-            users,
-            mobile_only,
-            web_only,
-            record,
-            verify,
-        } => {
-            if record.snapshot.is_some() {
-                return Err(usage(
-                    "sessions reset cannot take --snapshot: a snapshot holds settings, and a sign-out cannot be undone",
-                ));
-            }
-            let scope = match (mobile_only, web_only) {
-                (true, _) => ResetScope::mobile_only(),
-                (_, true) => ResetScope::web_only(),
-                _ => ResetScope::all(),
-            };
-            let verify = verify.verify.then(|| super::verify::Args {
-                team: verify.team.clone(),
-                timeout: verify.verify_timeout,
-            });
-            settings::run_with_verify(g, Op::Reset(scope), users, Some(record), verify)
-        }
-        SessionsCommand::Invalidate { session_id, user } => invalidate(g, *session_id, user),
-    }
-}
 
 fn user_id(s: &str) -> Result<UserId, Fail> {
     UserId::new(s).map_err(|e| usage(format!("invalid --user {s:?}: {e}")))
@@ -72,19 +26,16 @@ fn failed(e: &Error, method: &str, base_url: &str, scope: &str) -> Fail {
     }
 }
 
-/// What `sessions list` lists.
-struct Listing<'a> {
-    user: Option<&'a str>,
-    team: Option<&'a str>,
-    limit: Option<u32>,
-    cursor: Option<&'a str>,
+/// The command that lists on from a cursor.
+trait GoOn {
+    fn resume_command(&self, cursor: &str) -> String;
 }
 
-impl Listing<'_> {
+impl GoOn for Listing {
     /// The command that lists on from `cursor`.
     fn resume_command(&self, cursor: &str) -> String {
         let mut c = String::from("slack-sessions sessions list");
-        if let (Some(u), Some(t)) = (self.user, self.team) {
+        if let (Some(u), Some(t)) = (&self.user, &self.team) {
             c.push_str(&format!(" --user {} --team {}", clean(u), clean(t)));
         }
         if let Some(n) = self.limit {
@@ -109,17 +60,17 @@ struct Standing {
     resume: Option<String>,
 }
 
-fn list(g: &Global, l: &Listing<'_>) -> Result<Exit, Fail> {
+pub(super) fn list(g: &Settings, l: &Listing) -> Result<Exit, Fail> {
     let method = "admin.users.session.list";
     let mut listing = ListSessions::new();
-    if let (Some(u), Some(t)) = (l.user, l.team) {
-        listing = listing.for_user(user_id(u)?, t);
+    if let (Some(u), Some(t)) = (&l.user, &l.team) {
+        listing = listing.for_user(user_id(u)?, t.as_str());
     }
     if let Some(n) = l.limit {
         listing = listing.limit(n);
     }
-    if let Some(c) = l.cursor {
-        listing = listing.cursor(c);
+    if let Some(c) = &l.cursor {
+        listing = listing.cursor(c.as_str());
     }
     if g.dry_run {
         output::println(&format!(
@@ -132,7 +83,7 @@ fn list(g: &Global, l: &Listing<'_>) -> Result<Exit, Fail> {
     let shown = base_url
         .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let session = Session::new(g, token, base_url)?;
+    let session = Transport::new(g, token, base_url)?;
     let interrupts = Interrupts::install().map_err(usage)?;
     // A table for a person; JSON lines for a program, or on request.
     let table = !g.json && std::io::stdout().is_terminal();
@@ -148,7 +99,7 @@ fn list(g: &Global, l: &Listing<'_>) -> Result<Exit, Fail> {
         .map_err(|e| output::write_failed(&e))?;
     }
     let standing = Arc::new(Mutex::new(Standing {
-        resume: l.cursor.map(str::to_owned),
+        resume: l.cursor.clone(),
         ..Standing::default()
     }));
     let on_page = {
@@ -191,7 +142,7 @@ fn list(g: &Global, l: &Listing<'_>) -> Result<Exit, Fail> {
     };
     let invalid = |e: Error| usage(e.to_string());
     let result: Result<(), Stop> = match &session {
-        Session::Blocking(c) => {
+        Transport::Blocking(c) => {
             let sessions = c.list_sessions_with(listing, on_page).map_err(invalid)?;
             let mut result = Ok(());
             for s in sessions {
@@ -212,7 +163,7 @@ fn list(g: &Global, l: &Listing<'_>) -> Result<Exit, Fail> {
             }
             result
         }
-        Session::Async(on) => {
+        Transport::Async(on) => {
             use futures_util::StreamExt;
             let stream = on
                 .client
@@ -310,7 +261,7 @@ fn row(s: &ActiveSession) -> String {
     )
 }
 
-fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<Exit, Fail> {
+pub(super) fn invalidate(g: &Settings, session_id: u64, user: &str) -> Result<Exit, Fail> {
     let call = InvalidateSession::new(session_id, user_id(user)?);
     if g.dry_run {
         output::println(&format!("would invalidate session {session_id} of {user}"))?;
@@ -320,10 +271,10 @@ fn invalidate(g: &Global, session_id: u64, user: &str) -> Result<Exit, Fail> {
     let shown = base_url
         .clone()
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let session = Session::new(g, token, base_url)?;
+    let session = Transport::new(g, token, base_url)?;
     let result = match &session {
-        Session::Blocking(c) => c.invalidate_session(&call),
-        Session::Async(on) => on.runtime.block_on(on.client.invalidate_session(&call)),
+        Transport::Blocking(c) => c.invalidate_session(&call),
+        Transport::Async(on) => on.runtime.block_on(on.client.invalidate_session(&call)),
     };
     match result {
         Ok(reply) => {

@@ -15,8 +15,8 @@ use slack_sessions_emulator::Emulator;
 
 use super::clients::{build, configure, observer, progress_bar, BulkClient, OnRuntime};
 use super::{dry_run, usage, Fail, Op};
-use crate::args::{Global, Record, TransportArg, Users};
 use crate::exit::Exit;
+use crate::invocation::{Record, Settings, TransportKind, UsersSource};
 use crate::journal::{self, Header, Journal, ScopeLine, SettingsLine, JOURNAL_VERSION};
 use crate::output;
 use crate::report::{stop_line, Outcome, Resumed};
@@ -46,8 +46,8 @@ impl Prepared {
 }
 
 /// Reads the users and refuses, before anything is sent, what cannot be run.
-fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
-    let collected = users::collect(&users.ids, users.users_file.as_deref()).map_err(usage)?;
+fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fail> {
+    let collected = users::collect(&users.ids, users.file.as_deref()).map_err(usage)?;
     if collected.count == 0 {
         return Err(usage("no users given: pass user IDs or --users-file PATH"));
     }
@@ -89,9 +89,9 @@ fn prepare(g: &Global, users: &Users) -> Result<Prepared, Fail> {
 
 /// `set`, `get`, `clear` or `sessions reset`, with what the changing ones keep on disk.
 pub(super) fn run(
-    g: &Global,
+    g: &Settings,
     op: Op,
-    users: &Users,
+    users: &UsersSource,
     record: Option<&Record>,
 ) -> Result<Exit, Fail> {
     run_with_verify(g, op, users, record, None)
@@ -100,11 +100,11 @@ pub(super) fn run(
 /// [`run`], then (`sessions reset --verify`) a confirmation that the users whose reset
 /// was accepted are signed out.
 pub(super) fn run_with_verify(
-    g: &Global,
+    g: &Settings,
     op: Op,
-    users: &Users,
+    users: &UsersSource,
     record: Option<&Record>,
-    verify: Option<super::verify::Args>,
+    verify: Option<&crate::invocation::Verify>,
 ) -> Result<Exit, Fail> {
     let mut prepared = prepare(g, users)?;
     let record = record.cloned().unwrap_or_default();
@@ -133,7 +133,7 @@ pub(super) fn run_with_verify(
         cancel: interrupts.token.clone(),
         ..Hooks::default()
     };
-    let session = Session::new(g, token, base_url)?;
+    let session = Transport::new(g, token, base_url)?;
     if let Some(path) = &record.snapshot {
         if let Some(code) = take_snapshot(g, &session, &prepared, path, &record, &interrupts)? {
             return Ok(code);
@@ -167,7 +167,7 @@ pub(super) fn run_with_verify(
                 g,
                 &session,
                 &outcome.report.applied,
-                &args,
+                args,
                 &interrupts,
             )?);
         }
@@ -236,7 +236,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The token and base URL of a run: an in-process emulator's with `--emulator` (kept
 /// alive by the returned handle), else the user's.
-pub(super) fn connect(g: &Global) -> Result<(Token, Option<String>, Option<Emulator>), Fail> {
+pub(super) fn connect(g: &Settings) -> Result<(Token, Option<String>, Option<Emulator>), Fail> {
     if g.emulator {
         let emu = Emulator::builder()
             .start()
@@ -252,7 +252,7 @@ pub(super) fn connect(g: &Global) -> Result<(Token, Option<String>, Option<Emula
 }
 
 /// The journal header of this run.
-fn header(g: &Global, op: Op) -> Header {
+fn header(g: &Settings, op: Op) -> Header {
     Header {
         journal: JOURNAL_VERSION,
         tool: concat!("slack-sessions-cli ", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -260,8 +260,8 @@ fn header(g: &Global, op: Op) -> Header {
         settings: op.settings_line(),
         scope: op.scope_line(),
         encoding: match g.encoding {
-            crate::args::EncodingArg::Form => "form",
-            crate::args::EncodingArg::Json => "json",
+            slack_sessions_core::Encoding::Json => "json",
+            _ => "form",
         }
         .to_owned(),
     }
@@ -274,7 +274,7 @@ fn resume_from(
     path: &Path,
     journal: journal::Record,
     op: Op,
-    g: &Global,
+    g: &Settings,
     prepared: &mut Prepared,
     record: &Record,
 ) -> Result<Resumed, Fail> {
@@ -349,8 +349,8 @@ fn describe(s: Option<SettingsLine>, scope: Option<ScopeLine>) -> String {
 /// disk, before anything changes. Returns an exit code when the snapshot is not whole,
 /// and nothing may change.
 fn take_snapshot(
-    g: &Global,
-    session: &Session,
+    g: &Settings,
+    session: &Transport,
     prepared: &Prepared,
     path: &Path,
     record: &Record,
@@ -467,24 +467,21 @@ impl Hooks {
 }
 
 /// A client of the transport the command line asks for, built once for one or more runs.
-pub(super) enum Session {
+pub(super) enum Transport {
     Blocking(slack_sessions_ureq::Client),
     Async(OnRuntime),
 }
 
-impl Session {
+impl Transport {
     /// Builds the client.
-    pub(super) fn new(g: &Global, token: Token, base_url: Option<String>) -> Result<Self, Fail> {
+    pub(super) fn new(g: &Settings, token: Token, base_url: Option<String>) -> Result<Self, Fail> {
         Ok(match g.transport {
-            TransportArg::Blocking => Session::Blocking(build(configure(
+            TransportKind::Blocking => Transport::Blocking(build(configure(
                 slack_sessions_ureq::Client::builder(token),
                 g,
                 base_url,
             )?)?),
-            TransportArg::Async => {
-                if g.concurrency == 0 {
-                    return Err(usage("--concurrency must be at least 1"));
-                }
+            TransportKind::Async => {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
                     .enable_all()
@@ -498,7 +495,7 @@ impl Session {
                         base_url,
                     )?)?
                 };
-                Session::Async(OnRuntime { client, runtime })
+                Transport::Async(OnRuntime { client, runtime })
             }
         })
     }
@@ -507,7 +504,7 @@ impl Session {
     /// and journal.
     pub(super) fn run(
         &self,
-        g: &Global,
+        g: &Settings,
         op: Op,
         texts: &Texts,
         hooks: &Hooks,
@@ -530,10 +527,10 @@ impl Session {
             .on_settled(hooks.journal.as_ref().map(|j| journal_observer(j, hooks)));
         let started = Instant::now();
         let outcome = match self {
-            Session::Blocking(client) => {
+            Transport::Blocking(client) => {
                 run_with(client, op, texts, run, &mut on_progress, started)
             }
-            Session::Async(on) => {
+            Transport::Async(on) => {
                 let run = run.concurrency(g.concurrency);
                 run_with(on, op, texts, run, &mut on_progress, started)
             }
@@ -564,14 +561,14 @@ fn journal_observer(journal: &Arc<Journal>, hooks: &Hooks) -> SettledObserver {
 
 /// Builds the client the command line asks for and runs `op` with it.
 pub(super) fn run_op(
-    g: &Global,
+    g: &Settings,
     op: Op,
     prepared: &Prepared,
     token: Token,
     base_url: Option<String>,
     hooks: &Hooks,
 ) -> Result<Outcome, Fail> {
-    let session = Session::new(g, token, base_url)?;
+    let session = Transport::new(g, token, base_url)?;
     let mut outcome = session.run(g, op, &prepared.texts, hooks)?;
     outcome.unreadable = prepared.unreadable();
     Ok(outcome)

@@ -7,27 +7,18 @@ use std::time::{Duration, Instant};
 use slack_sessions_core::sansio::{Verification, VerifyStep};
 use slack_sessions_core::{Error, ListSessions, UserId, Verified};
 
-use super::settings::Session;
+use super::settings::Transport;
 use super::{usage, Fail};
-use crate::args::Global;
 use crate::exit::Exit;
+use crate::invocation::{Settings, Verify};
 use crate::signals::Interrupts;
-
-/// What `--verify` was asked.
-#[derive(Debug, Clone)]
-pub(super) struct Args {
-    /// The organisation to list users in, when given.
-    pub(super) team: Option<String>,
-    /// The time bound.
-    pub(super) timeout: Duration,
-}
 
 /// Verifies `users`; every one of them ends in the result, in order.
 pub(super) fn run(
-    g: &Global,
-    session: &Session,
+    g: &Settings,
+    session: &Transport,
     users: &[UserId],
-    args: &Args,
+    args: &Verify,
     interrupts: &Interrupts,
 ) -> Result<Vec<(UserId, Verified)>, Fail> {
     if users.is_empty() {
@@ -72,15 +63,15 @@ pub(super) fn run(
 }
 
 /// The organisation's ID, as its sessions name it: the first session's `team_id`.
-fn discover_team(session: &Session) -> Result<Option<String>, Fail> {
+fn discover_team(session: &Transport) -> Result<Option<String>, Fail> {
     let first = ListSessions::new().limit(1);
     let found = match session {
-        Session::Blocking(c) => c
+        Transport::Blocking(c) => c
             .list_sessions(first)
             .map_err(|e| usage(e.to_string()))?
             .next()
             .transpose(),
-        Session::Async(on) => {
+        Transport::Async(on) => {
             use futures_util::StreamExt;
             let s = on
                 .client
@@ -101,13 +92,13 @@ fn discover_team(session: &Session) -> Result<Option<String>, Fail> {
 }
 
 /// The IDs of the sessions `listing` finds, every page.
-fn sessions_left(session: &Session, listing: ListSessions) -> Result<Vec<u64>, Error> {
+fn sessions_left(session: &Transport, listing: ListSessions) -> Result<Vec<u64>, Error> {
     match session {
-        Session::Blocking(c) => c
+        Transport::Blocking(c) => c
             .list_sessions(listing)?
             .map(|s| s.map(|s| s.session_id))
             .collect(),
-        Session::Async(on) => {
+        Transport::Async(on) => {
             use futures_util::StreamExt;
             let s = on.client.list_sessions(listing)?;
             on.runtime.block_on(async {

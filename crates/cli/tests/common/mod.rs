@@ -104,3 +104,32 @@ pub fn users_file(dir: &std::path::Path, n: usize) -> String {
 
 /// Both transports, as `--transport` names them.
 pub const TRANSPORTS: [&str; 2] = ["blocking", "async"];
+
+/// A test CA and an emulator serving https with a certificate it signed for 127.0.0.1,
+/// made at run time; the CA's PEM is written to a file of its own.
+pub struct Tls {
+    pub emu: Emulator,
+    pub ca_file: std::path::PathBuf,
+    pub dir: std::path::PathBuf,
+}
+
+impl Drop for Tls {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn tls_emulator(name: &str) -> Tls {
+    let (ca, cert, key) = test_pki();
+    let identity = slack_sessions_emulator::TlsIdentity::from_pem(cert.as_bytes(), key.as_bytes())
+        .expect("identity");
+    let emu = Emulator::builder()
+        .rate_limit(None)
+        .tls(identity)
+        .start()
+        .expect("tls emulator");
+    let dir = temp_dir(name);
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca).expect("write ca");
+    Tls { emu, ca_file, dir }
+}
