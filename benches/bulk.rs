@@ -1,4 +1,4 @@
-//! Issue 13, target 1: bulk at the transport's floor. 100,000 users at concurrency 8,
+//! Bulk at the transport's floor. 100,000 users at concurrency 8,
 //! pacing off, against the emulator in this process:
 //! - the async client's `apply_bulk` against the same requests, pre-encoded, sent raw by
 //!   8 tasks over the same hyper client;

@@ -184,7 +184,7 @@ fn bulk_get_and_clear_over_tcp() {
     assert!(emu.state().is_empty());
 }
 
-/// Issue 12: a stopped run is an `Err` that `?` cannot miss, with the whole report in it.
+/// A stopped run is an `Err` that `?` cannot miss, with the whole report in it.
 #[test]
 fn an_auth_error_stops_a_bulk_run() {
     let emu = emulator();
@@ -219,7 +219,7 @@ fn an_auth_error_stops_a_bulk_run() {
     assert!(report.stopped_by.as_ref().is_some_and(|e| e.is_auth()));
 }
 
-/// Issue 10: two concurrent runs of one client against an always-503 server back off on
+/// Two concurrent runs of one client against an always-503 server back off on
 /// different schedules (the waits are the ones the core decided, read from the request
 /// events, so no clock is involved), and so does another client.
 #[test]
@@ -265,7 +265,7 @@ fn concurrent_runs_against_an_always_503_server_wait_different_times() {
     assert_ne!(a, other, "two clients backed off in lockstep");
 }
 
-/// Issue 12: a cancel wakes a run out of a 60-second `Retry-After` wait, on both clients
+/// A cancel wakes a run out of a 60-second `Retry-After` wait, on both clients
 /// and with several threads; the run is an `Err` that holds the report, with every user
 /// in one bucket and nothing sent after the cancel.
 #[test]

@@ -1,4 +1,4 @@
-//! Issue 14: pagination over real TCP. For any page size and a fault at any page, the
+//! Pagination over real TCP. For any page size and a fault at any page, the
 //! sessions a listing yields are exactly the emulator's, in order, with no duplicate, on
 //! both clients.
 

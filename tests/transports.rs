@@ -413,7 +413,7 @@ fn transport_failure(
     }
 }
 
-/// Issue 11: the same fault gives the same kind on both transports, with a one-line
+/// The same fault gives the same kind on both transports, with a one-line
 /// message and the underlying error as its source: Dns, Connect, Tls, Proxy, Timeout, Io.
 #[test]
 fn each_transport_fault_has_one_kind_on_both_transports() {
@@ -499,7 +499,7 @@ fn each_transport_fault_has_one_kind_on_both_transports() {
     assert!(refusing.refused() >= 2 && closing.refused() >= 2);
 }
 
-/// Issue 14: list (every page, in order), reset, resetBulk and invalidate over both
+/// List (every page, in order), reset, resetBulk and invalidate over both
 /// transports against the emulator; the same outcome on each.
 #[test]
 fn the_session_family_over_both_transports() {

@@ -631,7 +631,7 @@ mod tests {
         assert_eq!(texts(&v), ["U1"]);
     }
 
-    /// Issue 13: texts are packed, and only the bad inputs keep their origin.
+    /// Texts are packed, and only the bad inputs keep their origin.
     #[test]
     fn collected_inputs_keep_only_what_a_report_needs() {
         let dir = std::env::temp_dir().join(format!("collect-{}", std::process::id()));

@@ -26,7 +26,7 @@ fn demo_and_emulator_commands() {
     assert!(r
         .stdout
         .contains("the emulator now holds settings for 0 users"));
-    // Issue 14: the sessions step signs three users out.
+    // The sessions step signs three users out.
     assert!(
         r.stdout.contains("resetBulk: 3 of 3 users succeeded"),
         "{}",
@@ -78,7 +78,7 @@ fn ureq_free_post(base_url: &str) -> String {
     out
 }
 
-/// Issue 10: the help names the exit codes and gives examples; completions, a man page,
+/// The help names the exit codes and gives examples; completions, a man page,
 /// `--timeout` with units and a versioned JSON report.
 #[test]
 fn help_completions_man_page_and_schema_version() {
@@ -119,7 +119,7 @@ fn help_completions_man_page_and_schema_version() {
     assert_eq!(run(c).code, 2);
 }
 
-/// Issue 10: `emulator --help` lists only the options that apply to it.
+/// `emulator --help` lists only the options that apply to it.
 #[test]
 fn emulator_help_lists_its_own_options() {
     let mut c = Command::cargo_bin("slack-sessions").expect("binary");
@@ -140,7 +140,7 @@ fn emulator_help_lists_its_own_options() {
     }
 }
 
-/// Issue 11: `slack-sessions emulator --tls-cert --tls-key` serves https.
+/// `slack-sessions emulator --tls-cert --tls-key` serves https.
 #[test]
 fn the_emulator_command_serves_https() {
     let (ca, cert, key) = test_pki();

@@ -94,7 +94,7 @@ fn users_from_stdin_and_csv() {
     );
 }
 
-/// Issue 9, defect 1: a quoted comma in an earlier column must never move the user column.
+/// A quoted comma in an earlier column must never move the user column.
 #[test]
 fn csv_quoted_commas_change_the_right_user() {
     let emu = emulator();
@@ -159,7 +159,7 @@ fn csv_row_without_the_user_column_is_invalid() {
     assert_eq!(emu.settings("U00000098"), None);
 }
 
-/// Issue 9, defect 9: a huge invalid line is echoed at most 80 characters long.
+/// A huge invalid line is echoed at most 80 characters long.
 #[test]
 fn invalid_inputs_are_echoed_short() {
     let emu = emulator();

@@ -10,7 +10,7 @@ use slack_sessions_emulator::ADMIN_TOKEN;
 mod common;
 use common::*;
 
-/// Issue 12: SIGINT mid-run finishes the request in flight, prints the whole report with
+/// SIGINT mid-run finishes the request in flight, prints the whole report with
 /// `"interrupted": true` and exits 130; the journal and the emulator agree with the
 /// report. A resume from the journal then applies everyone else, sending nobody twice.
 #[test]
@@ -153,7 +153,7 @@ fn sigint_reports_then_resume_finishes_without_sending_anyone_twice() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Issue 12: SIGTERM exits 143; a second signal does not wait for the request in flight.
+/// SIGTERM exits 143; a second signal does not wait for the request in flight.
 #[test]
 fn sigterm_exits_143_and_a_second_signal_quits_at_once() {
     let emu = emulator();

@@ -5,7 +5,7 @@ use slack_sessions_emulator::ADMIN_TOKEN;
 mod common;
 use common::*;
 
-/// Issue 11: set → get → clear over https on both transports, trusting the test CA by
+/// Set → get → clear over https on both transports, trusting the test CA by
 /// `--ca-file`, `SSL_CERT_FILE` or `SSL_CERT_DIR`; untrusted, the run stops with one line that says
 /// what to do, and `-v` and `--json` carry the cause.
 #[test]
@@ -89,7 +89,7 @@ fn the_cli_runs_over_tls_and_says_what_to_do_when_it_cannot() {
     assert!(tls.emu.state().is_empty());
 }
 
-/// Issue 11: the CLI honours HTTPS_PROXY and NO_PROXY as curl does, takes `--proxy` and
+/// The CLI honours HTTPS_PROXY and NO_PROXY as curl does, takes `--proxy` and
 /// `--no-proxy`, and a refusing proxy stops the run with one line and no password.
 #[test]
 fn the_cli_honours_proxies_from_the_environment_and_the_command_line() {

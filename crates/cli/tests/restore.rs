@@ -6,7 +6,7 @@ use slack_sessions_emulator::ADMIN_TOKEN;
 mod common;
 use common::*;
 
-/// Issue 12: 10,000 users with every kind of settings (both, one of the two, none);
+/// 10,000 users with every kind of settings (both, one of the two, none);
 /// snapshot, change them all, restore: getSettings then equals the snapshot exactly, over
 /// both transports. `set --snapshot` writes the snapshot before changing anything, and
 /// `restore --dry-run` sends nothing.

@@ -6,7 +6,7 @@ use slack_sessions_emulator::{Emulator, ADMIN_TOKEN};
 mod common;
 use common::*;
 
-/// Issue 14: `sessions list` streams every page as JSON lines (the emulator's sessions,
+/// `sessions list` streams every page as JSON lines (the emulator's sessions,
 /// in order); `sessions reset` ends sessions through resetBulk, isolating the users that
 /// cannot be reset; `sessions invalidate` ends one session, and a second time fails.
 #[test]

@@ -222,7 +222,7 @@ fn the_token_never_appears() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Issue 9, defect 4: out-of-range durations and rates are refused with one line, exit 2,
+/// Out-of-range durations and rates are refused with one line, exit 2,
 /// never a panic inside a transport.
 #[test]
 fn out_of_range_settings_exit_2_with_one_line() {
@@ -244,7 +244,7 @@ fn out_of_range_settings_exit_2_with_one_line() {
     assert_eq!(emu.calls(), 0);
 }
 
-/// Issue 9, defect 8: against a server that cannot be reached, the run stops after two
+/// Against a server that cannot be reached, the run stops after two
 /// chunks fail in a row; the rest is not attempted, exit 4.
 #[test]
 fn an_unreachable_server_stops_the_run_after_two_chunks() {
@@ -288,7 +288,7 @@ fn an_unreachable_server_stops_the_run_after_two_chunks() {
     }
 }
 
-/// Issue 11 (begun): `--strict` is accepted before the command too, like every option.
+/// `--strict` is accepted before the command too, like every option.
 #[test]
 fn strict_is_accepted_before_or_after_the_command() {
     let emu = emulator();
@@ -305,7 +305,7 @@ fn strict_is_accepted_before_or_after_the_command() {
     assert_eq!(emu.calls(), 0);
 }
 
-/// Issue 11 (begun): a stopped run says why in one `error:` line first, with what to do;
+/// A stopped run says why in one `error:` line first, with what to do;
 /// an answer that is not Slack's API (a 404) stops the run at once, exit 4.
 #[test]
 fn a_stopped_run_says_why_first() {

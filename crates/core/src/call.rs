@@ -482,7 +482,7 @@ mod tests {
         }
     }
 
-    /// Issue 9, defect 8: an oversized answer is retried once, and only once.
+    /// An oversized answer is retried once, and only once.
     #[test]
     fn an_oversized_answer_is_retried_once() {
         let too_large = || {

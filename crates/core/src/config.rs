@@ -455,7 +455,7 @@ mod tests {
     use super::*;
     use crate::pacer::Rate;
 
-    /// Issue 9, defect 4: `--timeout 9223372036854775807` panicked inside ureq.
+    /// A huge timeout is refused here, never handed to a transport that would panic on it.
     #[test]
     fn durations_and_rates_are_bounded() {
         let t = Token::new("xoxp-1").unwrap();
@@ -508,7 +508,7 @@ mod tests {
         assert!(c.validate().is_ok());
     }
 
-    /// Issue 10: every client and every call backs off on its own schedule.
+    /// Every client and every call backs off on its own schedule.
     #[test]
     fn each_client_and_each_call_has_its_own_jitter() {
         let t = Token::new("xoxp-1").unwrap();

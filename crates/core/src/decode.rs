@@ -351,7 +351,7 @@ mod tests {
         }
     }
 
-    /// Issue 9, defect 2: one answer with a 4 MB code must not become 4 MB per user.
+    /// One answer with a 4 MB code must not become 4 MB per user.
     #[test]
     fn free_text_is_bounded_at_decode_time() {
         let huge = "e".repeat(4 << 20);

@@ -492,7 +492,7 @@ mod tests {
             TransportKind::BodyTooLarge,
             "over 4 MiB",
         ));
-        // Retried once, since issue 9: a smaller answer may fit.
+        // Retried once: a smaller answer may fit.
         assert!(t.is_retryable() && !t.stops_run());
         assert_eq!(t.to_string(), "body too large error: over 4 MiB");
         assert!(auth.stops_run());

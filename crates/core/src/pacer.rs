@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(sent[249] - t0, Duration::from_millis(600) * 240);
     }
 
-    /// Issue 13: a disabled pacer skips its lock until a 429 penalizes it; then it holds
+    /// A disabled pacer skips its lock until a 429 penalizes it; then it holds
     /// callers back like any other.
     #[test]
     fn an_idle_pacer_is_free_until_a_429() {

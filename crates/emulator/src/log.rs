@@ -205,7 +205,7 @@ mod tests {
         }
     }
 
-    /// Issue 9, defect 6: 10,000 requests with 60 KB of headers kept 602 MB.
+    /// 10,000 requests with 60 KB of headers each stay within the log's byte bound.
     #[test]
     fn entries_and_the_whole_log_are_bounded() {
         let log = Log::new(10_000);

@@ -393,7 +393,7 @@ fn every_fault_kind() {
     let a = form(&emu, SET, body);
     assert_eq!(a.status, 200);
     assert!(serde_json::from_slice::<Value>(&a.body).is_err());
-    // huge: an oversized error that applies nothing (issue 9, defect 5).
+    // huge: an oversized error that applies nothing.
     emu.clear_state();
     next(&emu, "huge:10");
     let a = form(&emu, SET, body);
@@ -514,7 +514,7 @@ fn bad_input_never_crashes_it() {
     assert!(form(&emu, GET, "user_ids=U00000001").is_ok());
 }
 
-/// Issue 9, defect 6: a head over 64 KiB gets 431 on every connection, the first
+/// A head over 64 KiB gets 431 on every connection, the first
 /// request of a fresh one included.
 #[test]
 fn a_large_head_gets_431_on_a_fresh_connection() {
@@ -540,7 +540,7 @@ fn a_large_head_gets_431_on_a_fresh_connection() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.80}");
 }
 
-/// Issue 9, defect 4: a user ID whose first character is more than one byte.
+/// A user ID whose first character is more than one byte.
 #[test]
 fn multi_byte_user_ids_are_not_found() {
     let emu = start();
@@ -589,7 +589,7 @@ fn binds_a_given_port_and_stops_on_drop() {
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }
 
-/// Issue 14: multipart form fields are read for every method; text/plain is read as a
+/// Multipart form fields are read for every method; text/plain is read as a
 /// url-encoded form (an assumption: Slack accepts the type without saying how).
 #[test]
 fn multipart_and_text_plain_bodies() {

@@ -532,7 +532,7 @@ fn fast(max_retries: u32) -> BulkOptions {
     }
 }
 
-/// Issue 9, defect 7: users left out of a getSettings answer are `not_returned`, not
+/// Users left out of a getSettings answer are `not_returned`, not
 /// read; users nobody asked for are dropped with a warning.
 #[test]
 fn get_settings_checks_the_answer_against_the_chunk() {
@@ -579,7 +579,7 @@ fn get_settings_checks_the_answer_against_the_chunk() {
     assert_every_input_once(&report, &users);
 }
 
-/// Issue 9, defect 8: a server that never answers must not cost 6 × timeout per chunk
+/// A server that never answers must not cost 6 × timeout per chunk
 /// for every chunk.
 #[test]
 fn two_unreachable_chunks_in_a_row_stop_the_run() {
@@ -612,7 +612,7 @@ fn two_unreachable_chunks_in_a_row_stop_the_run() {
     assert_every_input_once(&report, &users);
 }
 
-/// Issue 9, defect 8: an oversized answer is retried once, then the chunk is halved.
+/// An oversized answer is retried once, then the chunk is halved.
 #[test]
 fn an_oversized_answer_halves_the_chunk() {
     let users = ids(1_000);
@@ -643,7 +643,7 @@ fn an_oversized_answer_halves_the_chunk() {
     assert_eq!(report.failed[0].code(), "body_too_large");
 }
 
-/// Issue 9, defect 2: the users of one failed request share one error value.
+/// The users of one failed request share one error value.
 #[test]
 fn failed_users_share_one_error() {
     let users = ids(1_000);
@@ -661,7 +661,7 @@ fn failed_users_share_one_error() {
     assert!(report.failed[0].code().len() <= crate::limits::MAX_CODE_BYTES);
 }
 
-/// Issue 10: getSettings output comes in input order, whatever order answers arrive in.
+/// GetSettings output comes in input order, whatever order answers arrive in.
 #[test]
 fn get_settings_output_keeps_input_order() {
     let users = ids(2_500);
@@ -698,7 +698,7 @@ fn get_settings_output_keeps_input_order() {
     assert_eq!(got, users.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
-/// Issue 12: cancellation, in virtual time.
+/// Cancellation, in virtual time.
 mod cancel {
     use super::*;
 
@@ -823,7 +823,7 @@ mod cancel {
     }
 }
 
-/// Issue 14: `failed_for_some_users` settles the users it names as failed, each with its
+/// `failed_for_some_users` settles the users it names as failed, each with its
 /// code, and the rest of the chunk as applied, in one request.
 #[test]
 fn failed_for_some_users_settles_each_user() {

@@ -434,7 +434,8 @@ mod tests {
             .output
     }
 
-    /// Issue 9, defect 7: `get` trusted the answer.
+    /// An answer is checked against the users asked for: strangers and repeats dropped,
+    /// the missing named.
     #[test]
     fn reconcile_drops_strangers_and_names_the_missing() {
         let asked = UserIds::parse(["U1", "U2", "U3", "U4"]).unwrap();

@@ -15,7 +15,7 @@ use crate::user::UserId;
 ///
 /// Both `mobile_only` and `web_only` set would ask Slack for two exclusive things at
 /// once; its documentation does not say what happens. This crate refuses that call
-/// before anything is sent (decision recorded in issue 14): pass neither to end every
+/// before anything is sent: pass neither to end every
 /// session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
