@@ -37,10 +37,7 @@
 //! reads the operating system's store once, when the client is built; as OpenSSL does,
 //! `SSL_CERT_FILE` and `SSL_CERT_DIR` replace it when set. A client of a plain-http base
 //! URL (an emulator) loads no roots at all.
-#![deny(missing_docs)]
-#![warn(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub use slack_sessions_core::*;
 

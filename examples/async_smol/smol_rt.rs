@@ -15,10 +15,10 @@ use smol_hyper::rt::{FuturesIo, SmolExecutor, SmolTimer};
 
 /// Opens a TCP connection to the request's host with smol.
 #[derive(Debug, Clone, Copy)]
-pub struct SmolConnector;
+pub(crate) struct SmolConnector;
 
 /// A smol TCP stream as hyper's IO.
-pub struct SmolStream(FuturesIo<smol::net::TcpStream>);
+pub(crate) struct SmolStream(FuturesIo<smol::net::TcpStream>);
 
 impl tower_service::Service<http::Uri> for SmolConnector {
     type Response = SmolStream;
@@ -80,7 +80,7 @@ impl Connection for SmolStream {
 }
 
 /// hyper-util's pooled client on `executor`, with smol's timer and TCP.
-pub fn http_client(
+pub(crate) fn http_client(
     executor: &Arc<smol::Executor<'static>>,
 ) -> HttpClient<SmolConnector, http_body_util::Full<bytes::Bytes>> {
     HttpClient::builder(SmolExecutor::new(Arc::clone(executor)))

@@ -11,22 +11,22 @@ use slack_sessions_emulator::Emulator;
 
 /// Which client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
+pub(crate) enum Transport {
     Blocking,
     Async,
 }
 
-pub const BOTH: [Transport; 2] = [Transport::Blocking, Transport::Async];
+pub(crate) const BOTH: [Transport; 2] = [Transport::Blocking, Transport::Async];
 
 /// Client settings a scenario may change.
 #[derive(Debug, Clone)]
-pub struct Setup {
-    pub token: String,
-    pub encoding: Encoding,
-    pub placement: TokenPlacement,
-    pub timeout: Duration,
-    pub max_retries: u32,
-    pub pacing: bool,
+pub(crate) struct Setup {
+    pub(crate) token: String,
+    pub(crate) encoding: Encoding,
+    pub(crate) placement: TokenPlacement,
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) pacing: bool,
 }
 
 impl Default for Setup {
@@ -43,14 +43,14 @@ impl Default for Setup {
 }
 
 /// Fast retries so tests never wait on backoff.
-pub fn fast_retries(max_retries: u32) -> RetryPolicy {
+pub(crate) fn fast_retries(max_retries: u32) -> RetryPolicy {
     RetryPolicy::default()
         .max_retries(max_retries)
         .base_delay(Duration::from_millis(1))
         .max_delay(Duration::from_millis(5))
 }
 
-pub fn emulator() -> Emulator {
+pub(crate) fn emulator() -> Emulator {
     Emulator::builder()
         .rate_limit(None)
         .start()
@@ -67,22 +67,22 @@ fn configured<A>(b: ClientConfig<A>, emu: &Emulator, s: &Setup) -> ClientConfig<
         .pacing(s.pacing)
 }
 
-pub fn blocking(emu: &Emulator, s: &Setup) -> bl::Client {
+pub(crate) fn blocking(emu: &Emulator, s: &Setup) -> bl::Client {
     let b = bl::Client::builder(Token::new(&s.token).expect("token"));
     configured(b, emu, s).build().expect("blocking client")
 }
 
-pub fn asynchronous(emu: &Emulator, s: &Setup) -> hy::DefaultClient {
+pub(crate) fn asynchronous(emu: &Emulator, s: &Setup) -> hy::DefaultClient {
     let b = hy::Client::builder(Token::new(&s.token).expect("token"));
     configured(b, emu, s).build().expect("async client")
 }
 
-pub fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime")
 }
-pub mod pki;
-pub mod soak;
+pub(crate) mod pki;
+pub(crate) mod soak;

@@ -8,7 +8,7 @@ use slack_sessions_emulator::{Emulator, TlsIdentity};
 
 /// What is wrong with a server certificate, if anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Leaf {
+pub(crate) enum Leaf {
     /// Valid for `127.0.0.1` and `localhost`, now.
     Good,
     /// Valid only for `other.example`.
@@ -18,12 +18,12 @@ pub enum Leaf {
 }
 
 /// A certificate authority that exists only for one test.
-pub struct TestCa {
+pub(crate) struct TestCa {
     issuer: CertifiedIssuer<'static, KeyPair>,
 }
 
 impl TestCa {
-    pub fn new(name: &str) -> TestCa {
+    pub(crate) fn new(name: &str) -> TestCa {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.distinguished_name.push(DnType::CommonName, name);
@@ -35,12 +35,12 @@ impl TestCa {
     }
 
     /// The CA's certificate, to trust.
-    pub fn pem(&self) -> String {
+    pub(crate) fn pem(&self) -> String {
         self.issuer.pem()
     }
 
     /// A server certificate signed by this CA, and its key, both PEM.
-    pub fn leaf(&self, leaf: Leaf) -> (String, String) {
+    pub(crate) fn leaf(&self, leaf: Leaf) -> (String, String) {
         let names: Vec<String> = match leaf {
             Leaf::WrongHost => vec!["other.example".into()],
             _ => vec!["127.0.0.1".into(), "localhost".into()],
@@ -59,7 +59,7 @@ impl TestCa {
     }
 
     /// An emulator serving https with a certificate of this CA.
-    pub fn emulator(&self, leaf: Leaf) -> Emulator {
+    pub(crate) fn emulator(&self, leaf: Leaf) -> Emulator {
         let (cert, key) = self.leaf(leaf);
         Emulator::builder()
             .rate_limit(None)

@@ -17,10 +17,10 @@ use slack_sessions_emulator::{Emulator, FaultPlan};
 use super::{runtime, Transport};
 
 /// Every fault kind the emulator has, storms included.
-pub const EVERY_FAULT: &str = "internal_error+service_unavailable+fatal_error+request_timeout+fatal_error_after_apply+http500+http502+http503+storm:3+delay:5+drop+drop_after_apply+truncate+huge:1";
+pub(crate) const EVERY_FAULT: &str = "internal_error+service_unavailable+fatal_error+request_timeout+fatal_error_after_apply+http500+http502+http503+storm:3+delay:5+drop+drop_after_apply+truncate+huge:1";
 
 /// Users the emulator does not know, and bots: each must fail with its code.
-pub const BAD: [(&str, &str); 8] = [
+pub(crate) const BAD: [(&str, &str); 8] = [
     ("U77700001", "user_not_found"),
     ("U77700002", "user_not_found"),
     ("W77700003", "user_not_found"),
@@ -32,27 +32,27 @@ pub const BAD: [(&str, &str); 8] = [
 ];
 
 /// Inputs that are not user IDs.
-pub const MALFORMED: [&str; 4] = ["not-a-user", "u00000001", "", "U0000000é"];
+pub(crate) const MALFORMED: [&str; 4] = ["not-a-user", "u00000001", "", "U0000000é"];
 
 /// What one soak run did.
 #[derive(Debug)]
-pub struct Soak {
-    pub transport: Transport,
-    pub users: usize,
-    pub requests: u64,
-    pub retries: u64,
-    pub rate_limited: u64,
-    pub faults: u64,
+pub(crate) struct Soak {
+    pub(crate) transport: Transport,
+    pub(crate) users: usize,
+    pub(crate) requests: u64,
+    pub(crate) retries: u64,
+    pub(crate) rate_limited: u64,
+    pub(crate) faults: u64,
     /// The outcomes the emulator counted (`fault:drop`, `storm`, `ok`, …).
-    pub outcomes: std::collections::BTreeMap<String, u64>,
-    pub applied: usize,
-    pub failed: usize,
-    pub invalid: usize,
-    pub elapsed: Duration,
+    pub(crate) outcomes: std::collections::BTreeMap<String, u64>,
+    pub(crate) applied: usize,
+    pub(crate) failed: usize,
+    pub(crate) invalid: usize,
+    pub(crate) elapsed: Duration,
 }
 
 /// `n` good users with the bad and malformed inputs spread among them, and duplicates.
-pub fn inputs(n: usize) -> Vec<String> {
+pub(crate) fn inputs(n: usize) -> Vec<String> {
     let mut v: Vec<String> = (0..n).map(|i| format!("U{i:08}")).collect();
     let step = (n / (BAD.len() + MALFORMED.len() + 1)).max(1);
     for (k, id) in BAD.iter().map(|(id, _)| *id).chain(MALFORMED).enumerate() {
@@ -66,7 +66,7 @@ pub fn inputs(n: usize) -> Vec<String> {
 /// Runs the soak over `transport` with `n` good users and checks every invariant.
 ///
 /// Chunks hold `chunk` users: smaller chunks mean more requests, so more faults.
-pub fn soak(transport: Transport, n: usize, chunk: usize, seed: u64) -> Soak {
+pub(crate) fn soak(transport: Transport, n: usize, chunk: usize, seed: u64) -> Soak {
     let emu = Emulator::builder()
         .rate_limit(None)
         .log_capacity(0)

@@ -8,7 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use slack_sessions_core::SessionDuration;
 
 /// What `--help` ends with: the exit codes and three examples.
-pub const AFTER_HELP: &str = "\
+pub(crate) const AFTER_HELP: &str = "\
 Exit codes:
   0    every user succeeded
   1    some users failed at the API, or some inputs were invalid and skipped
@@ -28,7 +28,7 @@ Examples:
   slack-sessions restore before.json";
 
 /// What `--faults` accepts, shown in `emulator --help`.
-pub const FAULTS_HELP: &str = "\
+pub(crate) const FAULTS_HELP: &str = "\
 Fault spec: a comma-separated list of
   N=KIND          the N-th call (counted from 1) gets KIND
   rate=R          each call fails with probability R (0..1), repeatably
@@ -59,75 +59,75 @@ Options:
 /// Set, get and clear Slack session settings (admin.users.session.*) for any number of users.
 #[derive(Debug, Parser)]
 #[command(name = "slack-sessions", version, about, long_about = None, after_help = AFTER_HELP)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
     #[command(flatten)]
-    pub global: Global,
+    pub(crate) global: Global,
 }
 
 /// Options accepted anywhere on the line.
 #[derive(Debug, Clone, Args)]
-pub struct Global {
+pub(crate) struct Global {
     /// Read the token from this file; else $SLACK_TOKEN. Never on the command line.
     #[arg(long, global = true, value_name = "PATH")]
-    pub token_file: Option<PathBuf>,
+    pub(crate) token_file: Option<PathBuf>,
     /// API base URL [default: https://slack.com/api/]
     #[arg(long, global = true, env = "SLACK_API_URL", value_name = "URL")]
-    pub base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
     /// Run against an in-process emulator (it supplies the token).
     #[arg(long, global = true)]
-    pub emulator: bool,
+    pub(crate) emulator: bool,
     /// Body encoding.
     #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Form)]
-    pub encoding: EncodingArg,
+    pub(crate) encoding: EncodingArg,
     /// Blocking (ureq) or async (hyper) client.
     #[arg(long, global = true, value_enum, default_value_t = TransportArg::Blocking)]
-    pub transport: TransportArg,
+    pub(crate) transport: TransportArg,
     /// Requests in flight at once (async only), 1 to 256.
     #[arg(long, global = true, default_value_t = 4, value_name = "N", value_parser = parse_concurrency)]
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// Retries after a failed attempt, 0 to 100.
     #[arg(long, global = true, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub max_retries: u32,
+    pub(crate) max_retries: u32,
     /// Time allowed for each HTTP call, connect to last byte: seconds, or with s, m or h
     /// (30, 30s, 2m); at most 1h.
     #[arg(long, global = true, default_value = "30s", value_name = "TIME", value_parser = parse_timeout)]
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Client-side pacing in calls per minute, 1 to 1,000,000 [default: the method's tier]
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub rate: Option<u32>,
+    pub(crate) rate: Option<u32>,
     /// Print the HTTP requests that would be sent, token redacted; send nothing.
     #[arg(long, global = true)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// One JSON report on stdout instead of the human summary.
     #[arg(long, global = true)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// One stderr line per request: method, users, status, code, attempt, wait.
     #[arg(short, long, global = true)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// No progress bar, only errors.
     #[arg(short, long, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Refuse the run if any input is not a user ID, instead of skipping it.
     #[arg(long, global = true)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Also trust the CA certificates in this PEM file (e.g. a proxy that inspects TLS),
     /// on top of the operating system's store (which SSL_CERT_FILE / SSL_CERT_DIR replace).
     #[arg(long, global = true, value_name = "PEM")]
-    pub ca_file: Vec<PathBuf>,
+    pub(crate) ca_file: Vec<PathBuf>,
     /// Tunnel through this http:// proxy [default: $HTTPS_PROXY or $ALL_PROXY, except the
     /// hosts in $NO_PROXY]
     #[arg(long, global = true, value_name = "URL", conflicts_with = "no_proxy")]
-    pub proxy: Option<String>,
+    pub(crate) proxy: Option<String>,
     /// Connect directly, ignoring HTTPS_PROXY and ALL_PROXY.
     #[arg(long, global = true)]
-    pub no_proxy: bool,
+    pub(crate) no_proxy: bool,
 }
 
 /// `--encoding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EncodingArg {
+pub(crate) enum EncodingArg {
     /// application/x-www-form-urlencoded
     Form,
     /// application/json
@@ -136,7 +136,7 @@ pub enum EncodingArg {
 
 /// `--transport`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TransportArg {
+pub(crate) enum TransportArg {
     /// ureq, one request at a time.
     Blocking,
     /// hyper on tokio, `--concurrency` requests at once.
@@ -145,7 +145,7 @@ pub enum TransportArg {
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Set session settings: --duration DUR and/or --quit-on-close true|false, then users.
     Set {
         /// Session length, 8h to 10y: seconds, or a number with s, m, h, d, w or y (86400, 8h, 30d, 2w, 10y).
@@ -220,13 +220,13 @@ pub enum Command {
 }
 
 /// The command line as clap sees it, for completions and the man page.
-pub fn command() -> clap::Command {
+pub(crate) fn command() -> clap::Command {
     Cli::command()
 }
 
 /// `sessions …`.
 #[derive(Debug, Subcommand)]
-pub enum SessionsCommand {
+pub(crate) enum SessionsCommand {
     /// List active sessions, page by page as they arrive: a table on a terminal, JSON
     /// lines otherwise or with --json.
     List {
@@ -273,49 +273,49 @@ pub enum SessionsCommand {
 
 /// What a `set`, `clear` or `sessions reset` run keeps on disk.
 #[derive(Debug, Clone, Default, Args)]
-pub struct Record {
+pub(crate) struct Record {
     /// Write each settled request to this journal (JSON Lines, fsynced, locked for the
     /// run), to resume from. A journal that already records a run is refused.
     #[arg(long, value_name = "PATH", conflicts_with = "resume")]
-    pub journal: Option<PathBuf>,
+    pub(crate) journal: Option<PathBuf>,
     /// Resume the run this journal records: skip users already applied, retry the others
     /// (unless --skip-failed), append to the journal. Same command, settings and scope
     /// only.
     #[arg(long, value_name = "PATH")]
-    pub resume: Option<PathBuf>,
+    pub(crate) resume: Option<PathBuf>,
     /// With --resume: do not retry the users Slack itself refused in the earlier run
     /// (users it never answered for are always retried).
     #[arg(long, requires = "resume")]
-    pub skip_failed: bool,
+    pub(crate) skip_failed: bool,
     /// Before changing anything, write the target users' current settings here (the
     /// snapshot `restore` reads), on disk before the first change. An existing file is
     /// refused unless --replace-snapshot. Not with --resume: keep the first run's.
     #[arg(long, value_name = "PATH", conflicts_with = "resume")]
-    pub snapshot: Option<PathBuf>,
+    pub(crate) snapshot: Option<PathBuf>,
     /// Let --snapshot replace an existing file.
     #[arg(long, requires = "snapshot")]
-    pub replace_snapshot: bool,
+    pub(crate) replace_snapshot: bool,
 }
 
 /// `sessions reset --verify`: confirm that the sessions are gone.
 #[derive(Debug, Clone, Args)]
-pub struct Verify {
+pub(crate) struct Verify {
     /// After the reset, list each user until none of their sessions is left (resetBulk
     /// only enqueues a job), or --verify-timeout passes; report who is signed out, still
     /// active or unknown, and exit 1 if anyone is not signed out.
     #[arg(long)]
-    pub verify: bool,
+    pub(crate) verify: bool,
     /// How long --verify may take [default: 2m]: seconds, or with s, m or h.
     #[arg(long, value_name = "TIME", value_parser = parse_timeout, requires = "verify", default_value = "2m")]
-    pub verify_timeout: Duration,
+    pub(crate) verify_timeout: Duration,
     /// The organisation (or workspace) ID to list users in for --verify [default: the
     /// team_id of the organisation's sessions].
     #[arg(long, value_name = "TEAM", requires = "verify")]
-    pub team: Option<String>,
+    pub(crate) team: Option<String>,
 }
 
 /// Parses the process's arguments.
-pub fn parse() -> Result<Cli, clap::Error> {
+pub(crate) fn parse() -> Result<Cli, clap::Error> {
     Cli::try_parse()
 }
 
@@ -388,12 +388,12 @@ mod tests {
 
 /// Where the users come from.
 #[derive(Debug, Args)]
-pub struct Users {
+pub(crate) struct Users {
     /// User IDs.
     #[arg(value_name = "USER_ID")]
-    pub ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
     /// One ID a line ('#' comments and blank lines ignored; '-' reads stdin); or a CSV
     /// whose header has a `user_id` or `id` column.
     #[arg(long, value_name = "PATH")]
-    pub users_file: Option<PathBuf>,
+    pub(crate) users_file: Option<PathBuf>,
 }

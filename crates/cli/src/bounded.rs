@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// One line as [`next_line`] reads it.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Line {
+pub(crate) enum Line {
     /// The input has ended.
     End,
     /// A line, in the buffer, without its `\n` (and without a `\r` before it).
@@ -19,7 +19,7 @@ pub enum Line {
 }
 
 /// Reads the next line of `reader` into `buf` (cleared first), at most `max` bytes of it.
-pub fn next_line(
+pub(crate) fn next_line(
     reader: &mut impl BufRead,
     buf: &mut Vec<u8>,
     max: usize,
@@ -45,7 +45,7 @@ pub fn next_line(
 
 /// Reads all of a small file (a token, a PEM bundle), refusing one over `max` bytes
 /// with a message that names `what` and the path.
-pub fn read_small(path: &Path, max: usize, what: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn read_small(path: &Path, max: usize, what: &str) -> Result<Vec<u8>, String> {
     let file = std::fs::File::open(path)
         .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
@@ -64,7 +64,7 @@ pub fn read_small(path: &Path, max: usize, what: &str) -> Result<Vec<u8>, String
 }
 
 /// A byte count in words: `64 KiB`, `16 MiB`.
-pub fn size(bytes: usize) -> String {
+pub(crate) fn size(bytes: usize) -> String {
     if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {

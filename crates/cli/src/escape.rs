@@ -20,7 +20,7 @@ fn unsafe_char(c: char) -> bool {
 /// ```text
 /// clean("U1\u{1b}[2J\nfake row") == r"U1\u{1b}[2J\u{a}fake row"
 /// ```
-pub fn clean(s: &str) -> Cow<'_, str> {
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
     if !s.chars().any(unsafe_char) {
         return Cow::Borrowed(s);
     }

@@ -7,7 +7,7 @@ use crate::report::Outcome;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// Every user succeeded (0).
     Ok,
     /// Some users failed at the API, some inputs were invalid and skipped, or some
@@ -29,7 +29,7 @@ pub enum Exit {
 
 /// A signal that interrupts a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     /// Ctrl-C.
     Int,
     /// A polite kill.
@@ -38,7 +38,7 @@ pub enum Signal {
 
 impl Exit {
     /// The process's exit code.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             Exit::Ok => 0,
             Exit::Partial => 1,
@@ -66,7 +66,7 @@ impl Exit {
     }
 
     /// The worse of two, for a command made of several runs.
-    pub fn worst(self, other: Exit) -> Exit {
+    pub(crate) fn worst(self, other: Exit) -> Exit {
         if other.rank() > self.rank() {
             other
         } else {
@@ -77,7 +77,7 @@ impl Exit {
     /// How a call that failed with `e` ends: auth is auth; no answer, or a failure that
     /// a later try might fix, or one that stops every run, is unreachable; anything else
     /// (Slack refused what the call named) is partial.
-    pub fn for_error(e: &Error) -> Exit {
+    pub(crate) fn for_error(e: &Error) -> Exit {
         if e.is_auth() {
             Exit::Auth
         } else if e.transport_kind().is_some() || e.is_retryable() || e.stops_run() {
@@ -88,7 +88,7 @@ impl Exit {
     }
 
     /// How a bulk run's outcome ends.
-    pub fn for_outcome(o: &Outcome) -> Exit {
+    pub(crate) fn for_outcome(o: &Outcome) -> Exit {
         if let Some(signal) = o.interrupted {
             return Exit::Interrupted(signal);
         }

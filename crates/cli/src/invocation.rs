@@ -13,16 +13,16 @@ use crate::run::{usage, Fail};
 
 /// What to run, and how.
 #[derive(Debug)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// The settings every command shares.
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     /// The command.
-    pub command: Cmd,
+    pub(crate) command: Cmd,
 }
 
 /// Which client moves the requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportKind {
+pub(crate) enum TransportKind {
     /// ureq, one request at a time (or one a thread).
     Blocking,
     /// hyper on tokio, `concurrency` requests at once.
@@ -31,92 +31,92 @@ pub enum TransportKind {
 
 /// The settings every command shares, checked.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Read the token from this file (else `$SLACK_TOKEN`).
-    pub token_file: Option<PathBuf>,
+    pub(crate) token_file: Option<PathBuf>,
     /// The API base URL, when not Slack's.
-    pub base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
     /// Run against an in-process emulator.
-    pub emulator: bool,
+    pub(crate) emulator: bool,
     /// The body encoding.
-    pub encoding: Encoding,
+    pub(crate) encoding: Encoding,
     /// The client.
-    pub transport: TransportKind,
+    pub(crate) transport: TransportKind,
     /// Requests in flight at once (async).
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// Retries after a failed attempt.
-    pub max_retries: u32,
+    pub(crate) max_retries: u32,
     /// The whole HTTP call's time.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Client-side pacing, when not the tiers'.
-    pub rate: Option<Rate>,
+    pub(crate) rate: Option<Rate>,
     /// Print the requests; send nothing.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// One JSON report on stdout.
-    pub json: bool,
+    pub(crate) json: bool,
     /// A stderr line per request.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Only errors.
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Refuse invalid inputs instead of skipping them.
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// More CA certificates to trust.
-    pub ca_file: Vec<PathBuf>,
+    pub(crate) ca_file: Vec<PathBuf>,
     /// The proxy, when named.
-    pub proxy: Option<String>,
+    pub(crate) proxy: Option<String>,
     /// Ignore the environment's proxy.
-    pub no_proxy: bool,
+    pub(crate) no_proxy: bool,
 }
 
 /// Where a command's users come from.
 #[derive(Debug, Clone, Default)]
-pub struct UsersSource {
+pub(crate) struct UsersSource {
     /// User IDs on the command line.
-    pub ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
     /// A users file (`-` for stdin).
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
 }
 
 /// What a changing run keeps on disk.
 #[derive(Debug, Clone, Default)]
-pub struct Record {
+pub(crate) struct Record {
     /// A new journal.
-    pub journal: Option<PathBuf>,
+    pub(crate) journal: Option<PathBuf>,
     /// The journal of the run to resume.
-    pub resume: Option<PathBuf>,
+    pub(crate) resume: Option<PathBuf>,
     /// With `resume`: skip the users Slack refused.
-    pub skip_failed: bool,
+    pub(crate) skip_failed: bool,
     /// The snapshot to take first.
-    pub snapshot: Option<PathBuf>,
+    pub(crate) snapshot: Option<PathBuf>,
     /// Let `snapshot` replace a file.
-    pub replace_snapshot: bool,
+    pub(crate) replace_snapshot: bool,
 }
 
 /// `sessions reset --verify`.
 #[derive(Debug, Clone)]
-pub struct Verify {
+pub(crate) struct Verify {
     /// The organisation to list users in, when given.
-    pub team: Option<String>,
+    pub(crate) team: Option<String>,
     /// The time bound.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// `sessions list`'s choices.
 #[derive(Debug, Clone, Default)]
-pub struct Listing {
+pub(crate) struct Listing {
     /// One user's sessions (with `team`).
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// The user's team.
-    pub team: Option<String>,
+    pub(crate) team: Option<String>,
     /// Sessions a page.
-    pub limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
     /// Where to start.
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 /// The command, typed.
 #[derive(Debug)]
-pub enum Cmd {
+pub(crate) enum Cmd {
     /// `set`.
     Set {
         settings: SessionSettings,
@@ -158,7 +158,7 @@ pub enum Cmd {
 
 /// Resolves the parsed command line; refuses, before anything is read or sent, what
 /// the options cannot mean together.
-pub fn resolve(cli: Cli) -> Result<Invocation, Fail> {
+pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
     let g = cli.global;
     let settings = Settings {
         token_file: g.token_file,

@@ -41,45 +41,45 @@ use slack_sessions_core::Settled;
 use crate::bounded::{next_line, size, Line as Read};
 
 /// The journal format's version, in every header.
-pub const JOURNAL_VERSION: u32 = 2;
+pub(crate) const JOURNAL_VERSION: u32 = 2;
 
 /// The longest journal line read back: a line holds at most 1,000 user IDs.
-pub const MAX_LINE: usize = 1 << 20;
+pub(crate) const MAX_LINE: usize = 1 << 20;
 
 /// The first line: what the run applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
+pub(crate) struct Header {
     /// [`JOURNAL_VERSION`].
-    pub journal: u32,
+    pub(crate) journal: u32,
     /// `slack-sessions-cli` and its version.
-    pub tool: String,
+    pub(crate) tool: String,
     /// The Slack method.
-    pub method: String,
+    pub(crate) method: String,
     /// The settings sent (setSettings), each `null` when not set; `null` otherwise.
-    pub settings: Option<SettingsLine>,
+    pub(crate) settings: Option<SettingsLine>,
     /// The reset scope (resetBulk); `null` otherwise. Absent in version 1.
     #[serde(default)]
-    pub scope: Option<ScopeLine>,
+    pub(crate) scope: Option<ScopeLine>,
     /// `form` or `json`.
-    pub encoding: String,
+    pub(crate) encoding: String,
 }
 
 /// The settings of a journal header or a snapshot group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SettingsLine {
+pub(crate) struct SettingsLine {
     /// Seconds.
-    pub duration: Option<u64>,
+    pub(crate) duration: Option<u64>,
     /// Whether closing the app or browser ends the session.
-    pub desktop_app_browser_quit: Option<bool>,
+    pub(crate) desktop_app_browser_quit: Option<bool>,
 }
 
 /// Which sessions a reset ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScopeLine {
+pub(crate) struct ScopeLine {
     /// Only mobile sessions.
-    pub mobile_only: bool,
+    pub(crate) mobile_only: bool,
     /// Only web sessions.
-    pub web_only: bool,
+    pub(crate) web_only: bool,
 }
 
 /// One settled answer.
@@ -101,7 +101,7 @@ struct Line {
 /// An open journal, locked for this run: each settled answer is one line, flushed and
 /// fsynced before it is counted. Shared by the run's threads and the signal handler.
 #[derive(Debug)]
-pub struct Journal {
+pub(crate) struct Journal {
     path: PathBuf,
     state: Mutex<State>,
 }
@@ -118,19 +118,19 @@ struct State {
 /// What a journal says: its header, the users applied, and the users Slack refused (a
 /// user applied later is only applied).
 #[derive(Debug, Default)]
-pub struct Record {
+pub(crate) struct Record {
     /// The header.
-    pub header: Option<Header>,
+    pub(crate) header: Option<Header>,
     /// Users applied.
-    pub applied: HashSet<String>,
+    pub(crate) applied: HashSet<String>,
     /// Users Slack refused and that were never applied since.
-    pub refused: HashSet<String>,
+    pub(crate) refused: HashSet<String>,
 }
 
 impl Journal {
     /// Opens the journal at `path` for a new run, locked: refused when another run holds
     /// it, or when it already records a run. The header is written by [`start`](Self::start).
-    pub fn open_new(path: &Path) -> Result<Journal, String> {
+    pub(crate) fn open_new(path: &Path) -> Result<Journal, String> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -153,13 +153,13 @@ impl Journal {
     }
 
     /// Writes the header of a new journal.
-    pub fn start(&self, header: &Header) -> Result<(), String> {
+    pub(crate) fn start(&self, header: &Header) -> Result<(), String> {
         self.write(&serde_json::to_string(header).map_err(|e| e.to_string())?)
     }
 
     /// Opens the journal at `path` to resume its run, locked, and reads it. A torn last
     /// line is cut off, so that it never ends up in the middle of the journal.
-    pub fn resume(path: &Path) -> Result<(Journal, Record), String> {
+    pub(crate) fn resume(path: &Path) -> Result<(Journal, Record), String> {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -185,7 +185,7 @@ impl Journal {
     }
 
     /// Writes the users one answer settled.
-    pub fn record(&self, s: &Settled) -> Result<(), String> {
+    pub(crate) fn record(&self, s: &Settled) -> Result<(), String> {
         let ids = |v: &[slack_sessions_core::UserId]| v.iter().map(ToString::to_string).collect();
         let mut line = Line {
             applied: ids(&s.applied),
@@ -202,7 +202,7 @@ impl Journal {
 
     /// Waits for any line being written, so that the process can exit with the journal
     /// whole.
-    pub fn flush(&self) {
+    pub(crate) fn flush(&self) {
         let s = self.lock();
         let _ = s.file.sync_data();
     }
@@ -259,7 +259,7 @@ fn lock(file: &File, path: &Path) -> Result<(), String> {
 
 /// Reads a journal from `reader` (named `name` in messages): what it records, and the
 /// length of its whole lines (a torn last line is left out).
-pub fn read_from(name: &str, reader: impl std::io::Read) -> Result<(Record, u64), String> {
+pub(crate) fn read_from(name: &str, reader: impl std::io::Read) -> Result<(Record, u64), String> {
     let mut r = BufReader::new(reader);
     let mut buf = Vec::new();
     let mut record = Record::default();

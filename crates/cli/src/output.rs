@@ -4,13 +4,13 @@
 
 use std::io::Write;
 
-pub use crate::escape::clean;
+pub(crate) use crate::escape::clean;
 use crate::exit::Exit;
 use crate::run::Fail;
 
 /// The failure a closed standard output turns into: the conventional exit of a process
 /// that a `SIGPIPE` would have ended (128 + 13), with nothing printed.
-pub fn closed_pipe() -> Fail {
+pub(crate) fn closed_pipe() -> Fail {
     Fail {
         exit: Exit::Pipe,
         message: String::new(),
@@ -19,7 +19,7 @@ pub fn closed_pipe() -> Fail {
 
 /// Maps a failed write to standard output: a closed pipe ends the run quietly; any
 /// other failure (a full disk behind a redirect) is reported.
-pub fn write_failed(e: &std::io::Error) -> Fail {
+pub(crate) fn write_failed(e: &std::io::Error) -> Fail {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         closed_pipe()
     } else {
@@ -40,7 +40,7 @@ macro_rules! say {
 pub(crate) use say;
 
 /// Writes `text` to standard output as it is.
-pub fn print(text: &str) -> Result<(), Fail> {
+pub(crate) fn print(text: &str) -> Result<(), Fail> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -48,7 +48,7 @@ pub fn print(text: &str) -> Result<(), Fail> {
 }
 
 /// Writes `text` and a line break to standard output.
-pub fn println(text: &str) -> Result<(), Fail> {
+pub(crate) fn println(text: &str) -> Result<(), Fail> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.write_all(b"\n"))

@@ -13,42 +13,42 @@ use crate::users::{echo, Input};
 
 /// The version of the `--json` report's shape; it changes only when a field changes
 /// meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// A finished run, whatever the method.
-pub struct Outcome {
-    pub method: &'static str,
-    pub report: BulkReport<()>,
-    pub settings: Option<GetSettingsOutput>,
-    pub elapsed: Duration,
+pub(crate) struct Outcome {
+    pub(crate) method: &'static str,
+    pub(crate) report: BulkReport<()>,
+    pub(crate) settings: Option<GetSettingsOutput>,
+    pub(crate) elapsed: Duration,
     /// Inputs that held no user ID at all (CSV rows without the user column): never
     /// sent, reported as invalid.
-    pub unreadable: Vec<Input>,
+    pub(crate) unreadable: Vec<Input>,
     /// The `error:` line printed first, when the run stopped or gave up (see
     /// [`stop_line`]); also the JSON report's `error`.
-    pub error_line: Option<String>,
+    pub(crate) error_line: Option<String>,
     /// The signal that interrupted the run.
-    pub interrupted: Option<Signal>,
+    pub(crate) interrupted: Option<Signal>,
     /// Why the journal could not be written, when that stopped the run.
-    pub journal_error: Option<String>,
+    pub(crate) journal_error: Option<String>,
     /// With `--resume`: the users the journal said were done.
-    pub resumed: Option<Resumed>,
+    pub(crate) resumed: Option<Resumed>,
     /// With `sessions reset --verify`: where each user whose reset was accepted stands.
-    pub verified: Option<Vec<(slack_sessions_core::UserId, Verified)>>,
+    pub(crate) verified: Option<Vec<(slack_sessions_core::UserId, Verified)>>,
 }
 
 /// The users a `--resume` skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Resumed {
+pub(crate) struct Resumed {
     /// Applied by an earlier run.
-    pub already_applied: usize,
+    pub(crate) already_applied: usize,
     /// Refused by Slack in an earlier run, skipped with `--skip-failed`: not succeeded.
-    pub skipped_failed: usize,
+    pub(crate) skipped_failed: usize,
 }
 
 impl Outcome {
     /// Keeps everything but the typed payload, which `settings` carries for `get`.
-    pub fn new<O>(
+    pub(crate) fn new<O>(
         method: &'static str,
         r: BulkReport<O>,
         settings: Option<GetSettingsOutput>,
@@ -69,7 +69,7 @@ impl Outcome {
     }
 
     /// Distinct inputs, valid or not: the same figure in the summary and in JSON.
-    pub fn requested(&self) -> usize {
+    pub(crate) fn requested(&self) -> usize {
         self.report.requested + self.unreadable.len()
     }
 
@@ -82,7 +82,7 @@ impl Outcome {
     /// What stopped the run, or made it give up: `stopped_by`, else the first failure
     /// that says Slack could not be reached or kept failing. The `error:` line is about
     /// it (unless the journal stopped the run: then it is about the journal).
-    pub fn stop_cause(&self) -> Option<&Error> {
+    pub(crate) fn stop_cause(&self) -> Option<&Error> {
         let r = &self.report;
         r.stopped_by
             .as_ref()
@@ -90,13 +90,13 @@ impl Outcome {
     }
 
     /// How this outcome ends the process.
-    pub fn exit_code(&self) -> Exit {
+    pub(crate) fn exit_code(&self) -> Exit {
         Exit::for_outcome(self)
     }
 
     /// The one JSON report.
     /// `bad`: the inputs that are not user IDs, with where they came from.
-    pub fn json(&self, bad: &[(Input, String)]) -> Value {
+    pub(crate) fn json(&self, bad: &[(Input, String)]) -> Value {
         let r = &self.report;
         let origin: BTreeMap<&str, &str> = bad
             .iter()
@@ -177,7 +177,7 @@ impl Outcome {
     }
 
     /// The human summary.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let r = &self.report;
         let mut s = String::new();
         let short = self.method.rsplit('.').next().unwrap_or(self.method);
@@ -332,7 +332,7 @@ impl Outcome {
 /// The one `error:` line for a run that stopped: the cause, and what to do about it,
 /// with any control character from the server escaped. `base_url` is where the
 /// requests went; `scope` the scope the method needs.
-pub fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
+pub(crate) fn stop_line(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
     clean(&advice(e, method, base_url, scope)).into_owned()
 }
 

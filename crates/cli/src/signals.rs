@@ -12,9 +12,9 @@ use crate::journal::Journal;
 
 /// What the signal handler shares with the run.
 #[derive(Debug, Clone, Default)]
-pub struct Interrupts {
+pub(crate) struct Interrupts {
     /// Cancelled by the first signal.
-    pub token: CancelToken,
+    pub(crate) token: CancelToken,
     /// The exit code of the first signal (130 or 143), or 0.
     code: Arc<AtomicU8>,
     /// The journal to flush before a second signal exits.
@@ -24,7 +24,7 @@ pub struct Interrupts {
 impl Interrupts {
     /// Handles SIGINT and SIGTERM from now on, on a thread of its own. (On a platform
     /// without them, Ctrl-C ends the process as usual.)
-    pub fn install() -> Result<Interrupts, String> {
+    pub(crate) fn install() -> Result<Interrupts, String> {
         let me = Interrupts::default();
         #[cfg(unix)]
         {
@@ -67,12 +67,12 @@ impl Interrupts {
     }
 
     /// The journal a second signal flushes before exiting.
-    pub fn set_journal(&self, journal: Arc<Journal>) {
+    pub(crate) fn set_journal(&self, journal: Arc<Journal>) {
         *self.lock() = Some(journal);
     }
 
     /// The signal that came, once one did.
-    pub fn exit_code(&self) -> Option<Signal> {
+    pub(crate) fn exit_code(&self) -> Option<Signal> {
         match self.code.load(Ordering::SeqCst) {
             0 => None,
             c if c == Exit::Interrupted(Signal::Term).code() => Some(Signal::Term),

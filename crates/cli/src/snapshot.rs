@@ -27,7 +27,7 @@ use slack_sessions_core::{
 const NEWEST: u32 = crate::report::SCHEMA_VERSION;
 
 /// The largest snapshot read: about ten million users.
-pub const MAX_SNAPSHOT: usize = 1 << 30;
+pub(crate) const MAX_SNAPSHOT: usize = 1 << 30;
 
 #[derive(Deserialize)]
 struct Shape {
@@ -51,19 +51,19 @@ struct Entry {
 
 /// A snapshot, read and checked.
 #[derive(Debug)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Users who had settings.
-    pub settings: Vec<UserSessionSettings>,
+    pub(crate) settings: Vec<UserSessionSettings>,
     /// Users who had none.
-    pub none: Vec<UserId>,
+    pub(crate) none: Vec<UserId>,
     /// Users whose settings Slack did not report (no active session).
-    pub unknown: usize,
+    pub(crate) unknown: usize,
 }
 
 impl Snapshot {
     /// Reads `path`; every problem is one line that names the file. The file is read
     /// as it is parsed, and no further than [`MAX_SNAPSHOT`].
-    pub fn read(path: &Path) -> Result<Snapshot, String> {
+    pub(crate) fn read(path: &Path) -> Result<Snapshot, String> {
         let name = path.display();
         let file = File::open(path).map_err(|e| format!("cannot read snapshot {name}: {e}"))?;
         let limit = MAX_SNAPSHOT as u64 + 1;
@@ -114,7 +114,7 @@ impl Snapshot {
 
     /// The requests that bring the users back to this snapshot; refused, naming the
     /// user, when someone held a setting Slack would not take back.
-    pub fn plan(&self) -> Result<RestorePlan, String> {
+    pub(crate) fn plan(&self) -> Result<RestorePlan, String> {
         RestorePlan::new(&self.settings, &self.none).map_err(|e| {
             format!("{e}: Slack holds it, but would refuse it written back; nothing was sent")
         })
@@ -126,7 +126,7 @@ impl Snapshot {
 /// existing `path` is refused unless `replace`; the check and the move are one step
 /// (a hard link fails on an existing name), so a file that appears meanwhile is never
 /// overwritten either.
-pub fn write_durably(path: &Path, text: &[u8], replace: bool) -> Result<(), String> {
+pub(crate) fn write_durably(path: &Path, text: &[u8], replace: bool) -> Result<(), String> {
     let shown = path.display();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -169,7 +169,7 @@ pub fn write_durably(path: &Path, text: &[u8], replace: bool) -> Result<(), Stri
 }
 
 /// The refusal of a snapshot path that already holds a file.
-pub fn refuse_existing(path: &Path) -> String {
+pub(crate) fn refuse_existing(path: &Path) -> String {
     format!(
         "--snapshot {} already exists: it may be the only way to undo an earlier run; name a new file, or pass --replace-snapshot",
         path.display()

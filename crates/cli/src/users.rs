@@ -11,23 +11,23 @@ use std::path::Path;
 use slack_sessions_core::UserId;
 
 /// The most characters of an input echoed back in a message or a report.
-pub const ECHO_CHARS: usize = 80;
+pub(crate) const ECHO_CHARS: usize = 80;
 
 /// One input string and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
+pub(crate) struct Input {
     /// The user ID as given (for a CSV row, its user column).
-    pub text: String,
+    pub(crate) text: String,
     /// Where it came from: `argument 2`, `line 7 of users.csv`.
-    pub origin: String,
+    pub(crate) origin: String,
     /// Why the input holds no user ID at all (a CSV row without the user column); such an
     /// input is never sent.
-    pub problem: Option<String>,
+    pub(crate) problem: Option<String>,
 }
 
 /// `s` cut to [`ECHO_CHARS`] characters, with an ellipsis when cut, and its control
 /// characters escaped, for messages.
-pub fn echo(s: &str) -> String {
+pub(crate) fn echo(s: &str) -> String {
     match s.char_indices().nth(ECHO_CHARS) {
         Some((at, _)) => format!("{}…", crate::escape::clean(&s[..at])),
         None => crate::escape::clean(s).into_owned(),
@@ -37,21 +37,21 @@ pub fn echo(s: &str) -> String {
 /// Input texts packed in one buffer: a million IDs take about 14 MB, not the 100 MB of
 /// a `String` each.
 #[derive(Debug, Default, Clone)]
-pub struct Texts {
+pub(crate) struct Texts {
     buf: String,
     ends: Vec<u32>,
 }
 
 impl Texts {
     /// Appends one text.
-    pub fn push(&mut self, s: &str) {
+    pub(crate) fn push(&mut self, s: &str) {
         self.buf.push_str(s);
         self.ends
             .push(u32::try_from(self.buf.len()).unwrap_or(u32::MAX));
     }
 
     /// The texts, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> + Send + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> + Send + '_ {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts
             .zip(self.ends.iter().copied())
@@ -59,23 +59,23 @@ impl Texts {
     }
 
     /// Gives back the room left over from growing.
-    pub fn shrink_to_fit(&mut self) {
+    pub(crate) fn shrink_to_fit(&mut self) {
         self.buf.shrink_to_fit();
         self.ends.shrink_to_fit();
     }
 
     /// How many.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
 
     /// The bytes the texts take.
-    pub fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         self.buf.len()
     }
 
     /// Keeps the texts `keep` says yes to.
-    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
         let mut out = Texts::default();
         for t in self.iter() {
             if keep(t) {
@@ -100,13 +100,13 @@ impl<'a> FromIterator<&'a str> for Texts {
 /// or not, so that the report accounts for each), and the inputs that are not user IDs,
 /// with where they came from and why.
 #[derive(Debug, Default)]
-pub struct Collected {
+pub(crate) struct Collected {
     /// Every input that holds a text, packed.
-    pub texts: Texts,
+    pub(crate) texts: Texts,
     /// The inputs that are not user IDs (and CSV rows without a user column), with why.
-    pub bad: Vec<(Input, String)>,
+    pub(crate) bad: Vec<(Input, String)>,
     /// Inputs read, good and bad.
-    pub count: usize,
+    pub(crate) count: usize,
 }
 
 impl Collected {
@@ -142,10 +142,10 @@ struct Raw<'a> {
 
 /// The longest line of a users file read: a user ID is a dozen characters, and a CSV
 /// row of an export is far shorter than this.
-pub const MAX_LINE: usize = 64 << 10;
+pub(crate) const MAX_LINE: usize = 64 << 10;
 
 /// The longest CSV record read (a quoted field may hold line breaks).
-pub const MAX_RECORD: usize = 1 << 20;
+pub(crate) const MAX_RECORD: usize = 1 << 20;
 
 /// The most bytes of user IDs kept: they are packed with 32-bit offsets.
 const MAX_TEXTS: usize = u32::MAX as usize - (1 << 20);
@@ -153,7 +153,7 @@ const MAX_TEXTS: usize = u32::MAX as usize - (1 << 20);
 /// Reads the users named on the command line and in `file` (`-` is stdin), keeping only
 /// the texts, packed, and the inputs that are not user IDs with where they came from.
 /// The file is streamed: a line at a time, each at most [`MAX_LINE`] bytes.
-pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, String> {
+pub(crate) fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, String> {
     let mut out = Collected::default();
     for (i, s) in ids.iter().enumerate() {
         out.take(s.trim(), None, || format!("argument {}", i + 1));
@@ -183,7 +183,7 @@ pub fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, String>
 /// streams with [`collect`]; the tests and the `users_file` fuzz target read whole
 /// files.)
 #[allow(dead_code)]
-pub fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
+pub(crate) fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
     let mut out = Vec::new();
     read_stream(name, bytes, &mut |r| {
         out.push(Input {

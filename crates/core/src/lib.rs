@@ -52,10 +52,7 @@
 //! documents for it.
 //!
 //! Out of scope: sockets, TLS, timers, threads, async runtimes — the adapters' business.
-#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![warn(unreachable_pub)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod attempt;
 mod bulk;

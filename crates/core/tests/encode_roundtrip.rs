@@ -17,7 +17,7 @@ fn unescape(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'%' => {
-                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("well-formed test data"));
                 i += 3;
             }
             b'+' => {
@@ -30,7 +30,7 @@ fn unescape(s: &str) -> String {
             }
         }
     }
-    String::from_utf8(out).unwrap()
+    String::from_utf8(out).expect("well-formed test data")
 }
 
 #[derive(Debug, PartialEq)]
@@ -49,13 +49,13 @@ fn parse_form(body: &str) -> Decoded {
         quit: None,
     };
     for pair in body.split('&') {
-        let (k, v) = pair.split_once('=').unwrap();
+        let (k, v) = pair.split_once('=').expect("well-formed test data");
         let v = unescape(v);
         match k {
             "token" => d.token = Some(v),
             "user_ids" => d.users = v.split(',').map(String::from).collect(),
-            "duration" => d.duration = Some(v.parse().unwrap()),
-            "desktop_app_browser_quit" => d.quit = Some(v.parse().unwrap()),
+            "duration" => d.duration = Some(v.parse().expect("well-formed test data")),
+            "desktop_app_browser_quit" => d.quit = Some(v.parse().expect("well-formed test data")),
             other => panic!("unexpected field {other}"),
         }
     }
@@ -63,8 +63,8 @@ fn parse_form(body: &str) -> Decoded {
 }
 
 fn parse_json(body: &str) -> Decoded {
-    let v: serde_json::Value = serde_json::from_str(body).unwrap();
-    let obj = v.as_object().unwrap();
+    let v: serde_json::Value = serde_json::from_str(body).expect("well-formed test data");
+    let obj = v.as_object().expect("well-formed test data");
     for k in obj.keys() {
         assert!(
             ["user_ids", "duration", "desktop_app_browser_quit"].contains(&k.as_str()),
@@ -75,14 +75,16 @@ fn parse_json(body: &str) -> Decoded {
         token: None,
         users: obj["user_ids"]
             .as_array()
-            .unwrap()
+            .expect("well-formed test data")
             .iter()
-            .map(|u| u.as_str().unwrap().to_owned())
+            .map(|u| u.as_str().expect("well-formed test data").to_owned())
             .collect(),
-        duration: obj.get("duration").map(|d| d.as_u64().unwrap()),
+        duration: obj
+            .get("duration")
+            .map(|d| d.as_u64().expect("well-formed test data")),
         quit: obj
             .get("desktop_app_browser_quit")
-            .map(|q| q.as_bool().unwrap()),
+            .map(|q| q.as_bool().expect("well-formed test data")),
     }
 }
 
@@ -96,18 +98,18 @@ proptest! {
         body_token in any::<bool>(),
     ) {
         prop_assume!(secs.is_some() || quit.is_some());
-        let users = UserIds::parse(&raw).unwrap();
+        let users = UserIds::parse(&raw).expect("well-formed test data");
         let mut call = SetSettings::new(users.clone());
-        if let Some(s) = secs { call = call.duration(SessionDuration::from_secs(s).unwrap()); }
+        if let Some(s) = secs { call = call.duration(SessionDuration::from_secs(s).expect("well-formed test data")); }
         if let Some(q) = quit { call = call.desktop_app_browser_quit(q); }
-        let token = Token::new("xoxp-prop-secret").unwrap();
+        let token = Token::new("xoxp-prop-secret").expect("well-formed test data");
         let ep = Endpoint::builder(token)
             .encoding(if json { Encoding::Json } else { Encoding::Form })
             .token_placement(if body_token && !json { TokenPlacement::Body } else { TokenPlacement::Header })
             .build()
-            .unwrap();
-        let req = ep.encode(&call).unwrap();
-        let body = std::str::from_utf8(req.body()).unwrap();
+            .expect("well-formed test data");
+        let req = ep.encode(&call).expect("well-formed test data");
+        let body = std::str::from_utf8(req.body()).expect("well-formed test data");
         let decoded = if json { parse_json(body) } else { parse_form(body) };
         let expected_users: Vec<String> = users.iter().map(|u| u.to_string()).collect();
         // Duplicates removed, first-seen order kept.
@@ -124,7 +126,7 @@ proptest! {
 
     #[test]
     fn durations_print_and_parse_back(secs in 28_800u64..=315_569_520) {
-        let d = SessionDuration::from_secs(secs).unwrap();
-        prop_assert_eq!(d.to_string().parse::<SessionDuration>().unwrap(), d);
+        let d = SessionDuration::from_secs(secs).expect("well-formed test data");
+        prop_assert_eq!(d.to_string().parse::<SessionDuration>().expect("well-formed test data"), d);
     }
 }

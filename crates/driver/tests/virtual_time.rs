@@ -35,7 +35,7 @@ impl Virtual {
     }
 
     fn elapsed(&self) -> Duration {
-        *self.clock.lock().unwrap() - self.t0
+        *self.clock.lock().expect("no test thread panicked") - self.t0
     }
 }
 
@@ -45,22 +45,22 @@ impl BlockingTransport for Virtual {
         req: Request<Vec<u8>>,
         _: Instant,
     ) -> Result<Response<Vec<u8>>, TransportFailure> {
-        let body = String::from_utf8(req.into_body()).unwrap();
+        let body = String::from_utf8(req.into_body()).expect("well-formed test data");
         let n = {
-            let mut sent = self.sent.lock().unwrap();
+            let mut sent = self.sent.lock().expect("no test thread panicked");
             sent.push((self.elapsed(), body.clone()));
             sent.len() - 1
         };
-        *self.clock.lock().unwrap() += Duration::from_millis(20);
+        *self.clock.lock().expect("no test thread panicked") += Duration::from_millis(20);
         (self.script)(n, &body)
     }
 
     fn now(&self) -> Instant {
-        *self.clock.lock().unwrap()
+        *self.clock.lock().expect("no test thread panicked")
     }
 
     fn wait_until(&self, t: Instant, _: Option<&CancelToken>) {
-        let mut clock = self.clock.lock().unwrap();
+        let mut clock = self.clock.lock().expect("no test thread panicked");
         assert!(t >= *clock - Duration::from_millis(1), "waits go forward");
         *clock = (*clock).max(t);
     }
@@ -79,14 +79,15 @@ fn answer(
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
-    Ok(b.body(body.as_bytes().to_vec()).unwrap())
+    Ok(b.body(body.as_bytes().to_vec())
+        .expect("well-formed test data"))
 }
 
 fn client(script: Script, rate: Rate) -> BlockingClient<Virtual> {
-    let config = ClientConfig::new(Token::new("xoxp-virtual").unwrap())
+    let config = ClientConfig::new(Token::new("xoxp-virtual").expect("well-formed test data"))
         .rate(rate)
         .validate()
-        .unwrap();
+        .expect("well-formed test data");
     BlockingClient::new(Virtual::new(script), config)
 }
 
@@ -119,12 +120,17 @@ fn a_bulk_run_in_virtual_time() {
             BulkRun::default(),
             |_| {},
         )
-        .unwrap();
+        .expect("well-formed test data");
     assert!(real.elapsed() < Duration::from_secs(2), "no real waiting");
     assert_eq!(report.applied.len(), 9_999);
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].error.code(), Some(ErrorCode::UserNotFound));
-    let sent = c.transport().sent.lock().unwrap().clone();
+    let sent = c
+        .transport()
+        .sent
+        .lock()
+        .expect("no test thread panicked")
+        .clone();
     // 10 chunks, a retry after the 429, one after the transient error, and the halving
     // of the chunk with the unknown user down to it: both halves at each of the ten
     // levels from 1,000 users to one.
@@ -163,14 +169,21 @@ fn a_call_retried_in_virtual_time() {
     let c = client(script, Rate::new(6_000, 100));
     let real = Instant::now();
     let got = c
-        .get_settings(&GetSettings::new(UserIds::parse(["U1"]).unwrap()))
-        .unwrap();
+        .get_settings(&GetSettings::new(
+            UserIds::parse(["U1"]).expect("well-formed test data"),
+        ))
+        .expect("well-formed test data");
     assert!(real.elapsed() < Duration::from_millis(500));
     assert_eq!(
         got.output.session_settings[0].duration.map(|d| d.as_secs()),
         Some(180)
     );
-    let sent = c.transport().sent.lock().unwrap().clone();
+    let sent = c
+        .transport()
+        .sent
+        .lock()
+        .expect("no test thread panicked")
+        .clone();
     assert_eq!(sent.len(), 3);
     assert!(
         sent[2].0 - sent[1].0 >= Duration::from_secs(7),

@@ -112,7 +112,7 @@ fn set_get_clear_round_trip_with_every_spelling() {
         Some(ADMIN_TOKEN),
         r#"{"user_ids":["U00000004"],"duration":86400,"desktop_app_browser_quit":true}"#,
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert!(a.is_ok());
     assert_eq!(
         emu.settings("U00000001"),
@@ -181,12 +181,12 @@ fn every_fixed_token() {
         (FREE_TOKEN, "feature_not_enabled"),
         ("xoxp-made-up", "invalid_auth"),
     ] {
-        let a = call(&emu, SET, Some(FORM), Some(token), body).unwrap();
+        let a = call(&emu, SET, Some(FORM), Some(token), body).expect("well-formed test data");
         assert_eq!(a.error().as_deref(), Some(code), "{token}");
     }
-    let a = call(&emu, SET, Some(FORM), None, body).unwrap();
+    let a = call(&emu, SET, Some(FORM), None, body).expect("well-formed test data");
     assert_eq!(a.error().as_deref(), Some("not_authed"));
-    let a = call(&emu, SET, Some(FORM), Some(READONLY_TOKEN), body).unwrap();
+    let a = call(&emu, SET, Some(FORM), Some(READONLY_TOKEN), body).expect("well-formed test data");
     let j = a.json();
     assert_eq!(j["error"], "missing_scope");
     assert_eq!(j["needed"], "admin.users:write");
@@ -198,7 +198,7 @@ fn every_fixed_token() {
         Some(READONLY_TOKEN),
         "user_ids=U00000001"
     )
-    .unwrap()
+    .expect("well-formed test data")
     .is_ok());
     assert!(emu.state().is_empty(), "a refused call changed state");
     // The token in a form body works; in a JSON body it is ignored.
@@ -209,9 +209,15 @@ fn every_fixed_token() {
         None,
         &format!("token={ADMIN_TOKEN}&user_ids=U00000001"),
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert!(a.is_ok());
-    assert_eq!(emu.log().last().unwrap().token_source, TokenSource::Body);
+    assert_eq!(
+        emu.log()
+            .last()
+            .expect("well-formed test data")
+            .token_source,
+        TokenSource::Body
+    );
     let a = call(
         &emu,
         GET,
@@ -219,7 +225,7 @@ fn every_fixed_token() {
         None,
         &format!(r#"{{"token":"{ADMIN_TOKEN}","user_ids":["U00000001"]}}"#),
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert_eq!(a.error().as_deref(), Some("not_authed"));
 }
 
@@ -240,11 +246,12 @@ fn request_shape_errors() {
         ),
     ];
     for (ct, body, code) in cases {
-        let a = call(&emu, GET, ct, t, body).unwrap();
+        let a = call(&emu, GET, ct, t, body).expect("well-formed test data");
         assert_eq!(a.status, 200);
         assert_eq!(a.error().as_deref(), Some(code), "{ct:?} {body:?}");
     }
-    let a = call(&emu, "admin.users.session.nope", Some(FORM), t, "").unwrap();
+    let a =
+        call(&emu, "admin.users.session.nope", Some(FORM), t, "").expect("well-formed test data");
     assert_eq!(a.error().as_deref(), Some("unknown_method"));
 }
 
@@ -263,7 +270,7 @@ fn argument_rules() {
         assert_eq!(j["error"], "invalid_arguments", "{body:.40}");
         assert!(j["response_metadata"]["messages"][0]
             .as_str()
-            .unwrap()
+            .expect("well-formed test data")
             .starts_with("[ERROR] "));
     }
     for body in [
@@ -312,7 +319,10 @@ fn all_or_nothing() {
 
 #[test]
 fn rate_limit_per_token_and_method() {
-    let emu = Emulator::builder().rate_limit(Some(3)).start().unwrap();
+    let emu = Emulator::builder()
+        .rate_limit(Some(3))
+        .start()
+        .expect("well-formed test data");
     for _ in 0..3 {
         assert!(form(&emu, GET, "user_ids=U00000001").is_ok());
     }
@@ -329,7 +339,7 @@ fn rate_limit_per_token_and_method() {
         Some(READONLY_TOKEN),
         "user_ids=U00000001"
     )
-    .unwrap()
+    .expect("well-formed test data")
     .is_ok());
     assert_eq!(emu.count("ratelimited"), 1);
 }
@@ -341,7 +351,7 @@ fn every_fault_kind() {
     let mut n = 0;
     let mut next = |emu: &Emulator, spec: &str| {
         n += 1;
-        emu.set_faults(format!("1={spec}").parse().unwrap());
+        emu.set_faults(format!("1={spec}").parse().expect("well-formed test data"));
         emu.clear_state();
     };
     for code in [
@@ -402,7 +412,11 @@ fn every_fault_kind() {
     assert!(emu.settings("U00000001").is_none(), "huge applied");
 
     // A schedule names the calls; others pass.
-    emu.set_faults("2=internal_error,4=http502".parse().unwrap());
+    emu.set_faults(
+        "2=internal_error,4=http502"
+            .parse()
+            .expect("well-formed test data"),
+    );
     let codes: Vec<u16> = (0..5).map(|_| form(&emu, SET, body).status).collect();
     assert_eq!(codes, [200, 200, 200, 502, 200]);
     assert_eq!(emu.count("fault:internal_error"), 2);
@@ -423,9 +437,14 @@ fn concurrent_updates_are_never_lost() {
                         .header("content-type", FORM)
                         .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
                         .body(format!("user_ids={user}&duration={dur}").into_bytes())
-                        .unwrap();
-                    let mut r = agent.run(req).unwrap();
-                    assert_eq!(r.body_mut().read_to_string().unwrap(), r#"{"ok":true}"#);
+                        .expect("well-formed test data");
+                    let mut r = agent.run(req).expect("well-formed test data");
+                    assert_eq!(
+                        r.body_mut()
+                            .read_to_string()
+                            .expect("well-formed test data"),
+                        r#"{"ok":true}"#
+                    );
                 }
             });
         }
@@ -442,8 +461,9 @@ fn concurrent_updates_are_never_lost() {
 }
 
 fn raw_exchange(emu: &Emulator, bytes: &[u8]) -> String {
-    let mut s = TcpStream::connect(emu.addr()).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut s = TcpStream::connect(emu.addr()).expect("well-formed test data");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("well-formed test data");
     let _ = s.write_all(bytes);
     let _ = s.shutdown(std::net::Shutdown::Write);
     let mut out = Vec::new();
@@ -455,9 +475,10 @@ fn raw_exchange(emu: &Emulator, bytes: &[u8]) -> String {
 /// half-closed connection is closed by the server before it answers), and reads the
 /// answer until the server closes.
 fn one_request(emu: &Emulator, bytes: &[u8]) -> String {
-    let mut s = TcpStream::connect(emu.addr()).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(bytes).unwrap();
+    let mut s = TcpStream::connect(emu.addr()).expect("well-formed test data");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("well-formed test data");
+    s.write_all(bytes).expect("well-formed test data");
     let mut out = Vec::new();
     let _ = s.take(1 << 16).read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
@@ -562,7 +583,7 @@ fn the_log_redacts_the_token() {
     let emu = start();
     form(&emu, SET, "user_ids=U00000001,U00000002&duration=28800");
     let log = emu.log();
-    let e = log.last().unwrap();
+    let e = log.last().expect("well-formed test data");
     assert_eq!(e.method, SET);
     assert_eq!(e.outcome, "ok");
     assert_eq!(e.status, 200);
@@ -572,17 +593,20 @@ fn the_log_redacts_the_token() {
         .headers
         .iter()
         .find(|(k, _)| k == "authorization")
-        .unwrap();
+        .expect("well-formed test data");
     assert_eq!(auth.1, "[redacted]");
     assert!(!format!("{log:?}").contains(ADMIN_TOKEN));
 }
 
 #[test]
 fn binds_a_given_port_and_stops_on_drop() {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("well-formed test data");
+    let port = probe.local_addr().expect("well-formed test data").port();
     drop(probe);
-    let emu = Emulator::builder().port(port).start().unwrap();
+    let emu = Emulator::builder()
+        .port(port)
+        .start()
+        .expect("well-formed test data");
     assert_eq!(emu.base_url(), format!("http://127.0.0.1:{port}/api/"));
     assert!(emu.banner().contains(ADMIN_TOKEN));
     drop(emu);
@@ -614,7 +638,7 @@ fn multipart_and_text_plain_bodies() {
         t,
         &multipart(&[("user_ids", "U00000001,U00000002"), ("duration", "28800")]),
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert!(a.is_ok(), "{:?}", a.error());
     assert_eq!(
         emu.settings("U00000002").and_then(|s| s.duration),
@@ -628,7 +652,7 @@ fn multipart_and_text_plain_bodies() {
         None,
         &multipart(&[("token", ADMIN_TOKEN), ("user_ids", "U00000001")]),
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert!(a.is_ok(), "{:?}", a.error());
     // Every method of the family reads it too.
     let a = call(
@@ -638,7 +662,7 @@ fn multipart_and_text_plain_bodies() {
         t,
         &multipart(&[("limit", "5")]),
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert!(a.is_ok(), "{:?}", a.error());
     let a = call(
         &emu,
@@ -647,9 +671,9 @@ fn multipart_and_text_plain_bodies() {
         t,
         "garbage",
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert_eq!(a.error().as_deref(), Some("invalid_form_data"));
-    let a = call(&emu, GET, Some("multipart/form-data"), t, "").unwrap();
+    let a = call(&emu, GET, Some("multipart/form-data"), t, "").expect("well-formed test data");
     assert_eq!(a.error().as_deref(), Some("invalid_form_data"));
 
     let a = call(
@@ -659,7 +683,7 @@ fn multipart_and_text_plain_bodies() {
         t,
         "user_ids=U00000001",
     )
-    .unwrap();
+    .expect("well-formed test data");
     assert!(a.is_ok(), "{:?}", a.error());
     assert!(emu.settings("U00000001").is_none());
 }

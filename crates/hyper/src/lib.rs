@@ -22,10 +22,7 @@
 //! # })?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![warn(unreachable_pub)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 #[cfg(feature = "tokio")]
 mod connector;

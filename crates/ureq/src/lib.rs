@@ -26,10 +26,7 @@
 //! assert_eq!(got.output.session_settings[0].duration.map(|d| d.as_secs()), Some(43_200));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![warn(unreachable_pub)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 #[cfg(feature = "rustls")]
 mod anchors;

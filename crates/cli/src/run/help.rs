@@ -6,7 +6,7 @@ use crate::exit::Exit;
 use crate::run::Fail;
 
 /// `slack-sessions completions SHELL`.
-pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Fail> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<Exit, Fail> {
     let mut cmd = command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "slack-sessions", &mut script);
@@ -15,7 +15,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Fail> {
 }
 
 /// `slack-sessions man`.
-pub fn man_page() -> Result<Exit, Fail> {
+pub(crate) fn man_page() -> Result<Exit, Fail> {
     let mut page = Vec::new();
     clap_mangen::Man::new(command())
         .render(&mut page)

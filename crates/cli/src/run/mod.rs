@@ -21,13 +21,13 @@ use crate::invocation::{Cmd, Invocation};
 
 /// A run that ends this way and, unless empty, with this one-line message on stderr.
 #[derive(Debug)]
-pub struct Fail {
-    pub exit: Exit,
-    pub message: String,
+pub(crate) struct Fail {
+    pub(crate) exit: Exit,
+    pub(crate) message: String,
 }
 
 /// A usage or validation error: exit 2, nothing sent.
-pub fn usage(message: impl Into<String>) -> Fail {
+pub(crate) fn usage(message: impl Into<String>) -> Fail {
     Fail {
         exit: Exit::Usage,
         message: message.into(),
@@ -88,7 +88,7 @@ impl Op {
 }
 
 /// Runs what the command line asked.
-pub fn execute(inv: Invocation) -> Result<Exit, Fail> {
+pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {
     let g = &inv.settings;
     match &inv.command {
         Cmd::Emulator {

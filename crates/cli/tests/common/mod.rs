@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use slack_sessions_emulator::Emulator;
 
-pub fn emulator() -> Emulator {
+pub(crate) fn emulator() -> Emulator {
     Emulator::builder()
         .rate_limit(None)
         .start()
@@ -14,7 +14,7 @@ pub fn emulator() -> Emulator {
 }
 
 /// The binary, pointed at `emu`, with a token from the environment and fast pacing.
-pub fn cli(emu: &Emulator, token: &str) -> Command {
+pub(crate) fn cli(emu: &Emulator, token: &str) -> Command {
     let mut c = Command::cargo_bin("slack-sessions").expect("binary");
     c.env_clear()
         .env("SLACK_TOKEN", token)
@@ -23,13 +23,13 @@ pub fn cli(emu: &Emulator, token: &str) -> Command {
     c
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-pub fn run(mut c: Command) -> Run {
+pub(crate) fn run(mut c: Command) -> Run {
     let out = c.output().expect("run");
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -38,12 +38,12 @@ pub fn run(mut c: Command) -> Run {
     }
 }
 
-pub fn json(r: &Run) -> Value {
+pub(crate) fn json(r: &Run) -> Value {
     serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
 }
 
 /// PEMs of a CA and of a server certificate and key it signed for 127.0.0.1.
-pub fn test_pki() -> (String, String, String) {
+pub(crate) fn test_pki() -> (String, String, String) {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -56,7 +56,7 @@ pub fn test_pki() -> (String, String, String) {
     (ca.pem(), leaf.pem(), key.serialize_pem())
 }
 
-pub fn temp_dir(name: &str) -> std::path::PathBuf {
+pub(crate) fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("slack-sessions-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -64,7 +64,7 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 
 /// The users named in each logged request's `user_ids`, in the order the emulator
 /// answered them, with the outcome.
-pub fn logged_users(emu: &Emulator) -> Vec<(Vec<String>, String)> {
+pub(crate) fn logged_users(emu: &Emulator) -> Vec<(Vec<String>, String)> {
     emu.log()
         .iter()
         .map(|e| {
@@ -82,10 +82,10 @@ pub fn logged_users(emu: &Emulator) -> Vec<(Vec<String>, String)> {
 }
 
 #[allow(unused_imports)] // each test file uses its own share
-pub use slack_sessions_emulator::canned::Canned;
+pub(crate) use slack_sessions_emulator::canned::Canned;
 
 /// The binary with `token`, pointed at `base_url`, with fast pacing.
-pub fn cli_at(base_url: &str, token: &str) -> Command {
+pub(crate) fn cli_at(base_url: &str, token: &str) -> Command {
     let mut c = Command::cargo_bin("slack-sessions").expect("binary");
     c.env_clear()
         .env("SLACK_TOKEN", token)
@@ -95,7 +95,7 @@ pub fn cli_at(base_url: &str, token: &str) -> Command {
 }
 
 /// A users file of `n` ordinary users in `dir`, its path as text.
-pub fn users_file(dir: &std::path::Path, n: usize) -> String {
+pub(crate) fn users_file(dir: &std::path::Path, n: usize) -> String {
     let path = dir.join(format!("users-{n}.txt"));
     let ids: Vec<String> = (0..n).map(|i| format!("U{i:08}")).collect();
     std::fs::write(&path, ids.join("\n")).expect("users file");
@@ -103,14 +103,14 @@ pub fn users_file(dir: &std::path::Path, n: usize) -> String {
 }
 
 /// Both transports, as `--transport` names them.
-pub const TRANSPORTS: [&str; 2] = ["blocking", "async"];
+pub(crate) const TRANSPORTS: [&str; 2] = ["blocking", "async"];
 
 /// A test CA and an emulator serving https with a certificate it signed for 127.0.0.1,
 /// made at run time; the CA's PEM is written to a file of its own.
-pub struct Tls {
-    pub emu: Emulator,
-    pub ca_file: std::path::PathBuf,
-    pub dir: std::path::PathBuf,
+pub(crate) struct Tls {
+    pub(crate) emu: Emulator,
+    pub(crate) ca_file: std::path::PathBuf,
+    pub(crate) dir: std::path::PathBuf,
 }
 
 impl Drop for Tls {
@@ -119,7 +119,7 @@ impl Drop for Tls {
     }
 }
 
-pub fn tls_emulator(name: &str) -> Tls {
+pub(crate) fn tls_emulator(name: &str) -> Tls {
     let (ca, cert, key) = test_pki();
     let identity = slack_sessions_emulator::TlsIdentity::from_pem(cert.as_bytes(), key.as_bytes())
         .expect("identity");
