@@ -53,7 +53,7 @@ macro_rules! error_codes {
         /// Every code Slack's reference documents for the `admin.users.session.*` methods
         /// (each method's own, and those every method may answer) is here once; anything
         /// else decodes to [`ErrorCode::Other`], so a new code never breaks decoding.
-        /// [`Method::documented_codes`](crate::Method::documented_codes) says which a
+        /// [`Method::DOCUMENTED`](crate::Method::DOCUMENTED) says which a
         /// method documents.
         ///
         /// ```

@@ -50,7 +50,7 @@ impl DeadlineConnector {
         #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
         let tls = Boxed(ureq::unversioned::transport::NativeTlsConnector::default());
         #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        let tls = Boxed(());
+        let tls = Boxed(NoTls);
         DeadlineConnector {
             tunnel: Box::new(Boxed(tunnel)),
             tls: Box::new(tls),
@@ -82,6 +82,25 @@ impl std::fmt::Display for ProxyStage {
 impl std::error::Error for ProxyStage {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.0)
+    }
+}
+
+/// No TLS compiled in: the connection goes on as it is (an `https` URL then fails in
+/// ureq, which says why).
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+#[derive(Debug)]
+struct NoTls;
+
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+impl<In: Transport> Connector<In> for NoTls {
+    type Out = In;
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<In>, ureq::Error> {
+        Ok(chained)
     }
 }
 

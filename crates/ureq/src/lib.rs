@@ -54,7 +54,8 @@ pub use slack_sessions_core::Error;
 /// the run stopped early.
 pub use slack_sessions_driver::BulkResult;
 
-/// Every active session a listing names, page after page (see [`Client::list_sessions`]).
+/// Every active session a listing names, page after page (see
+/// [`BlockingClient::list_sessions`]).
 pub type Sessions<'c> = slack_sessions_driver::blocking::Sessions<'c, Ureq>;
 
 /// The blocking transport, as the [`Adapter`] that [`ClientBuilder`] builds with.

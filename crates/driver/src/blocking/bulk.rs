@@ -30,8 +30,8 @@ impl<T: BlockingTransport> BlockingClient<T> {
     ///
     /// `Ok` means the run did all its work, whatever each user's outcome. A run stopped
     /// early (auth, permission, Slack unreachable, not Slack's API) or cancelled through
-    /// [`BulkRun::cancel_token`] is an `Err` that holds the whole report
-    /// ([`BulkError::into_report`]), so that `?` never mistakes it for a finished one.
+    /// [`BulkRun::cancel_token`](slack_sessions_core::BulkRun::cancel_token) is an `Err` that holds the whole report
+    /// ([`BulkError::into_report`](slack_sessions_core::BulkError::into_report)), so that `?` never mistakes it for a finished one.
     /// Cancelling wakes the run from any wait (the pacer, a `Retry-After`); the request
     /// in flight still gets its answer, within the timeout.
     ///

@@ -18,8 +18,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ///
     /// `Ok` means the run did all its work, whatever each user's outcome. A run stopped
     /// early (auth, permission, Slack unreachable, not Slack's API) or cancelled through
-    /// [`BulkRun::cancel_token`] is an `Err` that holds the whole report
-    /// ([`BulkError::into_report`]), so that `?` never mistakes it for a finished one.
+    /// [`BulkRun::cancel_token`](slack_sessions_core::BulkRun::cancel_token) is an `Err` that holds the whole report
+    /// ([`BulkError::into_report`](slack_sessions_core::BulkError::into_report)), so that `?` never mistakes it for a finished one.
     /// A cancel wakes the run from any wait without blocking a runtime thread; the
     /// requests in flight still get their answers, within the timeout.
     pub async fn apply_bulk<M, I, S>(
