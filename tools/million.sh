@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A million users: the CLI's peak memory (/usr/bin/time -v) and wall time on both
+# A million users: the CLI's peak memory (with and without --json) (/usr/bin/time -v) and wall time on both
 # transports, against the library's bulk call on the same IDs and the same emulator.
 # Usage: bash tools/million.sh   (from the repository root; about two minutes)
 set -euo pipefail
@@ -20,6 +20,13 @@ for round in 1 2 3; do
         rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.$t")
         wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.$t")
         echo "cli $t $wall $rss"
+        # The same run with the JSON report on standard output: the report is written
+        # as it is serialized, so its million user IDs add nothing to the peak.
+        /usr/bin/time -v "$bin" set --duration 12h --users-file "$work/1M.txt" --rate 1000000 \
+            -q --json --transport "$t" > "$work/report.json" 2> "$work/time.$t"
+        rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.$t")
+        wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.$t")
+        echo "cli--json $t $wall $rss"
     done
     "$bench" --bench | awk '{ print "library", $2, $7 }' | tr -d ':'
 done > "$work/rows"
@@ -36,7 +43,7 @@ for (kind, t), v in sorted(rows.items()):
     wall = statistics.median(w for w, _ in v)
     rss = max((r for _, r in v if r is not None), default=None)
     peak = f", peak RSS {rss:.1f} MiB" if rss else ""
-    print(f"{kind:8} {t:>8}: wall {wall:.2f} s (median of {len(v)}){peak}")
+    print(f"{kind:9} {t:>8}: wall {wall:.2f} s (median of {len(v)}){peak}")
 for t in ("blocking", "async"):
     cli = statistics.median(w for w, _ in rows[("cli", t)])
     lib = statistics.median(w for w, _ in rows[("library", t)])

@@ -39,6 +39,21 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// Writes the one JSON report of `outcome` to standard output, as it is serialized, and
+/// a line break.
+pub(crate) fn json_report(
+    outcome: &crate::report::Outcome,
+    bad: &[(crate::users::Input, String)],
+) -> Result<(), Fail> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    outcome
+        .write_json(bad, &mut out)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| write_failed(&e))
+}
+
 /// Writes `text` to standard output as it is.
 pub(crate) fn print(text: &str) -> Result<(), Fail> {
     let mut out = std::io::stdout().lock();

@@ -94,86 +94,19 @@ impl Outcome {
         Exit::for_outcome(self)
     }
 
-    /// The one JSON report.
-    /// `bad`: the inputs that are not user IDs, with where they came from.
+    /// The one JSON report, as a value (for a report that holds others: `restore`).
     pub(crate) fn json(&self, bad: &[(Input, String)]) -> Value {
-        let r = &self.report;
-        let origin: BTreeMap<&str, &str> = bad
-            .iter()
-            .map(|(i, _)| (i.text.as_str(), i.origin.as_str()))
-            .collect();
-        let mut v = json!({
-            "schema_version": SCHEMA_VERSION,
-            "method": self.method,
-            "requested": self.requested(),
-            "applied": r.applied,
-            "failed": r.failed.iter().map(|f| json!({"user_id": f.user_id, "error": f.code(), "refused": f.error.is_refusal(), "detail": f.error.to_string()})).collect::<Vec<_>>(),
-            "invalid": r.invalid.iter().map(|i| {
-                let reason = match origin.get(i.input.as_str()) {
-                    Some(o) => format!("{} ({o})", i.reason),
-                    None => i.reason.to_string(),
-                };
-                json!({"input": echo(&i.input), "reason": reason})
-            }).chain(self.unreadable.iter().map(|i| {
-                let reason = format!("{} ({})", i.problem.as_deref().unwrap_or("no user id"), i.origin);
-                json!({"input": echo(&i.text), "reason": reason})
-            })).collect::<Vec<_>>(),
-            "not_attempted": r.not_attempted,
-            "not_returned": r.not_returned,
-            "requests": r.requests,
-            "retries": r.retries,
-            "elapsed_ms": self.elapsed.as_millis() as u64,
-        });
-        if let Some(e) = &r.stopped_by {
-            v["stopped_by"] = json!({"code": e.short_code(), "detail": e.to_string()});
-        }
-        if let Some(line) = &self.error_line {
-            v["error"] = json!(line);
-        }
-        if self.was_interrupted() {
-            v["interrupted"] = json!(true);
-        }
-        if let Some(e) = &self.journal_error {
-            v["journal_error"] = json!(e);
-        }
-        if let Some(p) = &self.resumed {
-            v["resumed"] =
-                json!({"already_applied": p.already_applied, "skipped_failed": p.skipped_failed});
-        }
-        if !r.warnings.is_empty() {
-            v["warnings"] = json!(r.warnings);
-        }
-        if let Some(verified) = &self.verified {
-            let mut out = json!({"signed_out": [], "still_active": [], "unknown": []});
-            for (u, how) in verified {
-                match how {
-                    Verified::SignedOut => {
-                        out["signed_out"].as_array_mut().map(|a| a.push(json!(u)))
-                    }
-                    Verified::StillActive(ids) => out["still_active"]
-                        .as_array_mut()
-                        .map(|a| a.push(json!({"user_id": u, "sessions": ids}))),
-                    Verified::Unknown(why) => out["unknown"]
-                        .as_array_mut()
-                        .map(|a| a.push(json!({"user_id": u, "reason": why}))),
-                    _ => None,
-                };
-            }
-            v["verify"] = out;
-        }
-        if let Some(s) = &self.settings {
-            v["settings"] = json!(s
-                .session_settings
-                .iter()
-                .map(|u| json!({
-                    "user_id": u.user_id,
-                    "duration": u.duration.map(|d| d.as_secs()),
-                    "desktop_app_browser_quit": u.desktop_app_browser_quit,
-                }))
-                .collect::<Vec<_>>());
-            v["no_settings_applied"] = json!(s.no_settings_applied);
-        }
-        v
+        serde_json::to_value(JsonReport { outcome: self, bad }).unwrap_or(Value::Null)
+    }
+
+    /// Writes the one JSON report to `out` as it is serialized: a run of a million users
+    /// never holds it whole in memory, only the report's packed user IDs.
+    pub(crate) fn write_json(
+        &self,
+        bad: &[(Input, String)],
+        out: impl std::io::Write,
+    ) -> serde_json::Result<()> {
+        serde_json::to_writer(out, &JsonReport { outcome: self, bad })
     }
 
     /// The human summary.
@@ -451,6 +384,132 @@ fn advice(e: &Error, method: &str, base_url: &str, scope: &str) -> String {
 /// says a later try might have succeeded.
 pub(crate) fn gave_up(e: &Error) -> bool {
     e.transport_kind().is_some() || e.is_retryable()
+}
+
+/// The JSON report of an outcome, serialized field by field from the report itself.
+struct JsonReport<'a> {
+    outcome: &'a Outcome,
+    /// The inputs that are not user IDs, with where they came from.
+    bad: &'a [(Input, String)],
+}
+
+impl serde::Serialize for JsonReport<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let o = self.outcome;
+        let r = &o.report;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("schema_version", &SCHEMA_VERSION)?;
+        m.serialize_entry("method", o.method)?;
+        m.serialize_entry("requested", &o.requested())?;
+        m.serialize_entry("applied", &r.applied)?;
+        m.serialize_entry("failed", &Each(&r.failed, |f: &slack_sessions_core::Failed| {
+            json!({"user_id": f.user_id, "error": f.code(), "refused": f.error.is_refusal(), "detail": f.error.to_string()})
+        }))?;
+        let origin: BTreeMap<&str, &str> = self
+            .bad
+            .iter()
+            .map(|(i, _)| (i.text.as_str(), i.origin.as_str()))
+            .collect();
+        let invalid: Vec<Value> = r
+            .invalid
+            .iter()
+            .map(|i| {
+                let reason = match origin.get(i.input.as_str()) {
+                    Some(o) => format!("{} ({o})", i.reason),
+                    None => i.reason.to_string(),
+                };
+                json!({"input": echo(&i.input), "reason": reason})
+            })
+            .chain(o.unreadable.iter().map(|i| {
+                let reason = format!(
+                    "{} ({})",
+                    i.problem.as_deref().unwrap_or("no user id"),
+                    i.origin
+                );
+                json!({"input": echo(&i.text), "reason": reason})
+            }))
+            .collect();
+        m.serialize_entry("invalid", &invalid)?;
+        m.serialize_entry("not_attempted", &r.not_attempted)?;
+        m.serialize_entry("not_returned", &r.not_returned)?;
+        m.serialize_entry("requests", &r.requests)?;
+        m.serialize_entry("retries", &r.retries)?;
+        m.serialize_entry("elapsed_ms", &(o.elapsed.as_millis() as u64))?;
+        if let Some(e) = &r.stopped_by {
+            m.serialize_entry(
+                "stopped_by",
+                &json!({"code": e.short_code(), "detail": e.to_string()}),
+            )?;
+        }
+        if let Some(line) = &o.error_line {
+            m.serialize_entry("error", line)?;
+        }
+        if o.was_interrupted() {
+            m.serialize_entry("interrupted", &true)?;
+        }
+        if let Some(e) = &o.journal_error {
+            m.serialize_entry("journal_error", e)?;
+        }
+        if let Some(p) = &o.resumed {
+            m.serialize_entry(
+                "resumed",
+                &json!({"already_applied": p.already_applied, "skipped_failed": p.skipped_failed}),
+            )?;
+        }
+        if !r.warnings.is_empty() {
+            m.serialize_entry("warnings", &r.warnings)?;
+        }
+        if let Some(verified) = &o.verified {
+            let mut out = json!({"signed_out": [], "still_active": [], "unknown": []});
+            for (u, how) in verified {
+                match how {
+                    Verified::SignedOut => {
+                        out["signed_out"].as_array_mut().map(|a| a.push(json!(u)))
+                    }
+                    Verified::StillActive(ids) => out["still_active"]
+                        .as_array_mut()
+                        .map(|a| a.push(json!({"user_id": u, "sessions": ids}))),
+                    Verified::Unknown(why) => out["unknown"]
+                        .as_array_mut()
+                        .map(|a| a.push(json!({"user_id": u, "reason": why}))),
+                    _ => None,
+                };
+            }
+            m.serialize_entry("verify", &out)?;
+        }
+        if let Some(settings) = &o.settings {
+            m.serialize_entry(
+                "settings",
+                &Each(
+                    &settings.session_settings,
+                    |u: &slack_sessions_core::UserSessionSettings| {
+                        json!({
+                            "user_id": u.user_id,
+                            "duration": u.duration.map(|d| d.as_secs()),
+                            "desktop_app_browser_quit": u.desktop_app_browser_quit,
+                        })
+                    },
+                ),
+            )?;
+            m.serialize_entry("no_settings_applied", &settings.no_settings_applied)?;
+        }
+        m.end()
+    }
+}
+
+/// A list serialized one entry at a time, each made by `F` only as it is written.
+struct Each<'a, T, F>(&'a [T], F);
+
+impl<T, F: Fn(&T) -> Value> serde::Serialize for Each<'_, T, F> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for item in self.0 {
+            seq.serialize_element(&(self.1)(item))?;
+        }
+        seq.end()
+    }
 }
 
 #[cfg(test)]

@@ -126,7 +126,11 @@ impl Snapshot {
 /// existing `path` is refused unless `replace`; the check and the move are one step
 /// (a hard link fails on an existing name), so a file that appears meanwhile is never
 /// overwritten either.
-pub(crate) fn write_durably(path: &Path, text: &[u8], replace: bool) -> Result<(), String> {
+pub(crate) fn write_durably(
+    path: &Path,
+    replace: bool,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     let shown = path.display();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -140,15 +144,17 @@ pub(crate) fn write_durably(path: &Path, text: &[u8], replace: bool) -> Result<(
     tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = dir.join(tmp_name);
     let result = (|| {
-        let mut f = OpenOptions::new()
+        let f = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)
             .map_err(|e| format!("cannot write --snapshot {shown}: {e}"))?;
-        f.write_all(text)
-            .and_then(|()| f.sync_all())
+        let mut w = std::io::BufWriter::new(f);
+        write(&mut w)
+            .and_then(|()| w.flush())
+            .and_then(|()| w.get_ref().sync_all())
             .map_err(|e| format!("cannot write --snapshot {shown}: {e}"))?;
-        drop(f);
+        drop(w);
         if replace {
             std::fs::rename(&tmp, path)
         } else {
@@ -191,11 +197,12 @@ mod tests {
     fn a_snapshot_never_overwrites_unless_asked() {
         let d = dir("write");
         let p = d.join("before.json");
-        write_durably(&p, b"one", false).unwrap();
-        let e = write_durably(&p, b"two", false).unwrap_err();
+        let text = |t: &'static [u8]| move |w: &mut dyn Write| w.write_all(t);
+        write_durably(&p, false, text(b"one")).unwrap();
+        let e = write_durably(&p, false, text(b"two")).unwrap_err();
         assert!(e.contains("already exists"), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), b"one");
-        write_durably(&p, b"three", true).unwrap();
+        write_durably(&p, true, text(b"three")).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"three");
         // Nothing is left beside it.
         let names: Vec<_> = std::fs::read_dir(&d).unwrap().collect();

@@ -173,7 +173,7 @@ pub(super) fn run_with_verify(
         }
     }
     if g.json {
-        output::println(&outcome.json(&prepared.bad).to_string())?;
+        output::json_report(&outcome, &prepared.bad)?;
     } else if !g.quiet || outcome.exit_code() != Exit::Ok {
         output::print(&outcome.summary())?;
     }
@@ -379,9 +379,13 @@ fn take_snapshot(
         output::print(&outcome.summary())?;
         return Ok(Some(outcome.exit_code().worst(Exit::Partial)));
     }
-    let json = outcome.json(&prepared.bad).to_string() + "\n";
-    crate::snapshot::write_durably(path, json.as_bytes(), record.replace_snapshot)
-        .map_err(usage)?;
+    crate::snapshot::write_durably(path, record.replace_snapshot, |w| {
+        outcome
+            .write_json(&prepared.bad, &mut *w)
+            .map_err(std::io::Error::from)?;
+        w.write_all(b"\n")
+    })
+    .map_err(usage)?;
     if !g.quiet {
         eprintln!(
             "snapshot of {} users written to {}",
