@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use slack_sessions::blocking::Client as Blocking;
-use slack_sessions::r#async::{BulkRun, Client as Async};
+use slack_sessions::nonblocking::{BulkRun, Client as Async};
 use slack_sessions::sansio::Endpoint;
 use slack_sessions::{SessionSettings, SetSettings, Token, UserIds};
 use slack_sessions_emulator::Emulator;

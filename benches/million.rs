@@ -55,7 +55,7 @@ fn main() {
             let client = rt.block_on(async {
                 config
                     .clone()
-                    .with_adapter::<slack_sessions::r#async::Async>()
+                    .with_adapter::<slack_sessions::nonblocking::Async>()
                     .build()
                     .expect("client")
             });

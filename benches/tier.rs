@@ -64,7 +64,7 @@ fn main() {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
             rt.block_on(async {
                 let client = config
-                    .with_adapter::<slack_sessions::r#async::Async>()
+                    .with_adapter::<slack_sessions::nonblocking::Async>()
                     .build()
                     .expect("client");
                 client.set_settings_bulk(&ids, settings, run, |_| {}).await

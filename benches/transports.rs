@@ -11,7 +11,7 @@ use slack_sessions::{SetSettings, Token, UserIds};
 use slack_sessions_emulator::Emulator;
 
 use slack_sessions::blocking::Client as Blocking;
-use slack_sessions::r#async::Client as Async;
+use slack_sessions::nonblocking::Client as Async;
 
 const CALLS: u64 = 200;
 

@@ -3,7 +3,7 @@
 //! `cargo run --example async_tokio --features hyper` — with `SLACK_TOKEN` set it talks
 //! to Slack; without, it starts an emulator on 127.0.0.1.
 
-use slack_sessions::r#async::{BulkRun, Client};
+use slack_sessions::nonblocking::{BulkRun, Client};
 use slack_sessions::{SessionDuration, SessionSettings, Token};
 
 #[tokio::main]

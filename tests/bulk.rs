@@ -130,7 +130,7 @@ fn async_bulk_loses_no_one() {
             .set_settings_bulk(
                 inputs(),
                 settings(),
-                slack_sessions::r#async::BulkRun::default(),
+                slack_sessions::nonblocking::BulkRun::default(),
                 |_| calls += 1,
             )
             .await

@@ -30,7 +30,9 @@ fn set(t: Transport, c: ClientConfig) -> Result<(), Error> {
             client.set_settings(&m).map(drop)
         }
         Transport::Async => runtime().block_on(async {
-            let client = c.with_adapter::<slack_sessions::r#async::Async>().build()?;
+            let client = c
+                .with_adapter::<slack_sessions::nonblocking::Async>()
+                .build()?;
             client.set_settings(&m).await.map(drop)
         }),
     }
@@ -52,7 +54,7 @@ fn both_clients_tunnel_to_tls_and_the_proxy_never_sees_the_token() {
     runtime().block_on(async {
         let c = config(&emu, &ca)
             .proxy(&url)
-            .with_adapter::<slack_sessions::r#async::Async>()
+            .with_adapter::<slack_sessions::nonblocking::Async>()
             .build()
             .expect("client");
         assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
@@ -230,13 +232,13 @@ fn both_clients_read_no_proxy_alike() {
 fn with_parts_refuses_what_only_a_connector_applies() {
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::rt::{TokioExecutor, TokioTimer};
-    use slack_sessions::r#async::{Client, ClientBuilder, HttpClient};
+    use slack_sessions::nonblocking::{Client, ClientBuilder, HttpClient};
     let builder = ClientBuilder::for_adapter;
     use slack_sessions::InvalidInput;
 
     let ca = TestCa::new("proxy test ca");
     let dead = "http://127.0.0.1:9";
-    let cases: Vec<(&str, slack_sessions::r#async::ClientBuilder)> = vec![
+    let cases: Vec<(&str, slack_sessions::nonblocking::ClientBuilder)> = vec![
         (
             "proxy",
             builder(Token::new(ADMIN_TOKEN).expect("token")).proxy(dead),

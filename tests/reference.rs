@@ -86,7 +86,7 @@ fn a_get_settings_answer_slack_may_give_is_read_whole() {
             }
             Transport::Async => runtime().block_on(async {
                 let c = config()
-                    .with_adapter::<slack_sessions::r#async::Async>()
+                    .with_adapter::<slack_sessions::nonblocking::Async>()
                     .build()
                     .expect("client");
                 let one = c.get_settings(&get).await.expect("readable").output;
@@ -178,7 +178,7 @@ fn a_repeated_cursor_stops_the_listing() {
             }
             Transport::Async => runtime().block_on(async {
                 let c = config
-                    .with_adapter::<slack_sessions::r#async::Async>()
+                    .with_adapter::<slack_sessions::nonblocking::Async>()
                     .build()
                     .expect("client");
                 let s = c.list_sessions(ListSessions::new()).expect("listing");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use slack_sessions::blocking::Blocking;
-use slack_sessions::r#async::Async;
+use slack_sessions::nonblocking::Async;
 use slack_sessions::sansio::ClientConfig;
 use slack_sessions::{ClearSettings, Token, TransportKind, UserIds};
 

@@ -49,7 +49,9 @@ fn round_trip(t: Transport, c: ClientConfig) -> Result<(Option<i64>, Option<i64>
             Ok((before, first(&client.get_settings(&get)?.output)))
         }
         Transport::Async => runtime().block_on(async {
-            let client = c.with_adapter::<slack_sessions::r#async::Async>().build()?;
+            let client = c
+                .with_adapter::<slack_sessions::nonblocking::Async>()
+                .build()?;
             client.set_settings(&set).await?;
             let before = first(&client.get_settings(&get).await?.output);
             client.clear_settings(&clear).await?;

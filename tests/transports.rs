@@ -362,7 +362,7 @@ fn clones_share_one_pacer_across_threads() {
 fn the_async_client_runs_on_a_connector_and_timer_of_ones_choosing() {
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::rt::{TokioExecutor, TokioTimer};
-    use slack_sessions::r#async::{Client, ClientBuilder, HttpClient};
+    use slack_sessions::nonblocking::{Client, ClientBuilder, HttpClient};
     let builder = ClientBuilder::for_adapter;
 
     let emu = emulator();
@@ -399,7 +399,7 @@ fn transport_failure(
             .expect_err("must fail"),
         Transport::Async => runtime().block_on(async {
             config
-                .with_adapter::<slack_sessions::r#async::Async>()
+                .with_adapter::<slack_sessions::nonblocking::Async>()
                 .build()
                 .expect("client")
                 .set_settings(&set_call())
@@ -692,4 +692,16 @@ fn the_session_family_over_both_transports() {
         Err(Error::Invalid(_))
     ));
     assert!(emu.log().is_empty());
+}
+
+/// The async module's former name still names the same client, for one release.
+#[test]
+fn the_former_async_name_is_the_same_module() {
+    fn same<T: 'static, U: 'static>() -> bool {
+        std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>()
+    }
+    assert!(same::<
+        slack_sessions::r#async::DefaultClient,
+        slack_sessions::nonblocking::DefaultClient,
+    >());
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use slack_sessions::blocking as bl;
-use slack_sessions::r#async as hy;
+use slack_sessions::nonblocking as hy;
 use slack_sessions::sansio::ClientConfig;
 use slack_sessions::{Encoding, RetryPolicy, Token, TokenPlacement};
 use slack_sessions_emulator::Emulator;

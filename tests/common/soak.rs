@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use slack_sessions::blocking::Blocking;
-use slack_sessions::r#async::Async;
+use slack_sessions::nonblocking::Async;
 use slack_sessions::sansio::ClientConfig;
 use slack_sessions::{
     BulkReport, BulkRun, Empty, RetryPolicy, SessionDuration, SessionSettings, Token,
