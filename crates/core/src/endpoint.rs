@@ -333,9 +333,19 @@ impl Endpoint {
     fn body<M: Method>(&self, method: &M) -> Result<Vec<u8>, InvalidInput> {
         method.validate()?;
         let args = method.args();
-        match self.encoding {
+        match self.encoding_of::<M>() {
             Encoding::Form => self.form_body(&args),
             Encoding::Json => json_body(&args),
+        }
+    }
+
+    /// The encoding of `M`'s body: the endpoint's, but a form for a method Slack takes
+    /// no JSON body for ([`Method::JSON_BODY`]).
+    fn encoding_of<M: Method>(&self) -> Encoding {
+        if M::JSON_BODY {
+            self.encoding
+        } else {
+            Encoding::Form
         }
     }
 
@@ -351,6 +361,12 @@ impl Endpoint {
             *template.uri_mut() = uri;
             // A copy of the endpoint's headers: no name is hashed per call.
             *template.headers_mut() = self.headers.clone();
+            if self.encoding_of::<M>() != self.encoding {
+                template.headers_mut().insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                );
+            }
             Ok(Arc::new(Target { template }))
         };
         match self.targets.get(M::SLOT) {

@@ -28,6 +28,12 @@ pub enum InvalidInput {
     /// The token cannot be sent.
     #[error(transparent)]
     Token(#[from] InvalidToken),
+    /// An email address is malformed.
+    #[error(transparent)]
+    Email(#[from] crate::email::InvalidEmail),
+    /// A user group ID is malformed.
+    #[error(transparent)]
+    Usergroup(#[from] crate::methods::usergroups::users::InvalidUsergroupId),
     /// `setSettings` with neither `duration` nor `desktop_app_browser_quit`.
     #[error("no session setting given: set a duration and/or desktop_app_browser_quit")]
     NoSetting,

@@ -51,7 +51,9 @@ macro_rules! error_codes {
         /// An `error` code from a Slack `ok:false` answer.
         ///
         /// Every code Slack's reference documents for the `admin.users.session.*` methods
-        /// (each method's own, and those every method may answer) is here once; anything
+        /// and the three that name people (`admin.users.list`, `users.lookupByEmail`,
+        /// `usergroups.users.list`), each method's own and those every method may
+        /// answer, is here once; anything
         /// else decodes to [`ErrorCode::Other`], so a new code never breaks decoding.
         /// [`Method::DOCUMENTED`](crate::Method::DOCUMENTED) says which a
         /// method documents.
@@ -131,6 +133,7 @@ error_codes! {
     FailedForSomeUsers = "failed_for_some_users", PerUser, "The job failed for some users; see response_metadata.";
     FatalError = "fatal_error", Transient, "The server hit a catastrophic error; part of the operation may have succeeded.";
     FeatureNotEnabled = "feature_not_enabled", Auth, "This method is only available for Enterprise organizations.";
+    IncludeDeactivatedUserWorkspacesInvalid = "include_deactivated_user_workspaces_invalid", Request, "include_deactivated_user_workspaces only applies with an org token and no team_id.";
     InternalError = "internal_error", Transient, "The server hit a transient error; part of the operation may have succeeded.";
     InvalidArgName = "invalid_arg_name", Request, "The method was passed an argument whose name is not accepted.";
     InvalidArguments = "invalid_arguments", Request, "Required arguments either were not provided or contain invalid values.";
@@ -149,10 +152,12 @@ error_codes! {
     MissingUser = "missing_user", Request, "A user_id must be provided with a team_id.";
     NoActiveSessions = "no_active_sessions", Other, "No active sessions were found.";
     NoPermission = "no_permission", Auth, "The token does not have the permissions needed to complete the request.";
+    NoSuchSubteam = "no_such_subteam", Request, "No user group was found with the given ID.";
     NotAllowedTokenType = "not_allowed_token_type", Auth, "The token type used in this request is not allowed.";
     NotAnAdmin = "not_an_admin", Auth, "This method is only accessible by Org Owners and Admins.";
     NotAuthed = "not_authed", Auth, "No authentication token provided.";
     OrgLoginRequired = "org_login_required", Auth, "The workspace is undergoing an enterprise migration.";
+    PlanUpgradeRequired = "plan_upgrade_required", Auth, "The workspace's plan does not include user groups.";
     Ratelimited = "ratelimited", RateLimit, "The rate limit for this method has been reached.";
     RequestTimeout = "request_timeout", Transient, "The POST data was missing or truncated.";
     RestrictedAction = "restricted_action", Auth, "The organisation's settings restrict this action for this token.";
@@ -173,6 +178,7 @@ error_codes! {
     UnknownMethod = "unknown_method", Gone, "This method is currently not available.";
     UserNotFound = "user_not_found", PerUser, "At least one of the requested users doesn't exist.";
     UserSessionResetFailed = "user_session_reset_failed", Transient, "There was an error starting the session reset; try again.";
+    UsersNotFound = "users_not_found", Other, "No active user has this email (Slack answers the same for a deactivated user).";
 }
 
 impl ErrorCode {

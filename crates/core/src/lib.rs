@@ -61,6 +61,7 @@ mod capped;
 mod config;
 mod decode;
 mod duration;
+mod email;
 mod endpoint;
 mod error;
 mod error_code;
@@ -69,6 +70,7 @@ pub mod methods;
 mod network;
 mod pacer;
 mod pages;
+mod resolve;
 mod restore;
 mod retry;
 mod token;
@@ -83,6 +85,7 @@ pub use bulk::{
 pub use config::ClientConfig;
 pub use decode::Reply;
 pub use duration::{HeldDuration, InvalidDuration, SessionDuration};
+pub use email::{Email, InvalidEmail};
 pub use endpoint::{Encoding, TokenPlacement};
 pub use error::{
     ApiError, CallError, DecodeError, Error, InvalidInput, TlsProblem, TransportFailure,
@@ -95,8 +98,16 @@ pub use methods::admin::users::session::{
     ListSessionsOutput, MalformedEntry, ResetScope, ResetSessions, ResetSessionsBulk, SessionInfo,
     SessionOwner, SessionSettings, SetSettings, UserSessionSettings,
 };
+pub use methods::admin::users::{DirectoryUser, ListUsers, ListUsersOutput};
+pub use methods::usergroups::users::{
+    InvalidUsergroupId, ListUsergroupUsers, ListUsergroupUsersOutput, UsergroupId,
+};
+pub use methods::users::{LookupByEmail, LookupByEmailOutput};
 pub use network::{NoProxy, ProxyUrl, Roots};
 pub use pacer::Rate;
+pub use resolve::{
+    Guests, Kind, Resolution, ResolveStop, ResolvedUser, Selection, Unmatched, UnmatchedReason,
+};
 pub use restore::{RestoreGroup, RestorePlan, RestoreRefusal};
 pub use retry::RetryPolicy;
 pub use token::{InvalidToken, Token};
@@ -113,7 +124,10 @@ pub mod limits {
         MAX_TIMEOUT, MAX_TOTAL_WAIT,
     };
     pub use crate::decode::{DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
+    pub use crate::email::MAX_EMAIL_LEN;
     pub use crate::endpoint::DEFAULT_BASE_URL;
+    pub use crate::resolve::LOOKUP_LIMIT;
+    pub use crate::methods::admin::users::list::MAX_LIMIT as MAX_USERS_LIST_LIMIT;
     pub use crate::methods::admin::users::session::list::MAX_LIMIT as MAX_LIST_LIMIT;
     pub use crate::pages::MAX_EMPTY_PAGES;
     pub use crate::user::MAX_USERS_PER_CALL;
@@ -137,8 +151,9 @@ pub mod sansio {
     pub use crate::network::{proxy_from_env_with, PemRoots, NO_PROXY_ENV, PROXY_ENV};
     pub use crate::pacer::{Pacer, SharedPacer};
     pub use crate::pages::{
-        PageInFlight, Pages, PagesAction, PagesDone, PagesStop, MAX_EMPTY_PAGES,
+        PageInFlight, Paged, Pages, PagesAction, PagesDone, PagesStop, MAX_EMPTY_PAGES,
     };
+    pub use crate::resolve::{PlannedStep, ResolvePlan, ResolveStep, Resolver};
     pub use crate::retry::RetryDecision;
     pub use crate::verdict::{outcome_unknown, verdict, Verdict};
     pub use crate::verify::{Verification, VerifyStep};

@@ -218,6 +218,10 @@ pub trait Method: sealed::Wire + sealed::Slot {
     const IDEMPOTENT: bool;
     /// The typed payload of a success.
     type Output: Output;
+    /// Whether Slack takes the arguments as a JSON body. A method that does not
+    /// (`users.lookupByEmail`, `usergroups.users.list`) is sent as a form whatever the
+    /// endpoint's [`Encoding`](crate::Encoding).
+    const JSON_BODY: bool = true;
 
     /// The error codes Slack's reference page documents for this method, besides
     /// [`ErrorCode::COMMON`], which every method may answer.

@@ -1,5 +1,6 @@
-//! [`Pages`]: follow `list`'s `next_cursor` page after page, each page a [`Call`] with
-//! its retries and pacing, in the same poll shape.
+//! [`Pages`]: follow a listing's `next_cursor` page after page (`admin.users.session.list`,
+//! `admin.users.list`), each page a [`Call`] with its retries and pacing, in the same poll
+//! shape.
 
 use std::time::Instant;
 
@@ -8,12 +9,31 @@ use http::{Request, Response};
 use crate::call::{Action, Call, InFlight};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, TransportFailure};
-use crate::methods::admin::users::session::{ActiveSession, ListSessions};
+use crate::method::Method;
+use crate::methods::admin::users::session::ListSessions;
 use crate::pacer::SharedPacer;
 use crate::retry::RetryPolicy;
 
-/// Follows `list` from its first page to its last: each page is a [`Call`], retried and
-/// paced as any call; the sessions come out page by page, in Slack's order. On an error
+/// A method whose answers come in pages, each naming the cursor of the next: what
+/// [`Pages`] follows. The methods are this crate's ([`ListSessions`],
+/// [`ListUsers`](crate::ListUsers)).
+pub trait Paged: Method + Clone {
+    /// One entry of a page: a session, a user.
+    type Item;
+
+    /// The cursor the listing starts from (`None`: the first page).
+    fn start_cursor(&self) -> Option<String>;
+
+    /// The same listing from another page.
+    fn at(&self, cursor: Option<String>) -> Self;
+
+    /// A page's entries, in Slack's order.
+    fn items(output: Self::Output) -> Vec<Self::Item>;
+}
+
+/// Follows a listing from its first page to its last: each page is a [`Call`], retried
+/// and paced as any call; the entries (sessions of [`ListSessions`], users of
+/// [`ListUsers`](crate::ListUsers)) come out page by page, in Slack's order. On an error
 /// it stops and says how far it got ([`PagesStop`]), so that a caller can resume from
 /// the last cursor.
 ///
@@ -46,25 +66,25 @@ use crate::retry::RetryPolicy;
 /// assert_eq!(seen, [7, 9]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Pages {
+pub struct Pages<M: Paged = ListSessions> {
     endpoint: Endpoint,
-    listing: ListSessions,
+    listing: M,
     policy: RetryPolicy,
     pacer: Option<SharedPacer>,
-    call: Option<Call<ListSessions>>,
+    call: Option<Call<M>>,
     /// The cursor of the page being fetched (`None` for the first).
     cursor: Option<String>,
     progress: PagesDone,
     /// Every cursor followed so far, hashed: a server that repeats one would list
     /// forever.
     followed: std::collections::HashSet<u64>,
-    /// Pages in a row with no session and a next cursor.
+    /// Pages in a row with no entry and a next cursor.
     empty_streak: u32,
     /// Why the listing stopped after its last page, to say once that page is used.
     stopped: Option<PagesStop>,
 }
 
-/// After this many pages in a row with no session but a next cursor, a listing stops:
+/// After this many pages in a row with no entry but a next cursor, a listing stops:
 /// the server would otherwise hold it forever.
 pub const MAX_EMPTY_PAGES: u32 = 20;
 
@@ -74,16 +94,16 @@ pub const MAX_EMPTY_PAGES: u32 = 20;
 pub struct PagesDone {
     /// Pages received.
     pub pages: u32,
-    /// Sessions received.
-    pub sessions: u64,
-    /// The cursor of the page after the last one received: once that page's sessions
-    /// are used, `ListSessions::cursor(c)` goes on from there without losing or
-    /// repeating any. `None` before the first page, and after the last.
+    /// Entries (sessions, users) received.
+    pub items: u64,
+    /// The cursor of the page after the last one received: once that page's entries are
+    /// used, the listing's `cursor(c)` goes on from there without losing or repeating
+    /// any. `None` before the first page, and after the last.
     pub cursor: Option<String>,
 }
 
-/// A listing that stopped on an error, with what it had done: resume with
-/// `ListSessions::cursor(cursor)` (`None`: from the first page).
+/// A listing that stopped on an error, with what it had done: resume with the listing's
+/// `cursor(cursor)` (`None`: from the first page).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 #[error("listing stopped after {} pages: {error}", done.pages)]
@@ -92,45 +112,45 @@ pub struct PagesStop {
     pub error: Error,
     /// The cursor of the page that failed.
     pub cursor: Option<String>,
-    /// The pages and sessions received before.
+    /// The pages and entries received before.
     pub done: PagesDone,
 }
 
 /// What the driver of a listing does next.
 #[must_use = "an action tells the driver what to do"]
 #[allow(clippy::large_enum_variant)] // the request goes straight to the transport
-pub enum PagesAction {
+pub enum PagesAction<M: Paged = ListSessions> {
     /// Send this request; hand its outcome to the [`PageInFlight`].
-    Send(PageInFlight, Request<Vec<u8>>),
+    Send(PageInFlight<M>, Request<Vec<u8>>),
     /// Wait until then (pacer, retry), then poll again.
-    WaitUntil(Pages, Instant),
-    /// A page of sessions; poll again for the next.
-    Page(Pages, Vec<ActiveSession>),
+    WaitUntil(Pages<M>, Instant),
+    /// A page of entries; poll again for the next.
+    Page(Pages<M>, Vec<M::Item>),
     /// The last page came (`Ok`), or an error stopped the listing.
     Done(Result<PagesDone, PagesStop>),
 }
 
 /// A page's request in flight.
 #[must_use = "a request in flight must be handled"]
-pub struct PageInFlight {
-    pages: Pages,
-    flight: InFlight<ListSessions>,
+pub struct PageInFlight<M: Paged = ListSessions> {
+    pages: Pages<M>,
+    flight: InFlight<M>,
 }
 
-impl PageInFlight {
+impl<M: Paged> PageInFlight<M> {
     /// Takes the request's outcome.
     pub fn handle(
         self,
         now: Instant,
         outcome: Result<Response<Vec<u8>>, TransportFailure>,
-    ) -> Pages {
+    ) -> Pages<M> {
         let mut pages = self.pages;
         pages.call = Some(self.flight.handle(now, outcome));
         pages
     }
 }
 
-impl std::fmt::Debug for Pages {
+impl<M: Paged> std::fmt::Debug for Pages<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pages")
             .field("progress", &self.progress)
@@ -138,13 +158,9 @@ impl std::fmt::Debug for Pages {
     }
 }
 
-impl Pages {
+impl<M: Paged> Pages<M> {
     /// Lists from the page `listing` names (its cursor, or the first).
-    pub fn new(
-        endpoint: &Endpoint,
-        listing: ListSessions,
-        policy: RetryPolicy,
-    ) -> Result<Self, Error> {
+    pub fn new(endpoint: &Endpoint, listing: M, policy: RetryPolicy) -> Result<Self, Error> {
         let cursor = listing.start_cursor();
         let call = Call::new(endpoint, &listing, policy)?;
         Ok(Pages {
@@ -161,8 +177,8 @@ impl Pages {
         })
     }
 
-    /// How far the listing got: pages and sessions received, and the cursor to go on
-    /// from once the last page's sessions are used.
+    /// How far the listing got: pages and entries received, and the cursor to go on
+    /// from once the last page's entries are used.
     pub fn progress(&self) -> &PagesDone {
         &self.progress
     }
@@ -175,7 +191,7 @@ impl Pages {
     }
 
     /// What to do next, at `now`.
-    pub fn poll(mut self, now: Instant) -> PagesAction {
+    pub fn poll(mut self, now: Instant) -> PagesAction<M> {
         let Some(call) = self.call.take() else {
             return PagesAction::Done(match self.stopped.take() {
                 Some(stop) => Err(stop),
@@ -201,11 +217,11 @@ impl Pages {
             })),
             Action::Done(Ok(reply), _) => {
                 self.progress.pages += 1;
-                let sessions = reply.output.active_sessions;
-                self.progress.sessions += sessions.len() as u64;
+                let items = M::items(reply.output);
+                self.progress.items += items.len() as u64;
                 self.progress.cursor.clone_from(&reply.next_cursor);
                 if let Some(next) = reply.next_cursor {
-                    self.empty_streak = if sessions.is_empty() {
+                    self.empty_streak = if items.is_empty() {
                         self.empty_streak + 1
                     } else {
                         0
@@ -217,13 +233,13 @@ impl Pages {
                         ))
                     } else if self.empty_streak >= MAX_EMPTY_PAGES {
                         Some(format!(
-                            "{MAX_EMPTY_PAGES} pages in a row with no session and a next cursor"
+                            "{MAX_EMPTY_PAGES} pages in a row with no entry and a next cursor"
                         ))
                     } else {
                         None
                     };
                     if let Some(reason) = endless {
-                        // The sessions of this page are whole: the caller keeps them,
+                        // The entries of this page are whole: the caller keeps them,
                         // and the cursor to go on from is the one that repeated.
                         self.call = None;
                         self.stopped = Some(PagesStop {
@@ -231,7 +247,7 @@ impl Pages {
                             cursor: Some(next),
                             done: self.progress.clone(),
                         });
-                        return PagesAction::Page(self, sessions);
+                        return PagesAction::Page(self, items);
                     }
                     let listing = self.listing.at(Some(next.clone()));
                     match Call::new(&self.endpoint, &listing, self.policy) {
@@ -251,7 +267,7 @@ impl Pages {
                         }
                     }
                 }
-                PagesAction::Page(self, sessions)
+                PagesAction::Page(self, items)
             }
         }
     }
@@ -345,7 +361,7 @@ mod tests {
         assert_eq!(seen, (0..10).collect::<Vec<_>>());
         let stop = end.unwrap_err();
         assert_eq!(stop.cursor.as_deref(), Some("10"));
-        assert_eq!((stop.done.pages, stop.done.sessions), (1, 10));
+        assert_eq!((stop.done.pages, stop.done.items), (1, 10));
         assert_eq!(stop.error.short_code(), "http_503");
     }
 
@@ -413,7 +429,7 @@ mod tests {
         let (seen, end) = drive(|_| r#"{"ok":false,"error":"no_active_sessions"}"#.into());
         assert!(seen.is_empty());
         let done = end.unwrap();
-        assert_eq!((done.pages, done.sessions), (1, 0));
+        assert_eq!((done.pages, done.items), (1, 0));
     }
 
     proptest! {
@@ -424,7 +440,7 @@ mod tests {
             let (seen, end) = run(total, limit, fail, 2);
             prop_assert_eq!(seen, (0..total).collect::<Vec<_>>());
             let done = end.unwrap();
-            prop_assert_eq!(done.sessions, total);
+            prop_assert_eq!(done.items, total);
             prop_assert_eq!(u64::from(done.pages), total.div_ceil(u64::from(limit)).max(1));
         }
     }

@@ -107,7 +107,7 @@ pub(super) fn list(g: &Settings, l: &Listing) -> Result<Exit, Fail> {
         let verbose = g.verbose;
         move |d: &slack_sessions_core::sansio::PagesDone| {
             let mut s = lock(&standing);
-            s.received = d.sessions;
+            s.received = d.items;
             s.next.clone_from(&d.cursor);
             s.pages = d.pages;
             if verbose {
@@ -115,11 +115,11 @@ pub(super) fn list(g: &Settings, l: &Listing) -> Result<Exit, Fail> {
                     "{} {method} page={} sessions={}",
                     super::clients::timestamp(),
                     d.pages,
-                    d.sessions
+                    d.items
                 );
             }
             if counting {
-                eprint!("\r{} sessions, {} pages", d.sessions, d.pages);
+                eprint!("\r{} sessions, {} pages", d.items, d.pages);
             }
         }
     };

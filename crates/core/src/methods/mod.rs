@@ -1,6 +1,8 @@
 //! One module per Slack method, its path following the dotted name.
 
 pub mod admin;
+pub mod usergroups;
+pub mod users;
 
 /// Every method, once: each one's place in the endpoint's cache of request templates is
 /// its place in this list, so that a new method is one more name here and no number is
@@ -29,4 +31,7 @@ all_methods!(
     admin::users::session::ResetSessionsBulk,
     admin::users::session::InvalidateSession,
     admin::users::session::ListSessions,
+    admin::users::ListUsers,
+    users::LookupByEmail,
+    usergroups::users::ListUsergroupUsers,
 );

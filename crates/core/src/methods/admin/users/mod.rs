@@ -1,3 +1,6 @@
 //! `admin.users.*` methods.
 
+pub mod list;
 pub mod session;
+
+pub use list::{DirectoryUser, ListUsers, ListUsersOutput};

@@ -50,17 +50,24 @@ impl ListSessions {
         self
     }
 
-    /// The cursor this listing starts from (`None`: the first page).
-    pub(crate) fn start_cursor(&self) -> Option<String> {
+}
+
+impl crate::pages::Paged for ListSessions {
+    type Item = ActiveSession;
+
+    fn start_cursor(&self) -> Option<String> {
         self.cursor.clone()
     }
 
-    /// The same listing from another page.
-    pub(crate) fn at(&self, cursor: Option<String>) -> Self {
+    fn at(&self, cursor: Option<String>) -> Self {
         ListSessions {
             cursor,
             ..self.clone()
         }
+    }
+
+    fn items(output: ListSessionsOutput) -> Vec<ActiveSession> {
+        output.active_sessions
     }
 }
 

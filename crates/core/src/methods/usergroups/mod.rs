@@ -1,0 +1,3 @@
+//! `usergroups.*` methods.
+
+pub mod users;

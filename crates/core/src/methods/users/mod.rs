@@ -1,0 +1,5 @@
+//! `users.*` methods.
+
+pub mod lookup_by_email;
+
+pub use lookup_by_email::{LookupByEmail, LookupByEmailOutput};

@@ -1,0 +1,282 @@
+//! [`Resolver`]: a [`Selection`] turned into user IDs, one step at a time. It says which
+//! call to make next; the driver makes it (paced and retried by its client) and hands
+//! back the answer, a directory page's users one by one so that nothing the size of the
+//! directory is ever held.
+
+use std::collections::VecDeque;
+
+use super::matcher::Matcher;
+use super::outcome::{Resolution, ResolveStop};
+use super::plan::{PlannedStep, ResolvePlan};
+use super::selection::Selection;
+use crate::decode::Reply;
+use crate::error::{CallError, Error, InvalidInput};
+use crate::error_code::ErrorCode;
+use crate::methods::admin::users::{DirectoryUser, ListUsers};
+use crate::methods::usergroups::users::{ListUsergroupUsers, ListUsergroupUsersOutput};
+use crate::methods::users::{LookupByEmail, LookupByEmailOutput};
+
+/// What the driver of a [`Resolver`] does next.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ResolveStep {
+    /// List every page of this listing: each user to [`Resolver::user`], then the end to
+    /// [`Resolver::listed`].
+    List(ListUsers),
+    /// Make this call, and hand its result to [`Resolver::looked_up`].
+    Lookup(LookupByEmail),
+    /// Make this call, and hand its result to [`Resolver::usergroup_listed`].
+    Usergroup(ListUsergroupUsers),
+    /// Nothing left: take the outcome with [`Resolver::finish`].
+    Done,
+}
+
+/// Work left, in order.
+#[derive(Debug)]
+enum Work {
+    Usergroup(ListUsergroupUsers),
+    List(ListUsers, String),
+    DeactivatedIfNeeded(ListUsers),
+    Lookups,
+    Lookup(usize),
+}
+
+/// The step handed out and not yet answered.
+#[derive(Debug)]
+enum Current {
+    Listing { listing: ListUsers, what: String },
+    Lookup(usize),
+    Usergroup(ListUsergroupUsers),
+}
+
+/// Resolves a [`Selection`] into user IDs by the cheapest [`ResolvePlan`].
+///
+/// ```
+/// use slack_sessions_core::sansio::{Resolver, ResolveStep};
+/// use slack_sessions_core::{Email, Reply, Selection};
+///
+/// let ada: Email = "Ada@example.com".parse()?;
+/// let mut r = Resolver::new(Selection::new().emails([ada]))?;
+/// assert_eq!(r.plan().known_calls(), 1);
+/// loop {
+///     match r.next_step() {
+///         ResolveStep::Lookup(call) => {
+///             // What the client's call would return, decoded from Slack's answer.
+///             let body = br#"{"ok":true,"user":{"id":"U1","is_bot":false,"profile":{"email":"ada@example.com"}}}"#;
+///             let reply = slack_sessions_core::sansio::decode::<slack_sessions_core::LookupByEmail, _>(http::Response::new(body.to_vec()));
+///             r.looked_up(reply.map_err(slack_sessions_core::Error::Call));
+///             # let _ = call;
+///         }
+///         ResolveStep::Done => break,
+///         _ => unreachable!(),
+///     }
+/// }
+/// let found = r.finish()?;
+/// assert_eq!(found.users[0].user_id.as_str(), "U1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Resolver {
+    plan: ResolvePlan,
+    work: VecDeque<Work>,
+    current: Option<Current>,
+    matcher: Matcher,
+    stop: Option<ResolveStop>,
+}
+
+impl Resolver {
+    /// A resolver for `selection`, with its plan made. Refuses a selection that names
+    /// nobody, or an invalid workspace.
+    pub fn new(selection: Selection) -> Result<Resolver, InvalidInput> {
+        selection.validate()?;
+        if selection.is_empty() {
+            return Err(InvalidInput::Setting {
+                name: "selection",
+                reason: "no user, email, group or kind of user is named".into(),
+            });
+        }
+        let plan = ResolvePlan::new(&selection);
+        let team = selection.workspace.clone();
+        let work = plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                PlannedStep::Usergroup(g) => {
+                    let call = ListUsergroupUsers::new(g.clone());
+                    Work::Usergroup(match &team {
+                        Some(t) => call.team(t.clone()),
+                        None => call,
+                    })
+                }
+                PlannedStep::Directory {
+                    listing, purpose, ..
+                } => Work::List(listing.clone(), purpose.clone()),
+                PlannedStep::DeactivatedIfNeeded => {
+                    let l = ListUsers::new().deactivated();
+                    Work::DeactivatedIfNeeded(match &team {
+                        Some(t) => l.team(t.clone()),
+                        None => l,
+                    })
+                }
+                PlannedStep::Lookups(_) => Work::Lookups,
+            })
+            .collect();
+        Ok(Resolver {
+            plan,
+            work,
+            current: None,
+            matcher: Matcher::new(&selection),
+            stop: None,
+        })
+    }
+
+    /// The plan: the calls to be made, with their cost.
+    pub fn plan(&self) -> &ResolvePlan {
+        &self.plan
+    }
+
+    /// Calls made so far (directory pages, lookups, user groups).
+    pub fn calls(&self) -> u64 {
+        self.matcher.calls
+    }
+
+    /// What to do next. Until the step handed out is answered, it is handed out again.
+    pub fn next_step(&mut self) -> ResolveStep {
+        if self.stop.is_some() {
+            return ResolveStep::Done;
+        }
+        if let Some(c) = &self.current {
+            return self.again(c);
+        }
+        while let Some(w) = self.work.pop_front() {
+            match w {
+                Work::Usergroup(call) => {
+                    self.current = Some(Current::Usergroup(call.clone()));
+                    return ResolveStep::Usergroup(call);
+                }
+                Work::List(listing, purpose) => {
+                    self.current = Some(Current::Listing {
+                        listing: listing.clone(),
+                        what: purpose,
+                    });
+                    return ResolveStep::List(listing);
+                }
+                Work::DeactivatedIfNeeded(listing) if self.matcher.pending() => {
+                    self.current = Some(Current::Listing {
+                        listing: listing.clone(),
+                        what: "deactivated users, for unmatched emails".into(),
+                    });
+                    return ResolveStep::List(listing);
+                }
+                Work::DeactivatedIfNeeded(_) => {}
+                Work::Lookups => {
+                    let pending: Vec<usize> = (0..self.matcher.emails.len())
+                        .filter(|&i| self.matcher.emails[i].is_pending())
+                        .collect();
+                    for i in pending.into_iter().rev() {
+                        self.work.push_front(Work::Lookup(i));
+                    }
+                }
+                Work::Lookup(i) => {
+                    if let Some(e) = self.matcher.emails.get(i) {
+                        let call = LookupByEmail::new(e.email.clone());
+                        self.current = Some(Current::Lookup(i));
+                        return ResolveStep::Lookup(call);
+                    }
+                }
+            }
+        }
+        ResolveStep::Done
+    }
+
+    /// The step `c` again (a driver that polled twice without answering).
+    fn again(&self, c: &Current) -> ResolveStep {
+        match c {
+            Current::Lookup(i) => match self.matcher.emails.get(*i) {
+                Some(e) => ResolveStep::Lookup(LookupByEmail::new(e.email.clone())),
+                None => ResolveStep::Done,
+            },
+            Current::Usergroup(call) => ResolveStep::Usergroup(call.clone()),
+            Current::Listing { listing, .. } => ResolveStep::List(listing.clone()),
+        }
+    }
+
+    /// One user of the listing handed out.
+    pub fn user(&mut self, user: DirectoryUser) {
+        if let Some(Current::Listing { listing, .. }) = &self.current {
+            let deactivated = listing.is_deactivated();
+            self.matcher.listed(user, deactivated);
+        }
+    }
+
+    /// The listing handed out is over: `pages` received, and `Ok` when it reached its
+    /// last page. An error stops the resolution.
+    pub fn listed(&mut self, pages: u32, outcome: Result<(), Error>) {
+        self.matcher.calls += u64::from(pages);
+        if let Some(Current::Listing { listing, what }) = self.current.take() {
+            match outcome {
+                Ok(()) if listing.is_deactivated() => self.matcher.deactivated_were_listed(),
+                Ok(()) => {}
+                Err(error) => self.stopped(error, format!("admin.users.list ({what})")),
+            }
+        }
+    }
+
+    /// The answer to the lookup handed out. `users_not_found` matches nobody; another
+    /// error stops the resolution.
+    pub fn looked_up(&mut self, outcome: Result<Reply<LookupByEmailOutput>, Error>) {
+        let Some(Current::Lookup(i)) = self.current.take() else {
+            return;
+        };
+        self.matcher.calls += 1;
+        match outcome {
+            Ok(reply) => self.matcher.looked_up(i, reply.output.user),
+            Err(e) if code(&e) == Some(&ErrorCode::UsersNotFound) => {
+                self.matcher.looked_up(i, None)
+            }
+            Err(e) => self.stopped(e, "users.lookupByEmail".into()),
+        }
+    }
+
+    /// The answer to the user group listing handed out. `no_such_subteam` matches
+    /// nobody; another error stops the resolution.
+    pub fn usergroup_listed(&mut self, outcome: Result<Reply<ListUsergroupUsersOutput>, Error>) {
+        let Some(Current::Usergroup(call)) = self.current.take() else {
+            return;
+        };
+        let g = call.usergroup().to_string();
+        self.matcher.calls += 1;
+        match outcome {
+            Ok(reply) => self.matcher.usergroup(&g, Some(reply.output.users)),
+            Err(e) if code(&e) == Some(&ErrorCode::NoSuchSubteam) => {
+                self.matcher.usergroup(&g, None)
+            }
+            Err(e) => self.stopped(e, format!("usergroups.users.list ({g})")),
+        }
+    }
+
+    fn stopped(&mut self, error: Error, step: String) {
+        self.stop = Some(ResolveStop {
+            error: Box::new(error),
+            step,
+            calls: self.matcher.calls,
+        });
+    }
+
+    /// The outcome: every user selected, every input that matched nobody; or why the
+    /// resolution stopped, in which case nothing is selected.
+    pub fn finish(self) -> Result<Resolution, ResolveStop> {
+        match self.stop {
+            Some(stop) => Err(stop),
+            None => Ok(self.matcher.finish()),
+        }
+    }
+}
+
+/// The Slack code of `e`, if it is Slack's refusal.
+fn code(e: &Error) -> Option<&ErrorCode> {
+    match e {
+        Error::Call(CallError::Api(api)) => Some(&api.code),
+        _ => None,
+    }
+}
