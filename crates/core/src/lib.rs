@@ -106,7 +106,8 @@ pub use methods::users::{LookupByEmail, LookupByEmailOutput};
 pub use network::{NoProxy, ProxyUrl, Roots};
 pub use pacer::Rate;
 pub use resolve::{
-    Guests, Kind, Resolution, ResolveStop, ResolvedUser, Selection, Unmatched, UnmatchedReason,
+    Guests, Kind, Resolution, ResolveProgress, ResolveStop, ResolvedUser, Selection, Unmatched,
+    UnmatchedReason,
 };
 pub use restore::{RestoreGroup, RestorePlan, RestoreRefusal};
 pub use retry::RetryPolicy;

@@ -3,7 +3,8 @@
 
 use slack_sessions_core::{
     BulkRun, ClearSettings, Empty, Error, GetSettings, GetSettingsOutput, InvalidateSession,
-    Progress, Reply, ResetScope, ResetSessions, ResetSessionsBulk, SessionSettings, SetSettings,
+    ListUsergroupUsers, ListUsergroupUsersOutput, LookupByEmail, LookupByEmailOutput, Progress,
+    Reply, ResetScope, ResetSessions, ResetSessionsBulk, SessionSettings, SetSettings,
 };
 
 use crate::blocking::{BlockingClient, BulkResult};
@@ -100,6 +101,11 @@ calls! {
     /// answer finds the session gone, the reply says it was ended by that earlier
     /// attempt ([`Reply::by_earlier_attempt`]).
     invalidate_session(InvalidateSession) -> Empty;
+    /// `users.lookupByEmail`: the user with an address (`users_not_found` for an unknown
+    /// address and for a deactivated user's alike).
+    lookup_by_email(LookupByEmail) -> LookupByEmailOutput;
+    /// `usergroups.users.list`: the members of a user group.
+    list_usergroup_users(ListUsergroupUsers) -> ListUsergroupUsersOutput;
 }
 
 bulk_runs! {

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::outcome::{Kind, Resolution, ResolvedUser, Unmatched, UnmatchedReason};
+use super::outcome::{Kind, Resolution, ResolveProgress, ResolvedUser, Unmatched, UnmatchedReason};
 use super::selection::{Guests, Selection};
 use crate::email::Email;
 use crate::methods::admin::users::DirectoryUser;
@@ -143,6 +143,14 @@ impl Matcher {
             });
         }
         m
+    }
+
+    pub(super) fn progress(&self) -> ResolveProgress {
+        ResolveProgress {
+            calls: self.calls,
+            directory_users: self.directory_users,
+            selected: self.users.len() as u64,
+        }
     }
 
     /// Whether some address is not matched yet and was not looked up.

@@ -11,7 +11,9 @@ mod plan;
 mod resolver;
 mod selection;
 
-pub use outcome::{Kind, Resolution, ResolveStop, ResolvedUser, Unmatched, UnmatchedReason};
+pub use outcome::{
+    Kind, Resolution, ResolveProgress, ResolveStop, ResolvedUser, Unmatched, UnmatchedReason,
+};
 pub use plan::{PlannedStep, ResolvePlan};
 pub use resolver::{ResolveStep, Resolver};
 pub use selection::{Guests, Selection, LOOKUP_LIMIT};

@@ -189,6 +189,18 @@ pub struct Resolution {
     pub directory_users: u64,
 }
 
+/// How far a resolution got.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResolveProgress {
+    /// Calls made (directory pages, lookups, user groups).
+    pub calls: u64,
+    /// Directory entries read.
+    pub directory_users: u64,
+    /// Users selected so far (emails and exceptions are settled at the end).
+    pub selected: u64,
+}
+
 /// A resolution that stopped on an error: nothing is selected, since a partial set
 /// could leave out someone who was meant, or keep someone who was excepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use super::matcher::Matcher;
-use super::outcome::{Resolution, ResolveStop};
+use super::outcome::{Resolution, ResolveProgress, ResolveStop};
 use super::plan::{PlannedStep, ResolvePlan};
 use super::selection::Selection;
 use crate::decode::Reply;
@@ -135,9 +135,17 @@ impl Resolver {
         &self.plan
     }
 
-    /// Calls made so far (directory pages, lookups, user groups).
-    pub fn calls(&self) -> u64 {
-        self.matcher.calls
+    /// How far the resolution got: calls made, directory entries read, users selected.
+    pub fn progress(&self) -> ResolveProgress {
+        self.matcher.progress()
+    }
+
+    /// The step handed out and not yet answered counts `pages` more calls so far, for a
+    /// progress report in the middle of a listing.
+    pub fn progress_with_pages(&self, pages: u32) -> ResolveProgress {
+        let mut p = self.matcher.progress();
+        p.calls += u64::from(pages);
+        p
     }
 
     /// What to do next. Until the step handed out is answered, it is handed out again.

@@ -1,33 +1,40 @@
-//! `list`, every page: an iterator over the sessions, a page fetched as it is read.
+//! A listing, every page (`admin.users.session.list`, `admin.users.list`): an iterator
+//! over its entries, a page fetched as it is read.
 
 use std::collections::VecDeque;
 
-use slack_sessions_core::sansio::{Pages, PagesAction, PagesDone, PagesStop};
-use slack_sessions_core::{ActiveSession, Error, ListSessions};
+use slack_sessions_core::sansio::{Paged, Pages, PagesAction, PagesDone, PagesStop};
+use slack_sessions_core::{Error, ListSessions, ListUsers};
 
 use super::BlockingClient;
 use crate::transport::BlockingTransport;
 
-/// Every active session a [`ListSessions`] names, page after page, as they arrive: only
-/// one page is held at a time. An error ends the iteration with one `Err`; then
+/// Every entry a listing names, page after page, as they arrive: only one page is held
+/// at a time. An error ends the iteration with one `Err`; then
 /// [`stopped`](Self::stopped) gives the cursor to resume from.
-pub struct Sessions<'c, T> {
+pub struct Listing<'c, T, M: Paged = ListSessions> {
     client: &'c BlockingClient<T>,
-    pages: Option<Pages>,
-    page: VecDeque<ActiveSession>,
+    pages: Option<Pages<M>>,
+    page: VecDeque<M::Item>,
     stopped: Option<PagesStop>,
     on_page: Box<dyn FnMut(&PagesDone) + 'c>,
 }
 
-impl<T> std::fmt::Debug for Sessions<'_, T> {
+/// Every active session a [`ListSessions`] names.
+pub type Sessions<'c, T> = Listing<'c, T, ListSessions>;
+
+/// Every user of the directory a [`ListUsers`] names.
+pub type Users<'c, T> = Listing<'c, T, ListUsers>;
+
+impl<T, M: Paged> std::fmt::Debug for Listing<'_, T, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sessions")
+        f.debug_struct("Listing")
             .field("pages", &self.pages.as_ref().map(Pages::progress))
             .finish_non_exhaustive()
     }
 }
 
-impl<T> Sessions<'_, T> {
+impl<T, M: Paged> Listing<'_, T, M> {
     /// Why the listing stopped early, how far it got and where to resume, after the
     /// iterator gave its `Err`.
     pub fn stopped(&self) -> Option<&PagesStop> {
@@ -35,8 +42,8 @@ impl<T> Sessions<'_, T> {
     }
 }
 
-impl<T: BlockingTransport> Iterator for Sessions<'_, T> {
-    type Item = Result<ActiveSession, Error>;
+impl<T: BlockingTransport, M: Paged> Iterator for Listing<'_, T, M> {
+    type Item = Result<M::Item, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let t = self.client.transport();
@@ -54,9 +61,9 @@ impl<T: BlockingTransport> Iterator for Sessions<'_, T> {
                     t.wait_until(until, None);
                     Some(p)
                 }
-                PagesAction::Page(p, sessions) => {
+                PagesAction::Page(p, items) => {
                     (self.on_page)(p.progress());
-                    self.page.extend(sessions);
+                    self.page.extend(items);
                     Some(p)
                 }
                 PagesAction::Done(Ok(_)) => None,
@@ -84,9 +91,33 @@ impl<T: BlockingTransport> BlockingClient<T> {
         listing: ListSessions,
         on_page: impl FnMut(&PagesDone) + 'c,
     ) -> Result<Sessions<'c, T>, Error> {
+        self.listing(listing, on_page)
+    }
+
+    /// `admin.users.list`, every page: an iterator over the directory's users, fetched
+    /// 100 a page as it is read, each page paced at Tier 4 and retried like any call.
+    pub fn list_users(&self, listing: ListUsers) -> Result<Users<'_, T>, Error> {
+        self.listing(listing, |_| {})
+    }
+
+    /// [`list_users`](Self::list_users), calling `on_page` as each page arrives.
+    pub fn list_users_with<'c>(
+        &'c self,
+        listing: ListUsers,
+        on_page: impl FnMut(&PagesDone) + 'c,
+    ) -> Result<Users<'c, T>, Error> {
+        self.listing(listing, on_page)
+    }
+
+    /// Any listing, every page.
+    pub fn listing<'c, M: Paged>(
+        &'c self,
+        listing: M,
+        on_page: impl FnMut(&PagesDone) + 'c,
+    ) -> Result<Listing<'c, T, M>, Error> {
         let pages = Pages::new(self.endpoint(), listing, self.next_policy())?
             .with_pacer(self.config().pacer.clone());
-        Ok(Sessions {
+        Ok(Listing {
             client: self,
             pages: Some(pages),
             page: VecDeque::new(),

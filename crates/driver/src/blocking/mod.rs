@@ -3,6 +3,7 @@
 
 mod bulk;
 mod listing;
+mod resolve;
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use slack_sessions_core::{Error, Method, Reply, RetryPolicy, TransportFailure};
 use crate::transport::BlockingTransport;
 
 pub use bulk::BulkResult;
-pub use listing::Sessions;
+pub use listing::{Listing, Sessions, Users};
 
 /// A blocking client over transport `T`: every method, the listing and bulk runs, with
 /// the retries, pacing and waits the core decides. Cheap to clone; clones share the

@@ -1,4 +1,5 @@
-//! `list`, every page: a [`Stream`] of the sessions, a page fetched as it is read.
+//! A listing, every page (`admin.users.session.list`, `admin.users.list`): a [`Stream`]
+//! of its entries, a page fetched as it is read.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -7,8 +8,10 @@ use std::task::{Context, Poll};
 
 use futures_util::stream::Stream;
 use http::Response;
-use slack_sessions_core::sansio::{PageInFlight, Pages, PagesAction, PagesDone, PagesStop};
-use slack_sessions_core::{ActiveSession, Error, ListSessions, TransportFailure};
+use slack_sessions_core::sansio::{
+    PageInFlight, Paged, Pages, PagesAction, PagesDone, PagesStop,
+};
+use slack_sessions_core::{Error, ListSessions, ListUsers, TransportFailure};
 
 use super::AsyncClient;
 use crate::transport::AsyncTransport;
@@ -17,40 +20,45 @@ type Sending<'c> =
     Pin<Box<dyn Future<Output = Result<Response<Vec<u8>>, TransportFailure>> + Send + 'c>>;
 type Sleeping<'c> = Pin<Box<dyn Future<Output = ()> + Send + 'c>>;
 
-/// Every active session a [`ListSessions`] names, page after page, as they arrive: only
-/// one page is held at a time. An error ends the stream with one `Err`; then
-/// [`stopped`](Self::stopped) gives the cursor to resume from, as on the blocking
-/// client.
-pub struct Sessions<'c, T> {
+/// Every entry a listing names, page after page, as they arrive: only one page is held
+/// at a time. An error ends the stream with one `Err`; then [`stopped`](Self::stopped)
+/// gives the cursor to resume from, as on the blocking client.
+pub struct Listing<'c, T, M: Paged = ListSessions> {
     client: &'c AsyncClient<T>,
-    state: State<'c>,
-    page: VecDeque<ActiveSession>,
+    state: State<'c, M>,
+    page: VecDeque<M::Item>,
     stopped: Option<PagesStop>,
     on_page: Box<dyn FnMut(&PagesDone) + Send + 'c>,
 }
 
+/// Every active session a [`ListSessions`] names.
+pub type Sessions<'c, T> = Listing<'c, T, ListSessions>;
+
+/// Every user of the directory a [`ListUsers`] names.
+pub type Users<'c, T> = Listing<'c, T, ListUsers>;
+
 /// What the listing is doing between two items.
-enum State<'c> {
+enum State<'c, M: Paged> {
     /// Ready to poll the pages for the next action.
-    Ready(Pages),
+    Ready(Pages<M>),
     /// A page's request is out.
-    Sending(PageInFlight, Sending<'c>),
+    Sending(PageInFlight<M>, Sending<'c>),
     /// Waiting on the pacer or a retry.
-    Sleeping(Pages, Sleeping<'c>),
+    Sleeping(Pages<M>, Sleeping<'c>),
     /// Over.
     Done,
 }
 
-impl<T> std::fmt::Debug for Sessions<'_, T> {
+impl<T, M: Paged> std::fmt::Debug for Listing<'_, T, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sessions")
+        f.debug_struct("Listing")
             .field("buffered", &self.page.len())
             .field("stopped", &self.stopped)
             .finish_non_exhaustive()
     }
 }
 
-impl<T> Sessions<'_, T> {
+impl<T, M: Paged> Listing<'_, T, M> {
     /// Why the listing stopped early, how far it got and where to resume, after the
     /// stream gave its `Err`.
     pub fn stopped(&self) -> Option<&PagesStop> {
@@ -58,8 +66,12 @@ impl<T> Sessions<'_, T> {
     }
 }
 
-impl<T: AsyncTransport> Stream for Sessions<'_, T> {
-    type Item = Result<ActiveSession, Error>;
+impl<T: AsyncTransport, M: Paged> Stream for Listing<'_, T, M>
+where
+    M: Unpin,
+    M::Item: Unpin,
+{
+    type Item = Result<M::Item, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -76,9 +88,9 @@ impl<T: AsyncTransport> Stream for Sessions<'_, T> {
                     PagesAction::WaitUntil(p, until) => {
                         State::Sleeping(p, Box::pin(t.sleep_until(until)))
                     }
-                    PagesAction::Page(p, sessions) => {
+                    PagesAction::Page(p, items) => {
                         (this.on_page)(p.progress());
-                        this.page.extend(sessions);
+                        this.page.extend(items);
                         State::Ready(p)
                     }
                     PagesAction::Done(Ok(_)) => return Poll::Ready(None),
@@ -123,9 +135,33 @@ impl<T: AsyncTransport> AsyncClient<T> {
         listing: ListSessions,
         on_page: impl FnMut(&PagesDone) + Send + 'c,
     ) -> Result<Sessions<'c, T>, Error> {
+        self.listing(listing, on_page)
+    }
+
+    /// `admin.users.list`, every page: a stream of the directory's users, fetched 100 a
+    /// page as it is read, each page paced at Tier 4 and retried like any call.
+    pub fn list_users(&self, listing: ListUsers) -> Result<Users<'_, T>, Error> {
+        self.listing(listing, |_| {})
+    }
+
+    /// [`list_users`](Self::list_users), calling `on_page` as each page arrives.
+    pub fn list_users_with<'c>(
+        &'c self,
+        listing: ListUsers,
+        on_page: impl FnMut(&PagesDone) + Send + 'c,
+    ) -> Result<Users<'c, T>, Error> {
+        self.listing(listing, on_page)
+    }
+
+    /// Any listing, every page.
+    pub fn listing<'c, M: Paged>(
+        &'c self,
+        listing: M,
+        on_page: impl FnMut(&PagesDone) + Send + 'c,
+    ) -> Result<Listing<'c, T, M>, Error> {
         let pages = Pages::new(self.endpoint(), listing, self.next_policy())?
             .with_pacer(self.config().pacer.clone());
-        Ok(Sessions {
+        Ok(Listing {
             client: self,
             state: State::Ready(pages),
             page: VecDeque::new(),

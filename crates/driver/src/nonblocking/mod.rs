@@ -3,6 +3,7 @@
 
 mod bulk;
 mod listing;
+mod resolve;
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use slack_sessions_core::{Error, Method, Reply, RetryPolicy, TransportFailure};
 
 use crate::transport::AsyncTransport;
 
-pub use listing::Sessions;
+pub use listing::{Listing, Sessions, Users};
 
 /// An async client over transport `T`: every method, the listing and bulk runs, with the
 /// retries, pacing and waits the core decides, on whatever runtime `T` runs on. Cheap to

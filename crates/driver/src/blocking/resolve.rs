@@ -1,0 +1,55 @@
+//! Resolving a selection of people into user IDs, on the calling thread.
+
+use std::cell::Cell;
+
+use slack_sessions_core::sansio::{ResolveStep, Resolver};
+use slack_sessions_core::{Resolution, ResolveProgress, ResolveStop};
+
+use super::BlockingClient;
+use crate::transport::BlockingTransport;
+
+impl<T: BlockingTransport> BlockingClient<T> {
+    /// Carries out `resolver`'s plan: each directory listing page by page (Tier 4), each
+    /// lookup (Tier 3) and user group (Tier 2), paced and retried like any call, with
+    /// `progress` told after each page and each call. Memory holds the users selected
+    /// and one page, never the directory.
+    pub fn resolve(
+        &self,
+        mut resolver: Resolver,
+        mut progress: impl FnMut(ResolveProgress),
+    ) -> Result<Resolution, ResolveStop> {
+        loop {
+            match resolver.next_step() {
+                ResolveStep::List(listing) => {
+                    let pages = Cell::new(0u32);
+                    let mut told = 0;
+                    let end = match self.list_users_with(listing, |d| pages.set(d.pages)) {
+                        Err(e) => Err(e),
+                        Ok(users) => {
+                            let mut end = Ok(());
+                            for user in users {
+                                match user {
+                                    Ok(u) => resolver.user(u),
+                                    Err(e) => {
+                                        end = Err(e);
+                                        break;
+                                    }
+                                }
+                                if pages.get() != told {
+                                    told = pages.get();
+                                    progress(resolver.progress_with_pages(told));
+                                }
+                            }
+                            end
+                        }
+                    };
+                    resolver.listed(pages.get(), end);
+                }
+                ResolveStep::Lookup(call) => resolver.looked_up(self.call(&call)),
+                ResolveStep::Usergroup(call) => resolver.usergroup_listed(self.call(&call)),
+                _ => return resolver.finish(),
+            }
+            progress(resolver.progress());
+        }
+    }
+}

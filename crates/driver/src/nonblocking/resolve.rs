@@ -1,0 +1,61 @@
+//! Resolving a selection of people into user IDs, as a future.
+
+use futures_util::StreamExt;
+use slack_sessions_core::sansio::{ResolveStep, Resolver};
+use slack_sessions_core::{Resolution, ResolveProgress, ResolveStop};
+
+use super::AsyncClient;
+use crate::transport::AsyncTransport;
+
+impl<T: AsyncTransport> AsyncClient<T> {
+    /// Carries out `resolver`'s plan: each directory listing page by page (Tier 4), each
+    /// lookup (Tier 3) and user group (Tier 2), paced and retried like any call, with
+    /// `progress` told after each page and each call. Memory holds the users selected
+    /// and one page, never the directory.
+    pub async fn resolve(
+        &self,
+        mut resolver: Resolver,
+        mut progress: impl FnMut(ResolveProgress),
+    ) -> Result<Resolution, ResolveStop> {
+        loop {
+            match resolver.next_step() {
+                ResolveStep::List(listing) => {
+                    let pages = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+                    let seen = pages.clone();
+                    let count = move |d: &slack_sessions_core::sansio::PagesDone| {
+                        seen.store(d.pages, std::sync::atomic::Ordering::Relaxed)
+                    };
+                    let read = || pages.load(std::sync::atomic::Ordering::Relaxed);
+                    let mut told = 0;
+                    let end = match self.list_users_with(listing, count) {
+                        Err(e) => Err(e),
+                        Ok(mut users) => {
+                            let mut end = Ok(());
+                            while let Some(user) = users.next().await {
+                                match user {
+                                    Ok(u) => resolver.user(u),
+                                    Err(e) => {
+                                        end = Err(e);
+                                        break;
+                                    }
+                                }
+                                if read() != told {
+                                    told = read();
+                                    progress(resolver.progress_with_pages(told));
+                                }
+                            }
+                            end
+                        }
+                    };
+                    resolver.listed(read(), end);
+                }
+                ResolveStep::Lookup(call) => resolver.looked_up(self.call(&call).await),
+                ResolveStep::Usergroup(call) => {
+                    resolver.usergroup_listed(self.call(&call).await)
+                }
+                _ => return resolver.finish(),
+            }
+            progress(resolver.progress());
+        }
+    }
+}
