@@ -1,6 +1,7 @@
 //! Holds the client and the emulator to Slack's reference, code by code.
 //!
-//! `tests/data/documented_codes.tsv` lists, for each of the seven methods, every error
+//! `tests/data/documented_codes.tsv` lists, for each of the seven session methods and
+//! the three that name people, every error
 //! code Slack documents for it, with the consequence its description calls for. For
 //! every line: the client knows the code (never `ErrorCode::Other`) and its method lists
 //! it; the one verdict gives that consequence; and the emulator, made to answer the code,
@@ -15,8 +16,8 @@ use common::*;
 use slack_sessions::sansio::{verdict, Verdict};
 use slack_sessions::{
     ApiError, CallError, ClearSettings, Error, ErrorCode, GetSettings, InvalidateSession,
-    ListSessions, Method, ResetSessions, ResetSessionsBulk, SessionDuration, SetSettings, UserId,
-    UserIds,
+    ListSessions, ListUsergroupUsers, ListUsers, LookupByEmail, Method, ResetSessions,
+    ResetSessionsBulk, SessionDuration, SetSettings, UserId, UserIds,
 };
 use slack_sessions_emulator::Emulator;
 
@@ -126,8 +127,11 @@ fn the_client_knows_every_documented_code_with_its_consequence() {
     check_knowledge::<ResetSessions>(&data);
     check_knowledge::<ResetSessionsBulk>(&data);
     check_knowledge::<InvalidateSession>(&data);
+    check_knowledge::<ListUsers>(&data);
+    check_knowledge::<LookupByEmail>(&data);
+    check_knowledge::<ListUsergroupUsers>(&data);
     let methods: BTreeSet<&str> = data.keys().map(|(m, _)| m.as_str()).collect();
-    assert_eq!(methods.len(), 8, "seven methods and `*`: {methods:?}");
+    assert_eq!(methods.len(), 11, "ten methods and `*`: {methods:?}");
 }
 
 /// The emulator lists the same codes for each method (its own copy of the reference).
@@ -217,6 +221,13 @@ fn the_emulator_answers_every_documented_code_and_both_clients_follow_it() {
         ResetSessions::new(UserId::new("U00000001").expect("id"))
     });
     drive(&data, |_| ResetSessionsBulk::new(users(&["U00000001"])));
+    drive(&data, |_| ListUsers::new().limit(5));
+    drive(&data, |_| {
+        LookupByEmail::new("u00000001@example.com".parse().expect("an email"))
+    });
+    drive(&data, |_| {
+        ListUsergroupUsers::new("S00000001".parse().expect("a group"))
+    });
     // Each invalidate may end a session: take a new one each time.
     let directory = Emulator::builder().start().expect("emulator");
     let mut pairs = (0..400u32)

@@ -59,7 +59,8 @@ impl Email {
             return Err(InvalidEmail::BadChar);
         }
         match s.split_once('@') {
-            Some((name, domain)) if !name.is_empty() && !domain.is_empty() && !domain.contains('@') => {}
+            Some((name, domain))
+                if !name.is_empty() && !domain.is_empty() && !domain.contains('@') => {}
             _ => return Err(InvalidEmail::Shape),
         }
         Ok(Email {

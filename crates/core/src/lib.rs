@@ -127,10 +127,10 @@ pub mod limits {
     pub use crate::decode::{DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
     pub use crate::email::MAX_EMAIL_LEN;
     pub use crate::endpoint::DEFAULT_BASE_URL;
-    pub use crate::resolve::LOOKUP_LIMIT;
     pub use crate::methods::admin::users::list::MAX_LIMIT as MAX_USERS_LIST_LIMIT;
     pub use crate::methods::admin::users::session::list::MAX_LIMIT as MAX_LIST_LIMIT;
     pub use crate::pages::MAX_EMPTY_PAGES;
+    pub use crate::resolve::LOOKUP_LIMIT;
     pub use crate::user::MAX_USERS_PER_CALL;
     pub use crate::verify::VERIFY_INTERVAL;
 }

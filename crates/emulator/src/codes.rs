@@ -152,6 +152,25 @@ pub const BY_METHOD: &[(&str, &[&str])] = &[
             "user_not_found",
         ],
     ),
+    (
+        "admin.users.list",
+        &[
+            "feature_not_enabled",
+            "include_deactivated_user_workspaces_invalid",
+            "invalid_arguments",
+            "invalid_auth",
+            "invalid_cursor",
+            "team_not_found",
+        ],
+    ),
+    (
+        "users.lookupByEmail",
+        &["enterprise_is_restricted", "users_not_found"],
+    ),
+    (
+        "usergroups.users.list",
+        &["invalid_cursor", "no_such_subteam", "plan_upgrade_required"],
+    ),
 ];
 
 /// `code` as a static string, when some method documents it.
@@ -180,7 +199,7 @@ mod tests {
 
     #[test]
     fn every_method_the_emulator_serves_has_its_codes() {
-        for (m, _) in crate::slack::METHODS {
+        for (m, _, _) in crate::slack::METHODS {
             assert!(BY_METHOD.iter().any(|(n, _)| n == m), "{m}");
             assert!(documented(m).contains(&"is_bot"));
         }

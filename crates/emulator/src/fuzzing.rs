@@ -30,7 +30,7 @@ impl Slack {
         let Some(name) = path.strip_prefix("/api/") else {
             return (404, serde_json::Value::Null);
         };
-        let Some(&(method, writes)) = METHODS.iter().find(|(m, _)| *m == name) else {
+        let Some(&(method, writes, _)) = METHODS.iter().find(|(m, _, _)| *m == name) else {
             return (200, slack::error("unknown_method").body);
         };
         let parsed = match wire::parse(headers, body) {
@@ -38,6 +38,12 @@ impl Slack {
             Err(code) => return (200, slack::error(code).body),
         };
         let granted = grant(parsed.token.as_deref());
+        if slack::is_people_method(method) {
+            let a = slack::refusal(granted, writes).unwrap_or_else(|| {
+                crate::people::answer(method, &parsed.args, parsed.json, self.users)
+            });
+            return (200, a.body);
+        }
         let answer = match slack::check(method, writes, granted, &parsed.args, self.users) {
             Err(a) => a,
             Ok(slack::Checked::Done(a)) => a,

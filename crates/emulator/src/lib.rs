@@ -29,6 +29,7 @@ mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod log;
+mod people;
 pub mod proxy;
 mod ratelimit;
 mod server;
@@ -53,6 +54,7 @@ pub use faults::{Fault, FaultPlan, FaultSpecError};
 pub use log::{
     LogEntry, TokenSource, MAX_LOGGED_ARG, MAX_LOGGED_HEADER, MAX_LOGGED_HEADERS, MAX_LOG_BYTES,
 };
+pub use people::{people, person, usergroup_members, Person, EMAIL_DOMAIN, USERGROUPS, WORKSPACE};
 pub use server::{MAX_HEAD, MAX_REQUEST_BODY};
 pub use sessions::{PRIMARY_OWNER, RESET_NOT_ALLOWED, TEAM};
 pub use slack::{Settings, MAX_DURATION, MAX_USERS, MIN_DURATION};

@@ -1,4 +1,5 @@
-//! Slack-style rate limits: a bucket per (token, method) that refills continuously.
+//! Slack-style rate limits: a bucket per (token, method) that refills continuously, at
+//! the method's tier's share of the configured rate.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,7 +8,8 @@ use std::time::{Duration, Instant};
 /// Tokens left and when they were last counted, per (token, method).
 type Buckets = HashMap<(String, &'static str), (f64, Instant)>;
 
-/// Limits calls per (token, method) to `per_minute`, allowing a burst of that size.
+/// Limits calls per (token, method) to the method's tier's rate, scaled so that Tier 4
+/// (100 a minute at Slack) gets `per_minute`, allowing a burst of that size.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     per_minute: Option<u32>,
@@ -22,9 +24,16 @@ impl RateLimiter {
         }
     }
 
-    /// `None` when the call may go; else the whole seconds to wait (at least 1).
-    pub(crate) fn check(&self, token: &str, method: &'static str, now: Instant) -> Option<u64> {
-        let limit = f64::from(self.per_minute?);
+    /// `None` when the call may go; else the whole seconds to wait (at least 1). `tier`
+    /// is the method's calls a minute at Slack (20, 50, 100).
+    pub(crate) fn check(
+        &self,
+        token: &str,
+        method: &'static str,
+        tier: u32,
+        now: Instant,
+    ) -> Option<u64> {
+        let limit = (f64::from(self.per_minute?) * f64::from(tier) / 100.0).max(1.0);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let (tokens, last) = buckets
             .entry((token.to_owned(), method))
@@ -51,12 +60,26 @@ mod tests {
         let rl = RateLimiter::new(Some(3));
         let t = Instant::now();
         for _ in 0..3 {
-            assert_eq!(rl.check("a", "m", t), None);
+            assert_eq!(rl.check("a", "m", 100, t), None);
         }
-        assert_eq!(rl.check("a", "m", t), Some(20));
-        assert_eq!(rl.check("b", "m", t), None);
-        assert_eq!(rl.check("a", "n", t), None);
-        assert_eq!(rl.check("a", "m", t + Duration::from_secs(20)), None);
-        assert_eq!(RateLimiter::new(None).check("a", "m", t), None);
+        assert_eq!(rl.check("a", "m", 100, t), Some(20));
+        assert_eq!(rl.check("b", "m", 100, t), None);
+        assert_eq!(rl.check("a", "n", 100, t), None);
+        assert_eq!(rl.check("a", "m", 100, t + Duration::from_secs(20)), None);
+        assert_eq!(RateLimiter::new(None).check("a", "m", 100, t), None);
+    }
+
+    #[test]
+    fn each_tier_its_share() {
+        let rl = RateLimiter::new(Some(100));
+        let t = Instant::now();
+        for _ in 0..20 {
+            assert_eq!(rl.check("a", "tier2", 20, t), None);
+        }
+        assert_eq!(rl.check("a", "tier2", 20, t), Some(3));
+        for _ in 0..50 {
+            assert_eq!(rl.check("a", "tier3", 50, t), None);
+        }
+        assert!(rl.check("a", "tier3", 50, t).is_some());
     }
 }

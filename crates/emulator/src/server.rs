@@ -259,7 +259,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
         token_source: TokenSource::None,
         args: Value::Null,
     };
-    let Some(&(method, writes)) = METHODS.iter().find(|(m, _)| *m == name) else {
+    let Some(&(method, writes, tier)) = METHODS.iter().find(|(m, _, _)| *m == name) else {
         rec.finish(&shared, 200, "unknown_method");
         return Ok(json_response(
             StatusCode::OK,
@@ -371,16 +371,22 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
     if let (Some(t), crate::directory::Grant::Admin | crate::directory::Grant::ReadOnly) =
         (token, granted)
     {
-        if let Some(secs) = shared.limiter.check(t, method, Instant::now()) {
+        if let Some(secs) = shared.limiter.check(t, method, tier, Instant::now()) {
             rec.finish(&shared, 429, "ratelimited");
             return Ok(rate_limited(secs));
         }
     }
-    let family = slack::is_session_family(method).then(|| {
-        slack::refusal(granted, writes).unwrap_or_else(|| {
+    let family = if slack::is_session_family(method) {
+        Some(slack::refusal(granted, writes).unwrap_or_else(|| {
             crate::sessions::answer(method, &parsed.args, &shared.ended, shared.users)
-        })
-    });
+        }))
+    } else if slack::is_people_method(method) {
+        Some(slack::refusal(granted, writes).unwrap_or_else(|| {
+            crate::people::answer(method, &parsed.args, parsed.json, shared.users)
+        }))
+    } else {
+        None
+    };
     let (ended, users) = (&shared.ended, shared.users);
     let answer = match family.map_or_else(
         || slack::check(method, writes, granted, &parsed.args, shared.users),

@@ -17,16 +17,28 @@ pub const MAX_DURATION: u64 = 315_569_520;
 /// The most users in one call.
 pub const MAX_USERS: usize = 1000;
 
-/// The methods the emulator serves, with whether they write.
-pub(crate) const METHODS: &[(&str, bool)] = &[
-    ("admin.users.session.setSettings", true),
-    ("admin.users.session.getSettings", false),
-    ("admin.users.session.clearSettings", true),
-    ("admin.users.session.list", false),
-    ("admin.users.session.reset", true),
-    ("admin.users.session.resetBulk", true),
-    ("admin.users.session.invalidate", true),
+/// The methods the emulator serves, with whether they write and their rate-limit tier's
+/// calls a minute (Slack's: Tier 2 is 20, Tier 3 50, Tier 4 100).
+pub(crate) const METHODS: &[(&str, bool, u32)] = &[
+    ("admin.users.session.setSettings", true, 100),
+    ("admin.users.session.getSettings", false, 100),
+    ("admin.users.session.clearSettings", true, 100),
+    ("admin.users.session.list", false, 20),
+    ("admin.users.session.reset", true, 20),
+    ("admin.users.session.resetBulk", true, 20),
+    ("admin.users.session.invalidate", true, 20),
+    ("admin.users.list", false, 100),
+    ("users.lookupByEmail", false, 50),
+    ("usergroups.users.list", false, 20),
 ];
+
+/// The methods [`crate::people`] answers.
+pub(crate) fn is_people_method(method: &str) -> bool {
+    matches!(
+        method,
+        "admin.users.list" | "users.lookupByEmail" | "usergroups.users.list"
+    )
+}
 
 /// The methods [`crate::sessions`] answers.
 pub(crate) fn is_session_family(method: &str) -> bool {
@@ -87,7 +99,7 @@ pub(crate) fn error(code: &str) -> Answer {
     }
 }
 
-fn invalid_arguments(message: String) -> Answer {
+pub(crate) fn invalid_arguments(message: String) -> Answer {
     Answer {
         body: json!({
             "ok": false,

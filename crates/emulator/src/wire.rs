@@ -12,6 +12,8 @@ pub(crate) type Args = Map<String, Value>;
 pub(crate) struct Parsed {
     pub token: Option<String>,
     pub args: Args,
+    /// The body was JSON.
+    pub json: bool,
 }
 
 /// Parses the body by its content type. Errors are Slack codes.
@@ -33,6 +35,7 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
             return Ok(Parsed {
                 token: header_token,
                 args: Args::new(),
+                json: false,
             });
         }
         return Err("missing_post_type");
@@ -81,6 +84,7 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, &'static
             Ok(Parsed {
                 token: header_token,
                 args,
+                json: true,
             })
         }
         _ => Err("invalid_post_type"),
@@ -101,6 +105,7 @@ fn form_fields(fields: Vec<(String, String)>, header_token: Option<String>) -> P
     Parsed {
         token: header_token.or(body_token),
         args,
+        json: false,
     }
 }
 

@@ -55,8 +55,11 @@ impl Slack {
         let body = match req.uri().path().rsplit('/').next().unwrap() {
             "admin.users.list" => {
                 let active = f.get("is_active").map(String::as_str) != Some("false");
-                let (guests, admins, owners) =
-                    (yes("only_guests"), yes("include_admins"), yes("include_owners"));
+                let (guests, admins, owners) = (
+                    yes("only_guests"),
+                    yes("include_admins"),
+                    yes("include_owners"),
+                );
                 let listed: Vec<&Person> = self
                     .people
                     .iter()
@@ -71,7 +74,11 @@ impl Slack {
                     .collect();
                 let from: usize = f.get("cursor").map_or(0, |c| c.parse().unwrap());
                 let to = (from + self.page).min(listed.len());
-                let next = if to < listed.len() { to.to_string() } else { String::new() };
+                let next = if to < listed.len() {
+                    to.to_string()
+                } else {
+                    String::new()
+                };
                 serde_json::json!({
                     "ok": true,
                     "users": listed[from..to].iter().map(|p| json_of(p)).collect::<Vec<_>>(),
@@ -199,7 +206,10 @@ impl Ask {
 
 /// The reference: who is selected, and each unmatched input's reason and whether it was
 /// an exception, computed plainly from the directory.
-fn reference(slack: &Slack, ask: &Ask) -> (BTreeSet<String>, BTreeSet<(String, &'static str, bool)>) {
+fn reference(
+    slack: &Slack,
+    ask: &Ask,
+) -> (BTreeSet<String>, BTreeSet<(String, &'static str, bool)>) {
     let mut chosen: BTreeSet<String> = ask.ids.iter().cloned().collect();
     let mut unmatched = BTreeSet::new();
     for p in slack.people.iter().filter(|p| !p.bot) {
@@ -304,7 +314,11 @@ fn directory() -> impl Strategy<Value = Slack> {
                     id: format!("U{i:08}"),
                     email: email.map(|upper| {
                         let e = format!("user{i}@example.com");
-                        if upper { e.to_uppercase() } else { e }
+                        if upper {
+                            e.to_uppercase()
+                        } else {
+                            e
+                        }
                     }),
                     admin: role == 1 || role == 2 || role == 3,
                     owner: role == 2 || role == 3,
@@ -318,9 +332,18 @@ fn directory() -> impl Strategy<Value = Slack> {
             let groups = groups
                 .into_iter()
                 .enumerate()
-                .map(|(g, m)| (format!("S{g}"), m.into_iter().map(|i| format!("U{i:08}")).collect()))
+                .map(|(g, m)| {
+                    (
+                        format!("S{g}"),
+                        m.into_iter().map(|i| format!("U{i:08}")).collect(),
+                    )
+                })
                 .collect();
-            Slack { people, groups, page }
+            Slack {
+                people,
+                groups,
+                page,
+            }
         })
 }
 
@@ -329,26 +352,52 @@ fn ask() -> impl Strategy<Value = Ask> {
     let some_emails = prop::collection::vec((0u32..50, any::<bool>()), 0..6);
     let email = |(i, upper): (u32, bool)| {
         let e = format!("user{i}@example.com");
-        if upper { e.to_uppercase() } else { e }
+        if upper {
+            e.to_uppercase()
+        } else {
+            e
+        }
     };
     (
-        (some_ids.clone(), some_emails.clone(), prop::option::of(0u8..3)),
-        (any::<bool>(), any::<bool>(), any::<bool>(), prop::bool::weighted(0.2)),
-        (prop::collection::vec(0u8..4, 0..3), some_ids, some_emails, any::<bool>()),
+        (
+            some_ids.clone(),
+            some_emails.clone(),
+            prop::option::of(0u8..3),
+        ),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            prop::bool::weighted(0.2),
+        ),
+        (
+            prop::collection::vec(0u8..4, 0..3),
+            some_ids,
+            some_emails,
+            any::<bool>(),
+        ),
     )
-        .prop_map(move |((ids, emails, guests), (admins, owners, deactivated, everyone), (groups, xids, xemails, directory))| Ask {
-            ids: ids.into_iter().map(|i| format!("U{i:08}")).collect(),
-            emails: emails.into_iter().map(email).collect(),
-            guests: guests.map(|g| [Guests::Both, Guests::MultiChannel, Guests::SingleChannel][usize::from(g)]),
-            admins,
-            owners,
-            deactivated,
-            everyone,
-            groups: groups.into_iter().map(|g| format!("S{g}")).collect(),
-            except_ids: xids.into_iter().map(|i| format!("U{i:08}")).collect(),
-            except_emails: xemails.into_iter().map(email).collect(),
-            directory,
-        })
+        .prop_map(
+            move |(
+                (ids, emails, guests),
+                (admins, owners, deactivated, everyone),
+                (groups, xids, xemails, directory),
+            )| Ask {
+                ids: ids.into_iter().map(|i| format!("U{i:08}")).collect(),
+                emails: emails.into_iter().map(email).collect(),
+                guests: guests.map(|g| {
+                    [Guests::Both, Guests::MultiChannel, Guests::SingleChannel][usize::from(g)]
+                }),
+                admins,
+                owners,
+                deactivated,
+                everyone,
+                groups: groups.into_iter().map(|g| format!("S{g}")).collect(),
+                except_ids: xids.into_iter().map(|i| format!("U{i:08}")).collect(),
+                except_emails: xemails.into_iter().map(email).collect(),
+                directory,
+            },
+        )
 }
 
 proptest! {
@@ -475,19 +524,25 @@ fn an_address_two_users_share_chooses_neither() {
 
 #[test]
 fn an_error_stops_the_resolution_and_selects_nobody() {
-    let ep_answer = |_: &Request<Vec<u8>>| {
-        Response::new(br#"{"ok":false,"error":"not_an_admin"}"#.to_vec())
-    };
+    let ep_answer =
+        |_: &Request<Vec<u8>>| Response::new(br#"{"ok":false,"error":"not_an_admin"}"#.to_vec());
     let mut r = Resolver::new(Selection::new().guests()).unwrap();
-    let ResolveStep::List(listing) = r.next_step() else { panic!() };
+    let ResolveStep::List(listing) = r.next_step() else {
+        panic!()
+    };
     let ep = Endpoint::new(Token::new("xoxp-1").unwrap());
     let resp = ep_answer(&ep.encode(&listing).unwrap());
-    let err = decode::<ListUsers, _>(resp).map_err(Error::Call).unwrap_err();
+    let err = decode::<ListUsers, _>(resp)
+        .map_err(Error::Call)
+        .unwrap_err();
     r.listed(0, Err(err));
     assert!(matches!(r.next_step(), ResolveStep::Done));
     let stop = r.finish().unwrap_err();
     assert_eq!(stop.error.short_code(), "not_an_admin");
-    assert!(stop.to_string().contains("admin.users.list (guests)"), "{stop}");
+    assert!(
+        stop.to_string().contains("admin.users.list (guests)"),
+        "{stop}"
+    );
 }
 
 #[test]

@@ -8,9 +8,7 @@ use std::task::{Context, Poll};
 
 use futures_util::stream::Stream;
 use http::Response;
-use slack_sessions_core::sansio::{
-    PageInFlight, Paged, Pages, PagesAction, PagesDone, PagesStop,
-};
+use slack_sessions_core::sansio::{PageInFlight, Paged, Pages, PagesAction, PagesDone, PagesStop};
 use slack_sessions_core::{Error, ListSessions, ListUsers, TransportFailure};
 
 use super::AsyncClient;

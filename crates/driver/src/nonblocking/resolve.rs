@@ -50,9 +50,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     resolver.listed(read(), end);
                 }
                 ResolveStep::Lookup(call) => resolver.looked_up(self.call(&call).await),
-                ResolveStep::Usergroup(call) => {
-                    resolver.usergroup_listed(self.call(&call).await)
-                }
+                ResolveStep::Usergroup(call) => resolver.usergroup_listed(self.call(&call).await),
                 _ => return resolver.finish(),
             }
             progress(resolver.progress());

@@ -111,7 +111,9 @@ impl crate::method::sealed::Fields for LookupByEmailOutput {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         if key == "user" {
-            self.user = map.next_value::<Option<WireUser>>()?.map(DirectoryUser::from);
+            self.user = map
+                .next_value::<Option<WireUser>>()?
+                .map(DirectoryUser::from);
             return Ok(true);
         }
         Ok(false)
@@ -168,10 +170,15 @@ mod tests {
         let reply = decode::<LookupByEmail, _>(http::Response::new(body.to_vec())).unwrap();
         let user = reply.output.user.unwrap();
         assert_eq!(user.id.as_str(), "W012A3CDE");
-        assert_eq!(user.email.as_deref(), Some("spengler@ghostbusters.example.com"));
+        assert_eq!(
+            user.email.as_deref(),
+            Some("spengler@ghostbusters.example.com")
+        );
         assert!(user.is_admin && !user.is_bot);
         assert_eq!(user.is_active, Some(true));
         let missing_bot_flag = br#"{"ok":true,"user":{"id":"W1","profile":{"email":"a@b"}}}"#;
-        assert!(decode::<LookupByEmail, _>(http::Response::new(missing_bot_flag.to_vec())).is_err());
+        assert!(
+            decode::<LookupByEmail, _>(http::Response::new(missing_bot_flag.to_vec())).is_err()
+        );
     }
 }

@@ -49,7 +49,6 @@ impl ListSessions {
         self.cursor = Some(cursor.into());
         self
     }
-
 }
 
 impl crate::pages::Paged for ListSessions {
