@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use common::*;
 use slack_sessions::sansio::Resolver;
 use slack_sessions::{
-    Email, Encoding, Kind, Resolution, ResolveStop, Selection, UnmatchedReason, UserId,
+    CancelToken, Email, Encoding, Kind, Resolution, ResolveStop, Selection, UnmatchedReason, UserId,
 };
 use slack_sessions_emulator::{people, usergroup_members, Emulator};
 
@@ -21,8 +21,10 @@ fn resolve(
 ) -> Result<Resolution, ResolveStop> {
     let r = Resolver::new(s).expect("a selection");
     match t {
-        Transport::Blocking => blocking(emu, setup).resolve(r, |_| {}),
-        Transport::Async => runtime().block_on(asynchronous(emu, setup).resolve(r, |_| {})),
+        Transport::Blocking => blocking(emu, setup).resolve(r, &CancelToken::new(), |_| {}),
+        Transport::Async => {
+            runtime().block_on(asynchronous(emu, setup).resolve(r, &CancelToken::new(), |_| {}))
+        }
     }
 }
 
@@ -249,7 +251,27 @@ fn a_refusal_stops_the_resolution_with_nothing_selected() {
     };
     for t in BOTH {
         let stop = resolve(t, &emu, &setup, Selection::new().admins()).expect_err("refused");
-        assert_eq!(stop.error.short_code(), "not_an_admin", "{t:?}");
+        let error = stop.error.expect("an error, not a cancel");
+        assert_eq!(error.short_code(), "not_an_admin", "{t:?}");
         assert_eq!(stop.calls, 0);
     }
+}
+
+#[test]
+fn a_cancel_stops_the_resolution_before_the_next_call() {
+    let emu = start(1_000);
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let r = Resolver::new(Selection::new().everyone()).expect("a selection");
+    let stop = blocking(&emu, &Setup::default())
+        .resolve(r, &cancel, |_| {})
+        .expect_err("cancelled");
+    assert!(stop.error.is_none());
+    assert_eq!(emu.calls(), 0);
+    let r = Resolver::new(Selection::new().everyone()).expect("a selection");
+    let stop = runtime()
+        .block_on(asynchronous(&emu, &Setup::default()).resolve(r, &cancel, |_| {}))
+        .expect_err("cancelled");
+    assert!(stop.error.is_none());
+    assert_eq!(emu.calls(), 0);
 }

@@ -1,9 +1,11 @@
-//! Reading user IDs from arguments, a file, stdin or a CSV, keeping where each came from.
+//! Reading user IDs (or emails) from arguments, a file, stdin or a CSV, keeping where
+//! each came from.
 //!
 //! A users file is either a plain list (one ID a line, `#` comments and blank lines
 //! ignored) or a CSV (RFC 4180: quoted fields may hold commas, quotes and line breaks)
 //! whose header names a `user_id` or `id` column. It is a CSV when its first line that is
-//! not blank or a comment holds a comma, or is just `user_id` or `id`.
+//! not blank or a comment holds a comma, or is just `user_id` or `id`. An emails file
+//! is the same with an `email` column ([`Columns`]).
 
 use std::io::Read;
 use std::path::Path;
@@ -159,20 +161,21 @@ pub(crate) fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, 
         out.take(s.trim(), None, || format!("argument {}", i + 1));
     }
     if let Some(path) = file {
-        let (name, reader): (String, Box<dyn Read>) = if path == Path::new("-") {
-            ("stdin".to_owned(), Box::new(std::io::stdin().lock()))
-        } else {
-            let f = std::fs::File::open(path)
-                .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
-            (path.display().to_string(), Box::new(f))
-        };
-        read_stream(&name, reader, &mut |r| {
-            out.take(r.text, r.problem, || format!("line {} of {name}", r.line));
-            if out.texts.bytes() > MAX_TEXTS {
-                return Err(format!("{name} holds over 4 GiB of user IDs; split it"));
-            }
-            Ok(())
-        })?;
+        read_file(
+            path,
+            "users file",
+            &USER_COLUMNS,
+            |text, problem, origin| {
+                out.take(text, problem, origin);
+                if out.texts.bytes() > MAX_TEXTS {
+                    return Err(format!(
+                        "{} holds over 4 GiB of user IDs; split it",
+                        path.display()
+                    ));
+                }
+                Ok(())
+            },
+        )?;
     }
     out.texts.shrink_to_fit();
     Ok(out)
@@ -185,7 +188,7 @@ pub(crate) fn collect(ids: &[String], file: Option<&Path>) -> Result<Collected, 
 #[allow(dead_code)]
 pub(crate) fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
     let mut out = Vec::new();
-    read_stream(name, bytes, &mut |r| {
+    read_stream(name, bytes, &USER_COLUMNS, &mut |r| {
         out.push(Input {
             text: r.text.to_owned(),
             origin: format!("line {} of {name}", r.line),
@@ -199,6 +202,41 @@ pub(crate) fn parse_file(name: &str, bytes: &[u8]) -> Result<Vec<Input>, String>
 /// What receives the inputs of a file, one at a time.
 type Sink<'s> = dyn FnMut(Raw<'_>) -> Result<(), String> + 's;
 
+/// Which CSV columns a file's inputs come from, the first one the header names, and what
+/// its lines are, for messages.
+pub(crate) struct Columns {
+    /// Header names, by preference.
+    pub(crate) names: &'static [&'static str],
+    /// What the file lists: `user IDs`, `emails`.
+    pub(crate) what: &'static str,
+}
+
+/// A users file: `user_id` or `id`.
+pub(crate) const USER_COLUMNS: Columns = Columns {
+    names: &["user_id", "id"],
+    what: "user IDs",
+};
+
+/// Reads the inputs of the file at `path` (`-` is stdin; `label` names it in messages:
+/// `users file`) from `columns`, streamed, each to `each` with where it came from.
+pub(crate) fn read_file(
+    path: &Path,
+    label: &str,
+    columns: &Columns,
+    mut each: impl FnMut(&str, Option<String>, &dyn Fn() -> String) -> Result<(), String>,
+) -> Result<(), String> {
+    let (name, reader): (String, Box<dyn Read>) = if path == Path::new("-") {
+        ("stdin".to_owned(), Box::new(std::io::stdin().lock()))
+    } else {
+        let f = std::fs::File::open(path)
+            .map_err(|e| format!("cannot read {label} {}: {e}", path.display()))?;
+        (path.display().to_string(), Box::new(f))
+    };
+    read_stream(&name, reader, columns, &mut |r| {
+        each(r.text, r.problem, &|| format!("line {} of {name}", r.line))
+    })
+}
+
 /// The lines of a file, numbered, each bounded.
 struct Lines<R> {
     reader: std::io::BufReader<R>,
@@ -206,6 +244,8 @@ struct Lines<R> {
     /// The number of the line in `buf`.
     number: u64,
     name: String,
+    /// What the file lists, for messages.
+    what: &'static str,
 }
 
 impl<R: Read> Lines<R> {
@@ -217,10 +257,11 @@ impl<R: Read> Lines<R> {
         match read {
             crate::bounded::Line::End => Ok(None),
             crate::bounded::Line::TooLong => Err(format!(
-                "line {} of {} is over {}: not a list of user IDs or a CSV",
+                "line {} of {} is over {}: not a list of {} or a CSV",
                 self.number,
                 self.name,
-                crate::bounded::size(MAX_LINE)
+                crate::bounded::size(MAX_LINE),
+                self.what
             )),
             crate::bounded::Line::Text { .. } => {
                 // Spreadsheet exports often start with a byte-order mark.
@@ -239,12 +280,18 @@ impl<R: Read> Lines<R> {
 /// a CSV when its first line that is not blank or a `#` comment holds a comma, or is
 /// just `user_id` or `id`; comments are skipped only before that line in a CSV, and on
 /// every line of a plain list.
-fn read_stream(name: &str, reader: impl Read, sink: &mut Sink<'_>) -> Result<(), String> {
+fn read_stream(
+    name: &str,
+    reader: impl Read,
+    columns: &Columns,
+    sink: &mut Sink<'_>,
+) -> Result<(), String> {
     let mut lines = Lines {
         reader: std::io::BufReader::with_capacity(64 << 10, reader),
         buf: Vec::new(),
         number: 0,
         name: name.to_owned(),
+        what: columns.what,
     };
     let content = |l: &[u8]| {
         let l = l.trim_ascii();
@@ -259,9 +306,9 @@ fn read_stream(name: &str, reader: impl Read, sink: &mut Sink<'_>) -> Result<(),
     };
     let bare = String::from_utf8_lossy(&first).to_ascii_lowercase();
     let bare = bare.trim_matches('"');
-    if first.contains(&b',') || bare == "user_id" || bare == "id" {
+    if first.contains(&b',') || columns.names.contains(&bare) {
         let start = lines.number;
-        return read_csv(name, first, start, lines, sink);
+        return read_csv(name, first, start, lines, columns, sink);
     }
     let mut plain = |line: &[u8], number: u64| {
         let text = String::from_utf8_lossy(line.trim_ascii());
@@ -361,6 +408,7 @@ fn read_csv<R: Read>(
     header: Vec<u8>,
     start: u64,
     lines: Lines<R>,
+    columns: &Columns,
     sink: &mut Sink<'_>,
 ) -> Result<(), String> {
     let budget = std::rc::Rc::new(std::cell::Cell::new(0));
@@ -407,15 +455,16 @@ fn read_csv<R: Read>(
                 .iter()
                 .map(|h| String::from_utf8_lossy(h).to_ascii_lowercase())
                 .collect();
-            let found = header
+            let found = columns
+                .names
                 .iter()
-                .position(|h| h == "user_id")
-                .or_else(|| header.iter().position(|h| h == "id"));
+                .find_map(|want| header.iter().position(|h| h == want));
             match found {
                 Some(c) => column = Some(c),
                 None => {
                     return Err(format!(
-                        "{name} reads as a CSV, but its header (line {line}) has no user_id or id column"
+                        "{name} reads as a CSV, but its header (line {line}) has no {} column",
+                        columns.names.join(" or ")
                     ))
                 }
             }
@@ -588,7 +637,7 @@ mod tests {
         let e = parse_file("f.csv", &open_quote).unwrap_err();
         assert!(e.contains("over 1 MiB: is a quote left open?"), "{e}");
         let mut out = Vec::new();
-        let e = read_stream("/dev/zero", std::io::repeat(0), &mut |r| {
+        let e = read_stream("/dev/zero", std::io::repeat(0), &USER_COLUMNS, &mut |r| {
             out.push(r.line);
             Ok(())
         })

@@ -201,16 +201,38 @@ pub struct ResolveProgress {
     pub selected: u64,
 }
 
-/// A resolution that stopped on an error: nothing is selected, since a partial set
-/// could leave out someone who was meant, or keep someone who was excepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A resolution that stopped on an error, or was cancelled: nothing is selected, since a
+/// partial set could leave out someone who was meant, or keep someone who was excepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-#[error("resolving users stopped at {step} after {calls} calls: {error}")]
 pub struct ResolveStop {
-    /// Why (boxed: the stop travels in a `Result`, and the error is large).
-    pub error: Box<Error>,
+    /// Why; `None` when it was cancelled (boxed: the stop travels in a `Result`, and the
+    /// error is large).
+    pub error: Option<Box<Error>>,
     /// What was being done: `admin.users.list (guests)`, `users.lookupByEmail`, …
     pub step: String,
     /// Calls made before.
     pub calls: u64,
+}
+
+impl fmt::Display for ResolveStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "resolving users stopped at {} after {} calls: ",
+            self.step, self.calls
+        )?;
+        match &self.error {
+            Some(e) => write!(f, "{e}"),
+            None => f.write_str("cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for ResolveStop {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }

@@ -265,10 +265,30 @@ impl Resolver {
 
     fn stopped(&mut self, error: Error, step: String) {
         self.stop = Some(ResolveStop {
-            error: Box::new(error),
+            error: Some(Box::new(error)),
             step,
             calls: self.matcher.calls,
         });
+    }
+
+    /// Stops the resolution (a user cancelled it): [`finish`](Self::finish) then says so,
+    /// and selects nobody.
+    pub fn cancel(&mut self) {
+        if self.stop.is_none() {
+            let step = match &self.current {
+                Some(Current::Listing { what, .. }) => format!("admin.users.list ({what})"),
+                Some(Current::Lookup(_)) => "users.lookupByEmail".into(),
+                Some(Current::Usergroup(call)) => {
+                    format!("usergroups.users.list ({})", call.usergroup())
+                }
+                None => "the start".into(),
+            };
+            self.stop = Some(ResolveStop {
+                error: None,
+                step,
+                calls: self.matcher.calls,
+            });
+        }
     }
 
     /// The outcome: every user selected, every input that matched nobody; or why the

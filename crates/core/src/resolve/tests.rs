@@ -523,7 +523,7 @@ fn an_address_two_users_share_chooses_neither() {
 }
 
 #[test]
-fn an_error_stops_the_resolution_and_selects_nobody() {
+fn an_error_or_a_cancel_stops_the_resolution_and_selects_nobody() {
     let ep_answer =
         |_: &Request<Vec<u8>>| Response::new(br#"{"ok":false,"error":"not_an_admin"}"#.to_vec());
     let mut r = Resolver::new(Selection::new().guests()).unwrap();
@@ -538,11 +538,18 @@ fn an_error_stops_the_resolution_and_selects_nobody() {
     r.listed(0, Err(err));
     assert!(matches!(r.next_step(), ResolveStep::Done));
     let stop = r.finish().unwrap_err();
-    assert_eq!(stop.error.short_code(), "not_an_admin");
     assert!(
         stop.to_string().contains("admin.users.list (guests)"),
         "{stop}"
     );
+    assert_eq!(stop.error.unwrap().short_code(), "not_an_admin");
+    let mut r = Resolver::new(Selection::new().guests()).unwrap();
+    let _ = r.next_step();
+    r.cancel();
+    assert!(matches!(r.next_step(), ResolveStep::Done));
+    let stop = r.finish().unwrap_err();
+    assert!(stop.to_string().ends_with("cancelled"), "{stop}");
+    assert!(stop.error.is_none());
 }
 
 #[test]

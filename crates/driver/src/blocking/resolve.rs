@@ -3,7 +3,7 @@
 use std::cell::Cell;
 
 use slack_sessions_core::sansio::{ResolveStep, Resolver};
-use slack_sessions_core::{Resolution, ResolveProgress, ResolveStop};
+use slack_sessions_core::{CancelToken, Resolution, ResolveProgress, ResolveStop};
 
 use super::BlockingClient;
 use crate::transport::BlockingTransport;
@@ -12,13 +12,18 @@ impl<T: BlockingTransport> BlockingClient<T> {
     /// Carries out `resolver`'s plan: each directory listing page by page (Tier 4), each
     /// lookup (Tier 3) and user group (Tier 2), paced and retried like any call, with
     /// `progress` told after each page and each call. Memory holds the users selected
-    /// and one page, never the directory.
+    /// and one page, never the directory. Once `cancel` is cancelled, it stops at the
+    /// next user or call, selecting nobody.
     pub fn resolve(
         &self,
         mut resolver: Resolver,
+        cancel: &CancelToken,
         mut progress: impl FnMut(ResolveProgress),
     ) -> Result<Resolution, ResolveStop> {
         loop {
+            if cancel.is_cancelled() {
+                resolver.cancel();
+            }
             match resolver.next_step() {
                 ResolveStep::List(listing) => {
                     let pages = Cell::new(0u32);
@@ -34,6 +39,9 @@ impl<T: BlockingTransport> BlockingClient<T> {
                                         end = Err(e);
                                         break;
                                     }
+                                }
+                                if cancel.is_cancelled() {
+                                    break;
                                 }
                                 if pages.get() != told {
                                     told = pages.get();

@@ -2,7 +2,7 @@
 
 use futures_util::StreamExt;
 use slack_sessions_core::sansio::{ResolveStep, Resolver};
-use slack_sessions_core::{Resolution, ResolveProgress, ResolveStop};
+use slack_sessions_core::{CancelToken, Resolution, ResolveProgress, ResolveStop};
 
 use super::AsyncClient;
 use crate::transport::AsyncTransport;
@@ -11,13 +11,18 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// Carries out `resolver`'s plan: each directory listing page by page (Tier 4), each
     /// lookup (Tier 3) and user group (Tier 2), paced and retried like any call, with
     /// `progress` told after each page and each call. Memory holds the users selected
-    /// and one page, never the directory.
+    /// and one page, never the directory. Once `cancel` is cancelled, it stops at the
+    /// next user or call, selecting nobody.
     pub async fn resolve(
         &self,
         mut resolver: Resolver,
+        cancel: &CancelToken,
         mut progress: impl FnMut(ResolveProgress),
     ) -> Result<Resolution, ResolveStop> {
         loop {
+            if cancel.is_cancelled() {
+                resolver.cancel();
+            }
             match resolver.next_step() {
                 ResolveStep::List(listing) => {
                     let pages = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
@@ -38,6 +43,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
                                         end = Err(e);
                                         break;
                                     }
+                                }
+                                if cancel.is_cancelled() {
+                                    break;
                                 }
                                 if read() != told {
                                     told = read();
