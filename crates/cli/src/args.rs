@@ -25,7 +25,10 @@ Examples:
   slack-sessions --dry-run clear --users-file - < leavers.txt
   slack-sessions set --duration 8h --users-file all.txt --journal run.jsonl --snapshot before.json
   slack-sessions set --duration 8h --users-file all.txt --resume run.jsonl
-  slack-sessions restore before.json";
+  slack-sessions restore before.json
+  slack-sessions set --duration 12h --quit-on-close true --guests --except-file vips.txt
+  slack-sessions sessions reset --emails-file compromised.txt --verify
+  slack-sessions users resolve --usergroup S0604QSJC --csv";
 
 /// What `--faults` accepts, shown in `emulator --help`.
 pub(crate) const FAULTS_HELP: &str = "\
@@ -184,6 +187,12 @@ pub(crate) enum Command {
         #[arg(value_name = "SNAPSHOT")]
         snapshot: PathBuf,
     },
+    /// People as admins hold them: resolve emails, guests, admins, owners, user groups
+    /// and everyone into user IDs.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Serve the emulator in the foreground; print base URL and tokens.
     #[command(help_template = EMULATOR_HELP, after_help = FAULTS_HELP)]
     Emulator {
@@ -226,6 +235,7 @@ pub(crate) fn command() -> clap::Command {
 
 /// `sessions …`.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process, and moved once
 pub(crate) enum SessionsCommand {
     /// List active sessions, page by page as they arrive: a table on a terminal, JSON
     /// lines otherwise or with --json.
@@ -268,6 +278,25 @@ pub(crate) enum SessionsCommand {
         /// Its user.
         #[arg(long, value_name = "USER")]
         user: String,
+    },
+}
+
+/// `users …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersCommand {
+    /// Print the users a selection names (user_id, email, kind), resolved at the least
+    /// API cost, and every input that matched nobody: a table on a terminal, JSON lines
+    /// otherwise or with --json, CSV with --csv.
+    Resolve {
+        #[command(flatten)]
+        users: Users,
+        /// CSV (user_id,email,kind) on stdout.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Also write the users to this file as a CSV users file (`--users-file` reads
+        /// it). An existing file is refused.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -386,7 +415,8 @@ mod tests {
     }
 }
 
-/// Where the users come from.
+/// Where the users come from: IDs, and people as admins hold them. They combine: the
+/// users are everyone named, once, minus the exceptions.
 #[derive(Debug, Args)]
 pub(crate) struct Users {
     /// User IDs.
@@ -394,6 +424,40 @@ pub(crate) struct Users {
     pub(crate) ids: Vec<String>,
     /// One ID a line ('#' comments and blank lines ignored; '-' reads stdin); or a CSV
     /// whose header has a `user_id` or `id` column.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Users")]
     pub(crate) users_file: Option<PathBuf>,
+    /// One email a line, or a CSV with an `email` column ('-' reads stdin). Few are
+    /// looked up one by one; many are matched against the directory, listed once.
+    #[arg(long, value_name = "PATH", help_heading = "Users")]
+    pub(crate) emails_file: Option<PathBuf>,
+    /// The user with this email (repeatable); matched ignoring case, and only exactly.
+    #[arg(long = "email", value_name = "EMAIL", help_heading = "Users")]
+    pub(crate) emails: Vec<String>,
+    /// Every active guest, multi- and single-channel.
+    #[arg(long, help_heading = "Users")]
+    pub(crate) guests: bool,
+    /// Every active admin who is not an owner.
+    #[arg(long, help_heading = "Users")]
+    pub(crate) admins: bool,
+    /// Every active owner, the primary owner among them.
+    #[arg(long, help_heading = "Users")]
+    pub(crate) owners: bool,
+    /// The members of this user group, by ID (S…; repeatable).
+    #[arg(long = "usergroup", value_name = "ID", help_heading = "Users")]
+    pub(crate) usergroups: Vec<String>,
+    /// Every active user who is not a bot.
+    #[arg(long, help_heading = "Users")]
+    pub(crate) all_users: bool,
+    /// Leave out these users, however else named: IDs or emails, one a line, or a CSV
+    /// with a `user_id`, `id` or `email` column.
+    #[arg(long, value_name = "PATH", help_heading = "Users")]
+    pub(crate) except_file: Option<PathBuf>,
+    /// List only this workspace's directory (T…), and name it for user groups (Slack
+    /// needs it with an org token).
+    #[arg(long, value_name = "TEAM", help_heading = "Users")]
+    pub(crate) workspace: Option<String>,
+    /// The directory's size, if known: emails are then matched by whichever way costs
+    /// less time at Slack's rates (lookups, or listing the directory).
+    #[arg(long, value_name = "N", help_heading = "Users")]
+    pub(crate) directory_size: Option<u64>,
 }

@@ -115,6 +115,7 @@ impl Exit {
             || !r.invalid.is_empty()
             || !r.not_attempted.is_empty()
             || !o.unreadable.is_empty()
+            || !o.skipped.is_empty()
             || o.resumed.is_some_and(|p| p.skipped_failed > 0)
             || unconfirmed
         {

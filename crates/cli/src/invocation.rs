@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use slack_sessions_core::{Encoding, Rate, ResetScope, SessionSettings};
 
-use crate::args::{self, Cli, Command, EncodingArg, SessionsCommand, TransportArg};
+use crate::args::{self, Cli, Command, EncodingArg, SessionsCommand, TransportArg, UsersCommand};
+use crate::people::People;
 use crate::run::{usage, Fail};
 
 /// What to run, and how.
@@ -75,6 +76,8 @@ pub(crate) struct UsersSource {
     pub(crate) ids: Vec<String>,
     /// A users file (`-` for stdin).
     pub(crate) file: Option<PathBuf>,
+    /// People named as admins hold them, resolved before the run.
+    pub(crate) people: People,
 }
 
 /// What a changing run keeps on disk.
@@ -140,6 +143,12 @@ pub(crate) enum Cmd {
     },
     /// `sessions invalidate`.
     Invalidate { session_id: u64, user: String },
+    /// `users resolve`.
+    Resolve {
+        users: UsersSource,
+        csv: bool,
+        out: Option<PathBuf>,
+    },
     /// `emulator`.
     Emulator {
         port: Option<u16>,
@@ -202,16 +211,23 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
             }
             Cmd::Set {
                 settings,
-                users: users.into(),
+                users: users_source(users)?,
                 record: record.into(),
             }
         }
         Command::Get { users } => Cmd::Get {
-            users: users.into(),
+            users: users_source(users)?,
         },
         Command::Clear { users, record } => Cmd::Clear {
-            users: users.into(),
+            users: users_source(users)?,
             record: record.into(),
+        },
+        Command::Users {
+            command: UsersCommand::Resolve { users, csv, out },
+        } => Cmd::Resolve {
+            users: users_source(users)?,
+            csv,
+            out,
         },
         Command::Restore { snapshot } => Cmd::Restore { snapshot },
         Command::Sessions { command } => match command {
@@ -244,7 +260,7 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
                     _ => ResetScope::all(),
                 };
                 Cmd::Reset {
-                    users: users.into(),
+                    users: users_source(users)?,
                     scope,
                     record: record.into(),
                     verify: verify.verify.then_some(Verify {
@@ -278,13 +294,66 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
     Ok(Invocation { settings, command })
 }
 
-impl From<args::Users> for UsersSource {
-    fn from(u: args::Users) -> Self {
-        UsersSource {
-            ids: u.ids,
-            file: u.users_file,
+/// The users of a command, the people flags checked: an email, a user group ID or a
+/// workspace ID that cannot be one is refused before anything is read or sent.
+fn users_source(u: args::Users) -> Result<UsersSource, Fail> {
+    let emails = u
+        .emails
+        .iter()
+        .map(|e| {
+            e.trim()
+                .parse()
+                .map_err(|why| usage(format!("--email {:?}: {why}", crate::users::echo(e))))
+        })
+        .collect::<Result<_, _>>()?;
+    let usergroups = u
+        .usergroups
+        .iter()
+        .map(|g| {
+            g.trim()
+                .parse()
+                .map_err(|why| usage(format!("--usergroup: {why}")))
+        })
+        .collect::<Result<_, _>>()?;
+    if let Some(w) = &u.workspace {
+        if w.is_empty() || !w.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(usage(format!(
+                "--workspace {:?}: a workspace ID is letters and digits, e.g. T0123ABCD",
+                crate::users::echo(w)
+            )));
         }
     }
+    let stdin = [&u.users_file, &u.emails_file, &u.except_file]
+        .iter()
+        .filter(|f| f.as_deref() == Some(std::path::Path::new("-")))
+        .count();
+    if stdin > 1 {
+        return Err(usage(
+            "only one of --users-file, --emails-file and --except-file can read stdin ('-')",
+        ));
+    }
+    let people = People {
+        emails_file: u.emails_file,
+        emails,
+        guests: u.guests,
+        admins: u.admins,
+        owners: u.owners,
+        usergroups,
+        all_users: u.all_users,
+        except_file: u.except_file,
+        workspace: u.workspace,
+        directory_size: u.directory_size,
+    };
+    if !people.any() && (people.workspace.is_some() || people.directory_size.is_some()) {
+        return Err(usage(
+            "--workspace and --directory-size go with people to resolve: --emails-file, --email, --guests, --admins, --owners, --usergroup or --all-users",
+        ));
+    }
+    Ok(UsersSource {
+        ids: u.ids,
+        file: u.users_file,
+        people,
+    })
 }
 
 impl From<args::Record> for Record {

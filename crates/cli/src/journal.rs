@@ -2,12 +2,16 @@
 //! reading it back for `--resume PATH`.
 //!
 //! JSON Lines. The first line is a header: the tool version, the method and every
-//! argument that changes what a request does (the settings, the reset scope), and the
-//! encoding. Then one line for each answer that settled users, written, flushed and
-//! fsynced before the run counts those users as done:
+//! argument that changes what a request does (the settings, the reset scope), the
+//! encoding, and for a run that named people (`--emails-file`, `--guests`, …) those
+//! flags and how many users they resolved to. The resolved users follow, at most 1,000 a
+//! line, so that a resume acts on exactly them without resolving again. Then one line
+//! for each answer that settled users, written, flushed and fsynced before the run
+//! counts those users as done:
 //!
 //! ```text
-//! {"journal":2,"tool":"slack-sessions-cli 0.1.0","method":"admin.users.session.setSettings","settings":{"duration":43200,"desktop_app_browser_quit":null},"scope":null,"encoding":"form"}
+//! {"journal":3,"tool":"slack-sessions-cli 0.2.0","method":"admin.users.session.setSettings","settings":{"duration":43200,"desktop_app_browser_quit":null},"scope":null,"encoding":"form","people":["--guests"],"resolved":2}
+//! {"resolved":["U00000007","U00000013"]}
 //! {"applied":["U00000001","U00000002"]}
 //! {"failed":["U00000007"],"error":"user_not_found"}
 //! {"unanswered":["U00000008"],"error":"connect_error"}
@@ -41,7 +45,7 @@ use slack_sessions_core::Settled;
 use crate::bounded::{next_line, size, Line as Read};
 
 /// The journal format's version, in every header.
-pub(crate) const JOURNAL_VERSION: u32 = 2;
+pub(crate) const JOURNAL_VERSION: u32 = 3;
 
 /// The longest journal line read back: a line holds at most 1,000 user IDs.
 pub(crate) const MAX_LINE: usize = 1 << 20;
@@ -62,6 +66,12 @@ pub(crate) struct Header {
     pub(crate) scope: Option<ScopeLine>,
     /// `form` or `json`.
     pub(crate) encoding: String,
+    /// The people flags of a run that named people, as written (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) people: Option<Vec<String>>,
+    /// How many users they resolved to, on the `resolved` lines after the header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) resolved: Option<u64>,
 }
 
 /// The settings of a journal header or a snapshot group.
@@ -96,6 +106,9 @@ struct Line {
     unanswered: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     error: String,
+    /// Users the run's people resolved to (version 3; right after the header).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    resolved: Vec<String>,
 }
 
 /// An open journal, locked for this run: each settled answer is one line, flushed and
@@ -125,6 +138,8 @@ pub(crate) struct Record {
     pub(crate) applied: HashSet<String>,
     /// Users Slack refused and that were never applied since.
     pub(crate) refused: HashSet<String>,
+    /// The users the run's people resolved to, in order.
+    pub(crate) resolved: Vec<String>,
 }
 
 impl Journal {
@@ -155,6 +170,27 @@ impl Journal {
     /// Writes the header of a new journal.
     pub(crate) fn start(&self, header: &Header) -> Result<(), String> {
         self.write(&serde_json::to_string(header).map_err(|e| e.to_string())?)
+    }
+
+    /// Writes the users the run's people resolved to, 1,000 a line, after the header
+    /// (which says how many).
+    pub(crate) fn resolved<'a>(&self, users: impl Iterator<Item = &'a str>) -> Result<(), String> {
+        let mut line = Line::default();
+        let flush = |line: &mut Line| -> Result<(), String> {
+            if line.resolved.is_empty() {
+                return Ok(());
+            }
+            self.write(&serde_json::to_string(&*line).map_err(|e| e.to_string())?)?;
+            line.resolved.clear();
+            Ok(())
+        };
+        for u in users {
+            line.resolved.push(u.to_owned());
+            if line.resolved.len() == 1_000 {
+                flush(&mut line)?;
+            }
+        }
+        flush(&mut line)
     }
 
     /// Opens the journal at `path` to resume its run, locked, and reads it. A torn last
@@ -305,6 +341,7 @@ pub(crate) fn read_from(name: &str, reader: impl std::io::Read) -> Result<(Recor
         }
         let line: Line = serde_json::from_slice(&buf)
             .map_err(|_| format!("{name} line {n}: not a journal line"))?;
+        record.resolved.extend(line.resolved);
         for u in line.applied {
             record.refused.remove(&u);
             record.applied.insert(u);
@@ -341,6 +378,8 @@ mod tests {
             }),
             scope: None,
             encoding: "form".into(),
+            people: None,
+            resolved: None,
         }
     }
 
@@ -406,6 +445,31 @@ mod tests {
         append(&path, b"\n{\"applied\":[\"U00000009\"]}\n");
         let e = read(&path).unwrap_err();
         assert!(e.ends_with("line 6: not a journal line"), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// The users a run's people resolved to read back in order, 1,000 a line.
+    #[test]
+    fn a_resolved_set_reads_back_whole_and_in_order() {
+        let d = dir("resolved");
+        let path = d.join("j.jsonl");
+        let j = Journal::open_new(&path).unwrap();
+        let ids: Vec<String> = (0..2_500).rev().map(|i| format!("U{i:08}")).collect();
+        j.start(&Header {
+            people: Some(vec!["--guests".into()]),
+            resolved: Some(2_500),
+            ..header()
+        })
+        .unwrap();
+        j.resolved(ids.iter().map(String::as_str)).unwrap();
+        j.record(&settled(&["U00002499"], &[], "", false)).unwrap();
+        drop(j);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 1 + 3 + 1);
+        let r = read(&path).unwrap();
+        assert_eq!(r.resolved, ids);
+        assert_eq!(r.header.unwrap().resolved, Some(2_500));
+        assert_eq!(sorted(&r.applied), ["U00002499"]);
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -12,6 +12,7 @@ mod exit;
 mod invocation;
 mod journal;
 mod output;
+mod people;
 mod report;
 mod run;
 mod signals;

@@ -35,6 +35,20 @@ pub(crate) struct Outcome {
     pub(crate) resumed: Option<Resumed>,
     /// With `sessions reset --verify`: where each user whose reset was accepted stands.
     pub(crate) verified: Option<Vec<(slack_sessions_core::UserId, Verified)>>,
+    /// Inputs left out before anything was sent: people flags that matched nobody, and
+    /// users Slack will not act on (the primary owner, for a reset).
+    pub(crate) skipped: Vec<Skipped>,
+}
+
+/// An input a run left out before sending anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    /// The input as given: an email, a user group ID, a user ID.
+    pub(crate) input: String,
+    /// Why, as a code: `email_not_found`, `deactivated`, `bot`, `primary_owner`, …
+    pub(crate) reason: &'static str,
+    /// Why, in words.
+    pub(crate) detail: String,
 }
 
 /// The users a `--resume` skipped.
@@ -65,12 +79,13 @@ impl Outcome {
             journal_error: None,
             resumed: None,
             verified: None,
+            skipped: Vec::new(),
         }
     }
 
     /// Distinct inputs, valid or not: the same figure in the summary and in JSON.
     pub(crate) fn requested(&self) -> usize {
-        self.report.requested + self.unreadable.len()
+        self.report.requested + self.unreadable.len() + self.skipped.len()
     }
 
     /// Whether the run was cancelled by a signal (rather than by a journal that could
@@ -182,8 +197,18 @@ impl Outcome {
         let _ = writeln!(
             s,
             "  invalid (skipped): {}",
-            r.invalid.len() + self.unreadable.len()
+            r.invalid.len() + self.unreadable.len() + self.skipped.len()
         );
+        for k in self.skipped.iter().take(10) {
+            let _ = writeln!(s, "    {}: {} ({})", echo(&k.input), k.reason, k.detail);
+        }
+        if self.skipped.len() > 10 {
+            let _ = writeln!(
+                s,
+                "    … and {} more (use --json for all)",
+                self.skipped.len() - 10
+            );
+        }
         let _ = writeln!(s, "  not attempted: {}", r.not_attempted.len());
         if !r.not_returned.is_empty() {
             let _ = writeln!(
@@ -411,25 +436,28 @@ impl serde::Serialize for JsonReport<'_> {
             .iter()
             .map(|(i, _)| (i.text.as_str(), i.origin.as_str()))
             .collect();
-        let invalid: Vec<Value> = r
-            .invalid
-            .iter()
-            .map(|i| {
-                let reason = match origin.get(i.input.as_str()) {
-                    Some(o) => format!("{} ({o})", i.reason),
-                    None => i.reason.to_string(),
-                };
-                json!({"input": echo(&i.input), "reason": reason})
-            })
-            .chain(o.unreadable.iter().map(|i| {
-                let reason = format!(
-                    "{} ({})",
-                    i.problem.as_deref().unwrap_or("no user id"),
-                    i.origin
-                );
-                json!({"input": echo(&i.text), "reason": reason})
-            }))
-            .collect();
+        let invalid: Vec<Value> =
+            r.invalid
+                .iter()
+                .map(|i| {
+                    let reason = match origin.get(i.input.as_str()) {
+                        Some(o) => format!("{} ({o})", i.reason),
+                        None => i.reason.to_string(),
+                    };
+                    json!({"input": echo(&i.input), "reason": reason})
+                })
+                .chain(o.unreadable.iter().map(|i| {
+                    let reason = format!(
+                        "{} ({})",
+                        i.problem.as_deref().unwrap_or("no user id"),
+                        i.origin
+                    );
+                    json!({"input": echo(&i.text), "reason": reason})
+                }))
+                .chain(o.skipped.iter().map(
+                    |k| json!({"input": echo(&k.input), "reason": k.reason, "detail": k.detail}),
+                ))
+                .collect();
         m.serialize_entry("invalid", &invalid)?;
         m.serialize_entry("not_attempted", &r.not_attempted)?;
         m.serialize_entry("not_returned", &r.not_returned)?;

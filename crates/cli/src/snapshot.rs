@@ -131,6 +131,17 @@ pub(crate) fn write_durably(
     replace: bool,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
+    write_new("--snapshot", path, replace, write)
+}
+
+/// [`write_durably`] for the file of option `flag` (`--snapshot`, `--out`), named in its
+/// messages.
+pub(crate) fn write_new(
+    flag: &str,
+    path: &Path,
+    replace: bool,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     let shown = path.display();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -138,7 +149,7 @@ pub(crate) fn write_durably(
     };
     let name = path
         .file_name()
-        .ok_or_else(|| format!("--snapshot {shown} names no file"))?;
+        .ok_or_else(|| format!("{flag} {shown} names no file"))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
@@ -148,12 +159,12 @@ pub(crate) fn write_durably(
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .map_err(|e| format!("cannot write --snapshot {shown}: {e}"))?;
+            .map_err(|e| format!("cannot write {flag} {shown}: {e}"))?;
         let mut w = std::io::BufWriter::new(f);
         write(&mut w)
             .and_then(|()| w.flush())
             .and_then(|()| w.get_ref().sync_all())
-            .map_err(|e| format!("cannot write --snapshot {shown}: {e}"))?;
+            .map_err(|e| format!("cannot write {flag} {shown}: {e}"))?;
         drop(w);
         if replace {
             std::fs::rename(&tmp, path)
@@ -161,8 +172,11 @@ pub(crate) fn write_durably(
             std::fs::hard_link(&tmp, path)
         }
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => refuse_existing(path),
-            _ => format!("cannot write --snapshot {shown}: {e}"),
+            std::io::ErrorKind::AlreadyExists if flag == "--snapshot" => refuse_existing(path),
+            std::io::ErrorKind::AlreadyExists => {
+                format!("{flag} {shown} already exists: name a new file")
+            }
+            _ => format!("cannot write {flag} {shown}: {e}"),
         })?;
         // The new name must reach the disk too.
         if let Ok(d) = File::open(&dir) {

@@ -61,6 +61,7 @@ pub(super) fn run(g: &Settings) -> Result<Exit, Fail> {
         valid: texts.len() - bad.len(),
         texts: texts.iter().map(String::as_str).collect(),
         bad,
+        people: None,
     };
     say!(
         "{} users, 2 unknown, 1 bot and 1 malformed ID among them\n",
@@ -154,6 +155,7 @@ fn sessions_step(g: &Settings, emu: &Emulator, token: &Token) -> Result<(), Fail
         valid: texts.len(),
         texts,
         bad: Vec::new(),
+        people: None,
     };
     let outcome = run_op(
         g,

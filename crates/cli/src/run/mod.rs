@@ -7,6 +7,7 @@ mod demo;
 mod dry_run;
 mod emulator;
 mod help;
+mod resolve;
 mod restore;
 mod sessions;
 mod settings;
@@ -120,5 +121,6 @@ pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {
             verify,
         } => settings::run_with_verify(g, Op::Reset(*scope), users, Some(record), verify.as_ref()),
         Cmd::Invalidate { session_id, user } => sessions::invalidate(g, *session_id, user),
+        Cmd::Resolve { users, csv, out } => resolve::users_command(g, users, *csv, out.as_deref()),
     }
 }

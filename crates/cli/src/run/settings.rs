@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use slack_sessions_core::limits::DEFAULT_BASE_URL;
 use slack_sessions_core::{
-    BulkRun, CancelToken, ClearSettings, Error, GetSettings, Progress, ResetSessionsBulk,
-    SetSettings, Settled, SettledObserver, Token,
+    BulkRun, CancelToken, ClearSettings, Error, GetSettings, Kind, Progress, ResetSessionsBulk,
+    Selection, SetSettings, Settled, SettledObserver, Token, UserId,
 };
 use slack_sessions_emulator::Emulator;
 
@@ -28,13 +28,35 @@ use crate::users::{self, Input, Texts};
 pub(super) struct Prepared {
     /// Every input with a text, valid or not (the plan reports the invalid ones).
     pub(super) texts: Texts,
-    /// The inputs that are not user IDs (and CSV rows without a user column), with why.
+    /// The inputs that are not user IDs or emails (and CSV rows without their column),
+    /// with why.
     pub(super) bad: Vec<(Input, String)>,
     /// Inputs that hold a valid user ID.
     pub(super) valid: usize,
+    /// The people the flags name, to resolve before the run (the user IDs join them
+    /// then); `None` when only user IDs are given, or a resume has the resolved set.
+    pub(super) people: Option<Selection>,
 }
 
 impl Prepared {
+    /// Everyone named: the valid user IDs and the people.
+    pub(super) fn selection(&self) -> Selection {
+        let ids = self.texts.iter().filter_map(|t| UserId::new(t).ok());
+        self.people.clone().unwrap_or_default().ids(ids)
+    }
+
+    /// Takes the users a resolution found in place of the inputs: those users, then
+    /// the inputs that are not user IDs (so that the report still counts them).
+    fn resolved(&mut self, found: Texts) {
+        let mut texts = found;
+        for t in self.texts.iter().filter(|t| UserId::new(t).is_err()) {
+            texts.push(t);
+        }
+        self.valid = texts.len() - (self.texts.len() - self.valid);
+        self.texts = texts;
+        self.people = None;
+    }
+
     /// The inputs that hold no user ID at all (CSV rows without the user column).
     fn unreadable(&self) -> Vec<Input> {
         self.bad
@@ -46,12 +68,23 @@ impl Prepared {
 }
 
 /// Reads the users and refuses, before anything is sent, what cannot be run.
-fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fail> {
+pub(super) fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fail> {
     let collected = users::collect(&users.ids, users.file.as_deref()).map_err(usage)?;
-    if collected.count == 0 {
-        return Err(usage("no users given: pass user IDs or --users-file PATH"));
+    let people = match users.people.any() {
+        true => Some(crate::people::read(&users.people).map_err(usage)?),
+        false => None,
+    };
+    if collected.count == 0 && !users.people.names_people() {
+        return Err(usage(
+            "no users given: pass user IDs, --users-file PATH, or people (--emails-file, --email, --guests, --admins, --owners, --usergroup, --all-users)",
+        ));
     }
-    let bad = collected.bad;
+    let id_errors = collected.bad.len();
+    let mut bad = collected.bad;
+    let people = people.map(|p| {
+        bad.extend(p.bad);
+        p.selection
+    });
     if !bad.is_empty() {
         if g.strict {
             let (i, why) = &bad[0];
@@ -76,14 +109,15 @@ fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fail> {
             }
         }
     }
-    let valid = collected.count - bad.len();
-    if valid == 0 {
+    let valid = collected.count - id_errors;
+    if valid == 0 && !users.people.names_people() {
         return Err(usage("no valid user IDs among the inputs"));
     }
     Ok(Prepared {
         texts: collected.texts,
         bad,
         valid,
+        people,
     })
 }
 
@@ -115,13 +149,13 @@ pub(super) fn run_with_verify(
     let (journal, resumed) = match (&record.journal, &record.resume) {
         (_, Some(path)) => {
             let (journal, done) = Journal::resume(path).map_err(usage)?;
-            let resumed = resume_from(path, done, op, g, &mut prepared, &record)?;
+            let resumed = resume_from(path, done, op, g, users, &mut prepared, &record)?;
             (Some(journal), Some(resumed))
         }
         (Some(path), None) if !g.dry_run => (Some(Journal::open_new(path).map_err(usage)?), None),
         _ => (None, None),
     };
-    if g.dry_run {
+    if g.dry_run && prepared.people.is_none() {
         return dry_run::run(g, op, &prepared.texts);
     }
     let (token, base_url, _emulator) = connect(g)?;
@@ -134,6 +168,34 @@ pub(super) fn run_with_verify(
         ..Hooks::default()
     };
     let session = Transport::new(g, token, base_url)?;
+    let mut skipped = Vec::new();
+    let mut resolved_count = None;
+    if prepared.people.is_some() {
+        let found = super::resolve::resolve(g, &session, prepared.selection(), &interrupts)?;
+        let r = super::resolve::for_run(&found, |kind| leave_out(op, kind));
+        if g.strict {
+            if let Some(k) = r.skipped.first() {
+                return Err(usage(format!(
+                    "{} ({}){}: nothing was sent",
+                    users::echo(&k.input),
+                    k.detail,
+                    match r.skipped.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    }
+                )));
+            }
+        }
+        resolved_count = Some(r.texts.len() as u64);
+        prepared.resolved(r.texts);
+        skipped = r.skipped;
+        if g.dry_run {
+            if !g.quiet {
+                eprintln!("{} users to act on", resolved_count.unwrap_or(0));
+            }
+            return dry_run::run(g, op, &prepared.texts);
+        }
+    }
     if let Some(path) = &record.snapshot {
         if let Some(code) = take_snapshot(g, &session, &prepared, path, &record, &interrupts)? {
             return Ok(code);
@@ -141,7 +203,16 @@ pub(super) fn run_with_verify(
     }
     if let Some(journal) = journal {
         if resumed.is_none() {
-            journal.start(&header(g, op)).map_err(usage)?;
+            let mut h = header(g, op);
+            if let Some(n) = resolved_count {
+                h.people = Some(users.people.describe());
+                h.resolved = Some(n);
+            }
+            journal.start(&h).map_err(usage)?;
+            if resolved_count.is_some() {
+                let ids = prepared.texts.iter().filter(|t| UserId::new(t).is_ok());
+                journal.resolved(ids).map_err(usage)?;
+            }
         }
         let journal = Arc::new(journal);
         interrupts.set_journal(Arc::clone(&journal));
@@ -149,6 +220,7 @@ pub(super) fn run_with_verify(
     }
     let mut outcome = session.run(g, op, &prepared.texts, &hooks)?;
     outcome.unreadable = prepared.unreadable();
+    outcome.skipped = skipped;
     outcome.resumed = resumed;
     outcome.interrupted = interrupts.exit_code();
     outcome.journal_error = hooks.journal_error();
@@ -264,6 +336,20 @@ fn header(g: &Settings, op: Op) -> Header {
             _ => "form",
         }
         .to_owned(),
+        people: None,
+        resolved: None,
+    }
+}
+
+/// Users a run of `op` leaves out whatever selected them, with why: Slack does not
+/// reset the primary owner's sessions, so a reset reports them instead of sending them.
+fn leave_out(op: Op, kind: Kind) -> Option<(&'static str, &'static str)> {
+    match (op, kind) {
+        (Op::Reset(_), Kind::PrimaryOwner) => Some((
+            "primary_owner",
+            "the primary owner: Slack does not reset their sessions",
+        )),
+        _ => None,
     }
 }
 
@@ -275,18 +361,31 @@ fn resume_from(
     journal: journal::Record,
     op: Op,
     g: &Settings,
+    users: &UsersSource,
     prepared: &mut Prepared,
     record: &Record,
 ) -> Result<Resumed, Fail> {
-    let want = header(g, op);
+    let mut want = header(g, op);
+    want.people = users.people.any().then(|| users.people.describe());
     let have = journal.header.as_ref();
     let same = have.is_some_and(|h| {
-        h.method == want.method && h.settings == want.settings && h.scope == want.scope
+        h.method == want.method
+            && h.settings == want.settings
+            && h.scope == want.scope
+            && h.people == want.people
     });
     if !same {
         let what = |h: Option<&Header>| {
             h.map_or("nothing".to_owned(), |h| {
-                format!("{} with {}", h.method, describe(h.settings, h.scope))
+                let people = match &h.people {
+                    Some(p) => format!(" for {}", p.join(" ")),
+                    None => String::new(),
+                };
+                format!(
+                    "{} with {}{people}",
+                    h.method,
+                    describe(h.settings, h.scope)
+                )
             })
         };
         return Err(usage(format!(
@@ -295,6 +394,21 @@ fn resume_from(
             what(have),
             what(Some(&want))
         )));
+    }
+    if let Some(n) = have.and_then(|h| h.resolved) {
+        // The run acts on the people it resolved then, whatever the directory says now.
+        if journal.resolved.len() as u64 != n {
+            return Err(usage(format!(
+                "--resume {}: the journal records {} of the {n} users its people resolved to (the run stopped before it began): start a new journal",
+                path.display(),
+                journal.resolved.len()
+            )));
+        }
+        let mut texts = Texts::default();
+        for t in &journal.resolved {
+            texts.push(t);
+        }
+        prepared.resolved(texts);
     }
     let (mut already_applied, mut skipped_failed) = (0, 0);
     prepared.texts.retain(|t| {

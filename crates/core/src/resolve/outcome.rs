@@ -138,7 +138,7 @@ impl UnmatchedReason {
         match self {
             UnmatchedReason::EmailNotFound => "no user has this email",
             UnmatchedReason::EmailNotFoundOrDeactivated => {
-                "no active user has this email (Slack answers the same for a deactivated user)"
+                "no active user has this email; Slack answers the same for a deactivated user's"
             }
             UnmatchedReason::Deactivated => "the user with this email is deactivated",
             UnmatchedReason::Bot => "this email is a bot's",

@@ -313,17 +313,22 @@ impl fmt::Display for ResolvePlan {
         for (i, s) in self.steps.iter().enumerate() {
             writeln!(f, "  {}. {s}", i + 1)?;
         }
-        let more = if self.open_ended() {
-            ", plus the listings above whose size is not known"
-        } else {
-            ""
-        };
-        write!(
-            f,
-            "  {} known, about {}{more}",
-            count(self.known_calls() as usize, "call"),
-            short(self.known_time())
-        )
+        let known = self.known_calls();
+        match (known, self.open_ended()) {
+            (0, true) => write!(f, "  cost: 1 call per {PAGE} users listed"),
+            (_, true) => write!(
+                f,
+                "  cost: {}, about {}, plus 1 call per {PAGE} users listed",
+                count(known as usize, "call"),
+                short(self.known_time())
+            ),
+            (_, false) => write!(
+                f,
+                "  cost: {}, about {}",
+                count(known as usize, "call"),
+                short(self.known_time())
+            ),
+        }
     }
 }
 
