@@ -33,6 +33,19 @@ fn demo_and_emulator_commands() {
         r.stdout
     );
     assert!(r.stdout.contains("now: 0"), "{}", r.stdout);
+    // The people step: the plan first, then the guests resolved and set.
+    let plan = r.stdout.find("admin.users.list for guests").expect("the plan");
+    let resolved = r
+        .stdout
+        .find("resolved 250 guests in 3 calls")
+        .expect("the guests resolved");
+    assert!(plan < resolved, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("the emulator holds the policy for 250 users: the guests"),
+        "{}",
+        r.stdout
+    );
 
     let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
     let mut child = StdCommand::new(bin)

@@ -1,7 +1,9 @@
 //! A Slack-compatible `admin.users.session.*` server on loopback, with faults on demand.
 //!
-//! It plays Slack's side of `setSettings`, `getSettings` and `clearSettings` over real
-//! HTTP/1.1, so clients, tests, benches and demos run with no Slack account. It reads
+//! It plays Slack's side of the `admin.users.session.*` methods, and of the three that
+//! name people (`admin.users.list`, `users.lookupByEmail`, `usergroups.users.list`, over
+//! a deterministic directory: [`people`]), over real HTTP/1.1, so clients, tests,
+//! benches and demos run with no Slack account. It reads
 //! requests with its own code — never the client's — so a bug in one cannot hide behind
 //! the same bug in the other. It never listens on anything but 127.0.0.1.
 //!
@@ -325,6 +327,9 @@ impl Emulator {
             "users: U00000000-U{:08} and W00000000-W00009999 exist; U90000000-U90000099 are bots\n",
             self.shared.users.saturating_sub(1)
         ));
+        s.push_str(
+            "directory: u00000042@example.com is U00000042's email; guests, admins, owners, deactivated users and user groups S00000001-S00000004 as the emulator's README says\n",
+        );
         s
     }
 

@@ -1,10 +1,12 @@
 //! `slack-sessions demo`: an in-process emulator and set → get → clear → get over about
-//! 2,500 users, with a few bad ones to show how they are isolated.
+//! 2,500 users, with a few bad ones to show how they are isolated; then a sign-out, and
+//! the guests named as an admin names them, the plan first.
 
 use crate::exit::Exit;
 use crate::output::say;
+use slack_sessions_core::sansio::ResolvePlan;
 use slack_sessions_core::{
-    ListSessions, ResetScope, SessionDuration, SessionSettings, Token, UserId,
+    ListSessions, ResetScope, Selection, SessionDuration, SessionSettings, Token, UserId,
 };
 use slack_sessions_emulator::{Emulator, TEAM};
 
@@ -17,6 +19,9 @@ use crate::users::{Input, Texts};
 /// walk-through takes seconds rather than Slack's real Tier 4 minutes.
 const DEMO_RATE: u32 = 6_000;
 
+/// The ordinary users of the demo's directory (with its 10,000 `W…` users and 100 bots).
+const DEMO_USERS: u32 = 2_500;
+
 /// Runs the walk-through.
 pub(super) fn run(g: &Settings) -> Result<Exit, Fail> {
     let mut g = g.clone();
@@ -27,6 +32,7 @@ pub(super) fn run(g: &Settings) -> Result<Exit, Fail> {
     let g = &g;
     let emu = Emulator::builder()
         .rate_limit(Some(DEMO_RATE))
+        .users(DEMO_USERS)
         .start()
         .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
     say!(
@@ -107,6 +113,7 @@ pub(super) fn run(g: &Settings) -> Result<Exit, Fail> {
         emu.state().len()
     );
     sessions_step(g, &emu, &token)?;
+    guests_step(g, &emu, &token, policy)?;
     say!("run it for real: SLACK_TOKEN=xoxp-… slack-sessions set --duration 12h --users-file users.txt");
     Ok(Exit::Ok)
 }
@@ -171,5 +178,57 @@ fn sessions_step(g: &Settings, emu: &Emulator, token: &Token) -> Result<(), Fail
         users.join(", "),
         count(&users)?
     );
+    Ok(())
+}
+
+/// 6. people: the guests, named as an admin names them, get 12-hour sessions that end
+/// when the app or browser closes; the resolution plan is shown first.
+fn guests_step(
+    g: &Settings,
+    emu: &Emulator,
+    token: &Token,
+    policy: SessionSettings,
+) -> Result<(), Fail> {
+    let selection = Selection::new().guests();
+    say!("== 6. people: every guest gets the 12-hour, quit-on-close policy (--guests)");
+    say!("   the plan, before any call:\n{}", ResolvePlan::new(&selection));
+    let session = Transport::new(g, token.clone(), Some(emu.base_url()))?;
+    let quiet = Settings {
+        quiet: true,
+        ..g.clone()
+    };
+    let found = super::resolve::resolve(
+        &quiet,
+        &session,
+        selection,
+        &crate::signals::Interrupts::default(),
+    )?;
+    let resolved = super::resolve::for_run(&found, |_| None);
+    say!(
+        "   resolved {} guests in {} calls",
+        found.users.len(),
+        found.calls
+    );
+    let prepared = Prepared {
+        valid: resolved.texts.len(),
+        texts: resolved.texts,
+        bad: Vec::new(),
+        people: None,
+    };
+    let outcome = run_op(
+        g,
+        Op::Set(policy),
+        &prepared,
+        token.clone(),
+        Some(emu.base_url()),
+        &Hooks::default(),
+    )?;
+    say!("{}", outcome.summary());
+    let held = emu
+        .state()
+        .values()
+        .filter(|s| s.duration == Some(43_200) && s.desktop_app_browser_quit == Some(true))
+        .count();
+    say!("   the emulator holds the policy for {held} users: the guests");
     Ok(())
 }
