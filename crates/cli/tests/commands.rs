@@ -34,7 +34,10 @@ fn demo_and_emulator_commands() {
     );
     assert!(r.stdout.contains("now: 0"), "{}", r.stdout);
     // The people step: the plan first, then the guests resolved and set.
-    let plan = r.stdout.find("admin.users.list for guests").expect("the plan");
+    let plan = r
+        .stdout
+        .find("admin.users.list for guests")
+        .expect("the plan");
     let resolved = r
         .stdout
         .find("resolved 250 guests in 3 calls")

@@ -47,9 +47,13 @@
 //! In scope: validated argument types, encoding (form or JSON, token in header or body),
 //! decoding every answer shape into typed results, error classes, the retry policy, the
 //! pacer, and the [`Call`](sansio::Call), [`BulkPlan`](sansio::BulkPlan),
-//! [`Pages`](sansio::Pages) and [`Verification`](sansio::Verification) state machines,
-//! for all seven `admin.users.session.*` methods, each knowing the error codes Slack
-//! documents for it.
+//! [`Pages`](sansio::Pages), [`Verification`](sansio::Verification) and
+//! [`Resolver`](sansio::Resolver) state machines, for all seven `admin.users.session.*`
+//! methods and the three that name people (`admin.users.list`, `users.lookupByEmail`,
+//! `usergroups.users.list`), each knowing the error codes Slack documents for it. The
+//! resolver turns a [`Selection`] — emails, guests, admins, owners, deactivated users,
+//! user groups, everyone, minus exceptions — into user IDs by the cheapest
+//! [`ResolvePlan`](sansio::ResolvePlan).
 //!
 //! Out of scope: sockets, TLS, timers, threads, async runtimes — the adapters' business.
 #![cfg_attr(docsrs, feature(doc_cfg))]

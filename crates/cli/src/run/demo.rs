@@ -181,8 +181,9 @@ fn sessions_step(g: &Settings, emu: &Emulator, token: &Token) -> Result<(), Fail
     Ok(())
 }
 
-/// 6. people: the guests, named as an admin names them, get 12-hour sessions that end
-/// when the app or browser closes; the resolution plan is shown first.
+/// The sixth step, people: the guests, named as an admin names them, get 12-hour
+/// sessions that end when the app or browser closes; the resolution plan is shown
+/// first.
 fn guests_step(
     g: &Settings,
     emu: &Emulator,
@@ -191,7 +192,10 @@ fn guests_step(
 ) -> Result<(), Fail> {
     let selection = Selection::new().guests();
     say!("== 6. people: every guest gets the 12-hour, quit-on-close policy (--guests)");
-    say!("   the plan, before any call:\n{}", ResolvePlan::new(&selection));
+    say!(
+        "   the plan, before any call:\n{}",
+        ResolvePlan::new(&selection)
+    );
     let session = Transport::new(g, token.clone(), Some(emu.base_url()))?;
     let quiet = Settings {
         quiet: true,
