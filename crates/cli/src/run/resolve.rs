@@ -71,14 +71,17 @@ pub(super) fn resolve(
         }
     };
     if !g.quiet {
+        let plural = |n: u64, one: &str, many: &str| {
+            format!("{n} {}", if n == 1 { one } else { many })
+        };
         eprintln!(
-            "resolved {} users in {} calls ({} directory entries read){}",
-            r.users.len(),
-            r.calls,
-            r.directory_users,
+            "resolved {} in {} ({} read){}",
+            plural(r.users.len() as u64, "user", "users"),
+            plural(r.calls, "call", "calls"),
+            plural(r.directory_users, "directory entry", "directory entries"),
             match r.unmatched.len() {
                 0 => String::new(),
-                n => format!("; {n} inputs matched nobody"),
+                n => format!("; {} matched nobody", plural(n as u64, "input", "inputs")),
             }
         );
     }
