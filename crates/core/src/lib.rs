@@ -74,6 +74,7 @@ pub mod methods;
 mod network;
 mod pacer;
 mod pages;
+pub mod policy;
 mod resolve;
 mod restore;
 mod retry;

@@ -71,9 +71,8 @@ pub(super) fn resolve(
         }
     };
     if !g.quiet {
-        let plural = |n: u64, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         eprintln!(
             "resolved {} in {} ({} read){}",
             plural(r.users.len() as u64, "user", "users"),
