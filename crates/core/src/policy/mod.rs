@@ -24,8 +24,10 @@
 //! ```
 
 mod plan;
+mod reading;
 
 pub use plan::{explain, ApplyGroup, Assigned, Held, PolicyPlan, RuleSummary, Step};
+pub use reading::{PolicyEvent, PolicyReading, PolicyRunError};
 
 use crate::methods::admin::users::session::SessionSettings;
 use crate::resolve::Selection;

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod listing;
+mod policy;
 mod resolve;
 
 use std::sync::Arc;

@@ -1,0 +1,52 @@
+//! Planning a session policy, as a future: each rule resolved, the current settings
+//! read, the plan assembled by the core.
+
+use slack_sessions_core::policy::{Policy, PolicyEvent, PolicyReading, PolicyRunError};
+use slack_sessions_core::sansio::Resolver;
+use slack_sessions_core::{BulkRun, CancelToken};
+
+use super::AsyncClient;
+use crate::transport::AsyncTransport;
+
+impl<T: AsyncTransport> AsyncClient<T> {
+    /// Plans `policy`: resolves each rule (and, with a default, everyone), reads the
+    /// current settings of every user concerned (getSettings in bulk), and compares. Only
+    /// reads: nothing is changed. `on` hears each step; a cancel stops at the next call.
+    /// Apply the plan with one bulk call per [`groups`](slack_sessions_core::policy::PolicyPlan::groups)
+    /// entry.
+    pub async fn plan_policy(
+        &self,
+        policy: &Policy,
+        cancel: &CancelToken,
+        mut on: impl FnMut(PolicyEvent<'_>),
+    ) -> Result<PolicyReading, PolicyRunError> {
+        policy.validate()?;
+        let mut resolutions = Vec::new();
+        for (rule, selection) in PolicyReading::selections(policy) {
+            let resolver = Resolver::new(selection).map_err(|error| PolicyRunError::Selection {
+                rule: rule.clone(),
+                error,
+            })?;
+            on(PolicyEvent::Resolving(&rule, resolver.plan()));
+            let r = self
+                .resolve(resolver, cancel, |_| {})
+                .await
+                .map_err(|stop| PolicyRunError::Resolve {
+                    rule: rule.clone(),
+                    stop,
+                })?;
+            on(PolicyEvent::Resolved(&rule, &r));
+            resolutions.push(r);
+        }
+        let users = PolicyReading::users_to_read(&resolutions);
+        let run = BulkRun::default().with_cancel_token(cancel.clone());
+        let read = self
+            .get_settings_bulk(users.iter().map(|u| u.as_str()), run, |p| {
+                on(PolicyEvent::Reading(p))
+            })
+            .await
+            .or_else(|e| e.into_report())
+            .map_err(|_| PolicyRunError::Read(Box::default()))?;
+        PolicyReading::assemble(policy, resolutions, read)
+    }
+}
