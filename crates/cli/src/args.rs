@@ -28,7 +28,9 @@ Examples:
   slack-sessions restore before.json
   slack-sessions set --duration 12h --quit-on-close true --guests --except-file vips.txt
   slack-sessions sessions reset --emails-file compromised.txt --verify
-  slack-sessions users resolve --usergroup S0604QSJC --csv";
+  slack-sessions users resolve --usergroup S0604QSJC --csv
+  slack-sessions plan policy.toml --detailed-exitcode
+  slack-sessions apply policy.toml --max-changes 500";
 
 /// What `--faults` accepts, shown in `emulator --help`.
 pub(crate) const FAULTS_HELP: &str = "\
@@ -186,6 +188,60 @@ pub(crate) enum Command {
         /// The snapshot file.
         #[arg(value_name = "SNAPSHOT")]
         snapshot: PathBuf,
+    },
+    /// Compare a session policy (a TOML file of rules) with what users hold: per rule,
+    /// who is already right, who would change (from → to), and whom Slack did not
+    /// return. Changes nothing.
+    Plan {
+        /// The policy file.
+        #[arg(value_name = "POLICY")]
+        policy: PathBuf,
+        /// Show which rule decides for this user, and which later rules also select them
+        /// (repeatable).
+        #[arg(long, value_name = "USER")]
+        explain: Vec<String>,
+        /// Also write the plan (JSON) here, for `apply --plan`. An existing file is refused.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Exit 0 when nothing would change, 2 when changes are pending, 1 on any error
+        /// (Terraform's convention, for a drift check in cron or CI).
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Apply a session policy: plan it again (or take a saved plan), show the counts,
+    /// then change only what differs, a snapshot of those users written first.
+    Apply {
+        /// The policy file (not with --plan).
+        #[arg(
+            value_name = "POLICY",
+            required_unless_present = "plan",
+            conflicts_with = "plan"
+        )]
+        policy: Option<PathBuf>,
+        /// Apply this saved plan (`plan --out`) instead of planning again; refused, naming
+        /// them, if anyone's settings changed since it was made.
+        #[arg(long, value_name = "PATH")]
+        plan: Option<PathBuf>,
+        /// Refuse a plan that would change more than N users.
+        #[arg(long, value_name = "N")]
+        max_changes: Option<usize>,
+        /// Apply without asking (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// The snapshot of every user it changes, for `restore` [default:
+        /// apply-<UTC time>.snapshot.json]; an existing file is refused unless
+        /// --replace-snapshot. Not with --resume: keep the first run's.
+        #[arg(long, value_name = "PATH", conflicts_with = "resume")]
+        snapshot: Option<PathBuf>,
+        /// Let --snapshot replace an existing file.
+        #[arg(long, requires = "snapshot")]
+        replace_snapshot: bool,
+        /// Write each settled request to this journal, to resume an interrupted apply.
+        #[arg(long, value_name = "PATH", conflicts_with = "resume")]
+        journal: Option<PathBuf>,
+        /// Resume the apply this journal records: plan again, skip the users it applied.
+        #[arg(long, value_name = "PATH")]
+        resume: Option<PathBuf>,
     },
     /// People as admins hold them: resolve emails, guests, admins, owners, user groups
     /// and everyone into user IDs.

@@ -25,6 +25,10 @@ pub(crate) enum Exit {
     /// Standard output was closed (`… | head`): the exit of a process a `SIGPIPE`
     /// would have ended (141), with nothing more printed.
     Pipe,
+    /// `plan --detailed-exitcode`: changes are pending (2).
+    ChangesPending,
+    /// `plan --detailed-exitcode`: the plan could not be made (1).
+    PlanFailed,
 }
 
 /// A signal that interrupts a run.
@@ -48,6 +52,8 @@ impl Exit {
             Exit::Interrupted(Signal::Int) => 130,
             Exit::Interrupted(Signal::Term) => 143,
             Exit::Pipe => 141,
+            Exit::ChangesPending => 2,
+            Exit::PlanFailed => 1,
         }
     }
 
@@ -56,7 +62,9 @@ impl Exit {
     fn rank(self) -> u8 {
         match self {
             Exit::Ok => 0,
+            Exit::ChangesPending => 1,
             Exit::Usage => 1,
+            Exit::PlanFailed => 2,
             Exit::Partial => 2,
             Exit::Unreachable => 3,
             Exit::Auth => 4,

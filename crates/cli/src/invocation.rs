@@ -117,6 +117,21 @@ pub(crate) struct Listing {
     pub(crate) cursor: Option<String>,
 }
 
+/// `apply`'s choices.
+#[derive(Debug, Clone)]
+pub(crate) struct ApplyArgs {
+    /// The policy, unless a saved plan is given.
+    pub(crate) policy: Option<PathBuf>,
+    /// A saved plan.
+    pub(crate) plan: Option<PathBuf>,
+    /// The most users it may change.
+    pub(crate) max_changes: Option<usize>,
+    /// Apply without asking.
+    pub(crate) yes: bool,
+    /// The snapshot, the journal and the resume.
+    pub(crate) record: Record,
+}
+
 /// The command, typed.
 #[derive(Debug)]
 pub(crate) enum Cmd {
@@ -143,6 +158,15 @@ pub(crate) enum Cmd {
     },
     /// `sessions invalidate`.
     Invalidate { session_id: u64, user: String },
+    /// `plan POLICY`.
+    Plan {
+        policy: PathBuf,
+        explain: Vec<String>,
+        out: Option<PathBuf>,
+        detailed_exitcode: bool,
+    },
+    /// `apply POLICY` or `apply --plan PLAN`.
+    Apply(ApplyArgs),
     /// `users resolve`.
     Resolve {
         users: UsersSource,
@@ -222,6 +246,39 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
             users: users_source(users)?,
             record: record.into(),
         },
+        Command::Plan {
+            policy,
+            explain,
+            out,
+            detailed_exitcode,
+        } => Cmd::Plan {
+            policy,
+            explain,
+            out,
+            detailed_exitcode,
+        },
+        Command::Apply {
+            policy,
+            plan,
+            max_changes,
+            yes,
+            snapshot,
+            replace_snapshot,
+            journal,
+            resume,
+        } => Cmd::Apply(ApplyArgs {
+            policy,
+            plan,
+            max_changes,
+            yes,
+            record: Record {
+                journal,
+                resume,
+                skip_failed: false,
+                snapshot,
+                replace_snapshot,
+            },
+        }),
         Command::Users {
             command: UsersCommand::Resolve { users, csv, out },
         } => Cmd::Resolve {

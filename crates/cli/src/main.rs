@@ -13,6 +13,7 @@ mod invocation;
 mod journal;
 mod output;
 mod people;
+mod policy_file;
 mod report;
 mod run;
 mod signals;
@@ -42,7 +43,9 @@ fn main() -> ExitCode {
                 Some(first) if one_line => eprintln!("{first}"),
                 _ => eprint!("{text}"),
             }
-            return Exit::Usage.into();
+            // `plan --detailed-exitcode` keeps 2 for pending changes: any error is 1.
+            let detailed = std::env::args_os().any(|a| a == "--detailed-exitcode");
+            return if detailed { Exit::PlanFailed } else { Exit::Usage }.into();
         }
     };
     match invocation::resolve(cli).and_then(run::execute) {

@@ -49,6 +49,13 @@ fn demo_and_emulator_commands() {
         "{}",
         r.stdout
     );
+    // The policy step: planned, applied, and planned again with nothing to change.
+    assert!(r.stdout.contains("== 7. policy as code"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("planned again: 0 to change, 71 already right"),
+        "{}",
+        r.stdout
+    );
 
     let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
     let mut child = StdCommand::new(bin)

@@ -114,6 +114,7 @@ pub(super) fn run(g: &Settings) -> Result<Exit, Fail> {
     );
     sessions_step(g, &emu, &token)?;
     guests_step(g, &emu, &token, policy)?;
+    policy_step(g, &emu, &token)?;
     say!("run it for real: SLACK_TOKEN=xoxp-… slack-sessions set --duration 12h --users-file users.txt");
     Ok(Exit::Ok)
 }
@@ -234,5 +235,58 @@ fn guests_step(
         .filter(|s| s.duration == Some(43_200) && s.desktop_app_browser_quit == Some(true))
         .count();
     say!("   the emulator holds the policy for {held} users: the guests");
+    Ok(())
+}
+
+/// The seventh step, policy as code: a two-rule policy planned, applied, and planned
+/// again with nothing left to change.
+fn policy_step(g: &Settings, emu: &Emulator, token: &Token) -> Result<(), Fail> {
+    use slack_sessions_core::policy::{Policy, Target};
+    let day = SessionDuration::from_secs(86_400).map_err(|e| usage(e.to_string()))?;
+    let week = SessionDuration::from_secs(604_800).map_err(|e| usage(e.to_string()))?;
+    let policy = Policy::new()
+        .rule(
+            "admins",
+            Selection::new().admins().owners(),
+            Target::Set(SessionSettings::new().duration(day)),
+        )
+        .rule(
+            "contractors",
+            Selection::new().usergroup("S00000002".parse().map_err(|e| usage(format!("{e}")))?),
+            Target::Set(
+                SessionSettings::new()
+                    .duration(week)
+                    .desktop_app_browser_quit(true),
+            ),
+        );
+    say!("== 7. policy as code: plan, apply, plan again");
+    say!("   [[rule]] name = \"admins\"       admins = true  owners = true   duration = \"1d\"");
+    say!("   [[rule]] name = \"contractors\"  usergroup = \"S00000002\"       duration = \"7d\"  quit_on_close = true");
+    let quiet = Settings {
+        quiet: true,
+        ..g.clone()
+    };
+    let session = Transport::new(g, token.clone(), Some(emu.base_url()))?;
+    let interrupts = crate::signals::Interrupts::default();
+    let name = std::path::Path::new("demo policy");
+    let first = super::policy::plan_on(&quiet, &session, &interrupts, &policy)?;
+    super::policy::print_plan(name, &first)?;
+    let to = super::policy::from_plan(name, &first);
+    let done = super::steps::run(
+        &quiet,
+        &session,
+        &to.steps,
+        &Hooks::default(),
+        &interrupts,
+        &emu.base_url(),
+    )?;
+    let sent: usize = done.ran.iter().map(|(_, o)| o.report.applied.len()).sum();
+    say!("   applied: {} steps, {sent} users", done.ran.len());
+    let again = super::policy::plan_on(&quiet, &session, &interrupts, &policy)?;
+    say!(
+        "   planned again: {} to change, {} already right",
+        again.plan.changes(),
+        again.plan.users.len() - again.plan.to_send()
+    );
     Ok(())
 }

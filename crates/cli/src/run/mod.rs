@@ -7,10 +7,12 @@ mod demo;
 mod dry_run;
 mod emulator;
 mod help;
+mod policy;
 mod resolve;
 mod restore;
 mod sessions;
 mod settings;
+mod steps;
 mod verify;
 
 use slack_sessions_core::{
@@ -122,5 +124,24 @@ pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {
         } => settings::run_with_verify(g, Op::Reset(*scope), users, Some(record), verify.as_ref()),
         Cmd::Invalidate { session_id, user } => sessions::invalidate(g, *session_id, user),
         Cmd::Resolve { users, csv, out } => resolve::users_command(g, users, *csv, out.as_deref()),
+        Cmd::Plan {
+            policy,
+            explain,
+            out,
+            detailed_exitcode,
+        } => {
+            let result = policy::plan(g, policy, explain, out.as_deref());
+            match (*detailed_exitcode, result) {
+                (true, Ok(exit)) => Ok(exit),
+                (true, Err(f)) => Err(Fail {
+                    exit: Exit::PlanFailed,
+                    message: f.message,
+                }),
+                // Without --detailed-exitcode, pending changes are a success.
+                (false, Ok(Exit::ChangesPending)) => Ok(Exit::Ok),
+                (false, other) => other,
+            }
+        }
+        Cmd::Apply(args) => policy::apply(g, args),
     }
 }

@@ -576,7 +576,7 @@ pub(super) struct Hooks {
 
 impl Hooks {
     /// Why the journal could not be written, once that stopped the run.
-    fn journal_error(&self) -> Option<String> {
+    pub(super) fn journal_error(&self) -> Option<String> {
         self.journal_error
             .lock()
             .unwrap_or_else(|p| p.into_inner())

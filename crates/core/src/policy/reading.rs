@@ -7,7 +7,7 @@ use super::{Held, Policy, PolicyError, PolicyPlan};
 use crate::bulk::{BulkReport, Progress};
 use crate::error::InvalidInput;
 use crate::methods::admin::users::session::GetSettingsOutput;
-use crate::resolve::{ResolvePlan, Resolution, ResolveStop, Selection};
+use crate::resolve::{Resolution, ResolvePlan, ResolveStop, Selection};
 use crate::user::UserId;
 
 /// What a client planning a policy is doing, for a progress display.

@@ -28,12 +28,12 @@ impl<T: BlockingTransport> BlockingClient<T> {
                 error,
             })?;
             on(PolicyEvent::Resolving(&rule, resolver.plan()));
-            let r = self
-                .resolve(resolver, cancel, |_| {})
-                .map_err(|stop| PolicyRunError::Resolve {
-                    rule: rule.clone(),
-                    stop,
-                })?;
+            let r =
+                self.resolve(resolver, cancel, |_| {})
+                    .map_err(|stop| PolicyRunError::Resolve {
+                        rule: rule.clone(),
+                        stop,
+                    })?;
             on(PolicyEvent::Resolved(&rule, &r));
             resolutions.push(r);
         }
