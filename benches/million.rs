@@ -6,9 +6,10 @@
 
 use std::time::Instant;
 
-use slack_sessions::sansio::ClientConfig;
-use slack_sessions::{BulkRun, SessionDuration, SessionSettings, Token};
-use slack_sessions_emulator::{Emulator, ADMIN_TOKEN};
+use slack_sessions::{BulkRun, SessionDuration, SessionSettings};
+
+#[path = "shared/mod.rs"]
+mod shared;
 
 fn main() {
     // Under `cargo test` (no `--bench`), a thousand users, to show it works.
@@ -18,47 +19,17 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .filter(|_| benching)
         .unwrap_or(if benching { 1_000_000 } else { 1_000 });
-    let url = std::env::var("SLACK_API_URL").ok().filter(|_| benching);
-    let (_emu, url) = match url.ok_or(()) {
-        Ok(url) => (None, url),
-        Err(_) => {
-            let emu = Emulator::builder()
-                .rate_limit(None)
-                .users(n as u32)
-                .start()
-                .expect("emulator");
-            let url = emu.base_url();
-            (Some(emu), url)
-        }
-    };
+    let (_emu, url) = shared::server(benching, n as u32);
     let ids: Vec<String> = (0..n).map(|i| format!("U{i:08}")).collect();
     let settings =
         SessionSettings::new().duration(SessionDuration::from_secs(43_200).expect("12h"));
-    let config = ClientConfig::new(Token::new(ADMIN_TOKEN).expect("token"))
-        .base_url(url)
-        .pacing(false);
+    let config = shared::config(url);
     for transport in ["blocking", "async"] {
         let started = Instant::now();
         let report = if transport == "blocking" {
-            let client = config
-                .clone()
-                .with_adapter::<slack_sessions::blocking::Blocking>()
-                .build()
-                .expect("client");
-            client.set_settings_bulk(&ids, settings, BulkRun::default(), |_| {})
+            shared::blocking(&config).set_settings_bulk(&ids, settings, BulkRun::default(), |_| {})
         } else {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            let client = rt.block_on(async {
-                config
-                    .clone()
-                    .with_adapter::<slack_sessions::nonblocking::Async>()
-                    .build()
-                    .expect("client")
-            });
+            let (rt, client) = shared::asynchronous(&config);
             rt.block_on(client.set_settings_bulk(&ids, settings, BulkRun::default(), |_| {}))
         }
         .expect("bulk");

@@ -10,16 +10,11 @@
 
 use std::time::Instant;
 
-use slack_sessions::sansio::{ClientConfig, Resolver};
-use slack_sessions::{CancelToken, Email, Selection, Token};
-use slack_sessions_emulator::{Emulator, ADMIN_TOKEN};
+use slack_sessions::sansio::Resolver;
+use slack_sessions::{CancelToken, Email, Selection};
 
-/// The process's peak resident memory so far, in KiB, from `/proc/self/status`.
-fn peak_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
+#[path = "shared/mod.rs"]
+mod shared;
 
 fn env_or(name: &str, default: u32) -> u32 {
     std::env::var(name)
@@ -38,27 +33,13 @@ fn main() {
     } else {
         (400, 900)
     };
-    let url = std::env::var("SLACK_API_URL").ok().filter(|_| benching);
-    let own = url.is_none();
-    let (_emu, url) = match url {
-        Some(url) => (None, url),
-        None => {
-            let emu = Emulator::builder()
-                .rate_limit(None)
-                .users(users)
-                .start()
-                .expect("emulator");
-            let url = emu.base_url();
-            (Some(emu), url)
-        }
-    };
+    let (emu, url) = shared::server(benching, users);
+    let own = emu.is_some();
     let addresses: Vec<Email> = (0..emails)
         .map(|i| format!("u{i:08}@example.com").parse().expect("email"))
         .collect();
-    let config = ClientConfig::new(Token::new(ADMIN_TOKEN).expect("token"))
-        .base_url(url)
-        .pacing(false);
-    let before = peak_kib();
+    let config = shared::config(url);
+    let before = shared::peak_kib();
     for transport in ["blocking", "async"] {
         let resolver = Resolver::new(Selection::new().emails(addresses.clone())).expect("resolver");
         if transport == "blocking" {
@@ -67,26 +48,10 @@ fn main() {
         let started = Instant::now();
         let cancel = CancelToken::new();
         let r = if transport == "blocking" {
-            let client = config
-                .clone()
-                .with_adapter::<slack_sessions::blocking::Blocking>()
-                .build()
-                .expect("client");
-            client.resolve(resolver, &cancel, |_| {})
+            shared::blocking(&config).resolve(resolver, &cancel, |_| {})
         } else {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                let client = config
-                    .clone()
-                    .with_adapter::<slack_sessions::nonblocking::Async>()
-                    .build()
-                    .expect("client");
-                client.resolve(resolver, &cancel, |_| {}).await
-            })
+            let (rt, client) = shared::asynchronous(&config);
+            rt.block_on(client.resolve(resolver, &cancel, |_| {}))
         }
         .expect("resolved");
         let wall = started.elapsed();
@@ -108,16 +73,5 @@ fn main() {
             assert_eq!(r.users.len(), 392);
         }
     }
-    if let (Some(b), Some(a)) = (before, peak_kib()) {
-        println!(
-            "peak RSS {:.1} MiB (before resolving {:.1} MiB){}",
-            a as f64 / 1024.0,
-            b as f64 / 1024.0,
-            if own {
-                "; the emulator runs in this process: tools/resolve.sh measures the client alone"
-            } else {
-                ""
-            }
-        );
-    }
+    shared::print_peak(before, own, "resolving");
 }

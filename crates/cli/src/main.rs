@@ -45,7 +45,12 @@ fn main() -> ExitCode {
             }
             // `plan --detailed-exitcode` keeps 2 for pending changes: any error is 1.
             let detailed = std::env::args_os().any(|a| a == "--detailed-exitcode");
-            return if detailed { Exit::PlanFailed } else { Exit::Usage }.into();
+            return if detailed {
+                Exit::PlanFailed
+            } else {
+                Exit::Usage
+            }
+            .into();
         }
     };
     match invocation::resolve(cli).and_then(run::execute) {

@@ -383,6 +383,15 @@ clear = true
     }
 
     #[test]
+    fn the_example_policy_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policy.toml");
+        let p = read(&path).unwrap();
+        let names: Vec<&str> = p.policy.rules().iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["admins", "contractors", "guests"]);
+        assert!(p.policy.default_for_others().is_some());
+    }
+
+    #[test]
     fn each_bad_policy_names_its_line_and_column() {
         let cases = [
             ("[[rule]]\nname = \"a\"\nguests = true\nduration = \"8h\"\ncolour = 1\n", "p.toml:5:1: unknown field `colour`"),

@@ -52,7 +52,8 @@ fn demo_and_emulator_commands() {
     // The policy step: planned, applied, and planned again with nothing to change.
     assert!(r.stdout.contains("== 7. policy as code"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("planned again: 0 to change, 71 already right"),
+        r.stdout
+            .contains("planned again: 0 to change, 71 already right"),
         "{}",
         r.stdout
     );

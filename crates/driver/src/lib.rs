@@ -40,6 +40,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Beyond the calls: `list_users` and `list_sessions` follow a listing page by page,
+//! `resolve` carries out a [`Resolver`](slack_sessions_core::sansio::Resolver)'s plan
+//! (people named as admins hold them), and `plan_policy` plans a session
+//! [`Policy`](slack_sessions_core::policy::Policy).
+//!
 //! In scope: the loops, and every method's wrapper on both clients (one list, in
 //! `methods.rs`). Out of scope: sockets, TLS, timers, threads pools of a runtime — a
 //! transport's business.
