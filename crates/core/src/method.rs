@@ -257,6 +257,20 @@ pub trait Method: sealed::Wire + sealed::Slot {
     }
 }
 
+/// Checks a team, workspace or organisation ID given as argument `name`: letters and
+/// digits (`T0123ABCD`, `E0123ABCD`), so that nothing else reaches a request.
+pub(crate) fn check_team(name: &'static str, team: Option<&str>) -> Result<(), InvalidInput> {
+    match team {
+        Some(t) if t.is_empty() || !t.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Err(InvalidInput::Setting {
+                name,
+                reason: "a team ID is letters and digits, e.g. T0123ABCD".into(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A method whose single list of users can be split across many calls (see
 /// [`BulkPlan`](crate::sansio::BulkPlan)).
 pub trait UsersMethod: Method + Sized {

@@ -178,14 +178,6 @@ impl Selection {
 
     /// Checks what the types alone cannot.
     pub(crate) fn validate(&self) -> Result<(), InvalidInput> {
-        if let Some(team) = &self.workspace {
-            if team.is_empty() || !team.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(InvalidInput::Setting {
-                    name: "workspace",
-                    reason: "a team ID is letters and digits, e.g. T0123ABCD".into(),
-                });
-            }
-        }
-        Ok(())
+        crate::method::check_team("workspace", self.workspace.as_deref())
     }
 }

@@ -300,11 +300,7 @@ impl Method for ListUsers {
                 });
             }
         }
-        if let Some(team) = &self.team {
-            if team.is_empty() || !team.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return bad("team_id", "a team ID is letters and digits, e.g. T0123ABCD");
-            }
-        }
+        crate::method::check_team("team_id", self.team.as_deref())?;
         if self.only_guests && (self.admins || self.owners) {
             return bad(
                 "only_guests",

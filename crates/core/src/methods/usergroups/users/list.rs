@@ -156,15 +156,7 @@ impl Method for ListUsergroupUsers {
     ];
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        if let Some(team) = &self.team {
-            if team.is_empty() || !team.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(InvalidInput::Setting {
-                    name: "team_id",
-                    reason: "a team ID is letters and digits, e.g. T0123ABCD".into(),
-                });
-            }
-        }
-        Ok(())
+        crate::method::check_team("team_id", self.team.as_deref())
     }
 }
 

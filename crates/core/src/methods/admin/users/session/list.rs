@@ -185,14 +185,6 @@ impl Method for ListSessions {
                 });
             }
         }
-        if let Some((_, team)) = &self.user {
-            if team.is_empty() || !team.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(InvalidInput::Setting {
-                    name: "team_id",
-                    reason: "a team ID is letters and digits, e.g. T0123ABCD".into(),
-                });
-            }
-        }
-        Ok(())
+        crate::method::check_team("team_id", self.user.as_ref().map(|(_, t)| t.as_str()))
     }
 }
