@@ -189,12 +189,6 @@ impl TargetJson {
                 desktop_app_browser_quit: s.desktop_app_browser_quit,
                 clear: false,
             },
-            // A target this tool does not know sets nothing: refused when applied.
-            _ => TargetJson {
-                duration: None,
-                desktop_app_browser_quit: None,
-                clear: false,
-            },
         }
     }
 
@@ -525,8 +519,6 @@ pub(super) fn from_plan(policy: &Path, r: &PolicyReading) -> ToApply {
         let op = match group.target {
             Target::Set(s) => Op::Set(s),
             Target::Clear => Op::Clear,
-            // A target this tool does not know: nothing is sent for it.
-            _ => continue,
         };
         steps.push(Step {
             op,

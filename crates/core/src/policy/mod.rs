@@ -29,12 +29,21 @@ mod reading;
 pub use plan::{explain, ApplyGroup, Assigned, Held, PolicyPlan, RuleSummary, Step};
 pub use reading::{PolicyEvent, PolicyReading, PolicyRunError};
 
+/// What an apply did, group by group, in order, each with its target: every group's
+/// report, or, for the last one run, the error that stopped it (nothing runs after).
+pub type Applied = Vec<(
+    Target,
+    Result<
+        crate::bulk::BulkReport<crate::method::Empty>,
+        crate::bulk::BulkError<crate::method::Empty>,
+    >,
+)>;
+
 use crate::methods::admin::users::session::SessionSettings;
 use crate::resolve::Selection;
 
-/// What a rule makes of its users' settings.
+/// What a rule makes of its users' settings. Exhaustive: every apply matches on both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Target {
     /// These settings; one left unset is left as the user holds it.
     Set(SessionSettings),

@@ -1,9 +1,11 @@
 //! Planning a session policy on the calling thread: each rule resolved, the current
 //! settings read, the plan assembled by the core.
 
-use slack_sessions_core::policy::{Policy, PolicyEvent, PolicyReading, PolicyRunError};
+use slack_sessions_core::policy::{
+    Applied, Policy, PolicyEvent, PolicyPlan, PolicyReading, PolicyRunError, Target,
+};
 use slack_sessions_core::sansio::Resolver;
-use slack_sessions_core::{BulkRun, CancelToken};
+use slack_sessions_core::{BulkRun, CancelToken, Progress};
 
 use super::BlockingClient;
 use crate::transport::BlockingTransport;
@@ -46,5 +48,34 @@ impl<T: BlockingTransport> BlockingClient<T> {
             .or_else(|e| e.into_report())
             .map_err(|_| PolicyRunError::Read(Box::default()))?;
         PolicyReading::assemble(policy, resolutions, read)
+    }
+
+    /// Applies `plan`: one bulk setSettings per group of equal settings and one bulk
+    /// clearSettings ([`PolicyPlan::groups`]), in order, each run with `run` (its cancel
+    /// token and observers). Stops after the first group that stops or is cancelled:
+    /// its error is the last entry. Take a snapshot of the users first
+    /// (their `held` settings are in the plan) if the apply is to be undone.
+    pub fn apply_plan(
+        &self,
+        plan: &PolicyPlan,
+        run: BulkRun,
+        mut progress: impl FnMut(&Target, Progress) + Send,
+    ) -> Applied {
+        let mut done = Vec::new();
+        for group in plan.groups() {
+            let target = group.target;
+            let users = group.users.iter().map(|u| u.as_str());
+            let on = |p: Progress| progress(&target, p);
+            let result = match target {
+                Target::Set(settings) => self.set_settings_bulk(users, settings, run.clone(), on),
+                Target::Clear => self.clear_settings_bulk(users, run.clone(), on),
+            };
+            let stopped = result.is_err();
+            done.push((target, result));
+            if stopped {
+                break;
+            }
+        }
+        done
     }
 }
