@@ -8,14 +8,13 @@ use std::io::{BufRead, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use slack_sessions_core::limits::DEFAULT_BASE_URL;
 use slack_sessions_core::policy::{
     explain, Held, Policy, PolicyEvent, PolicyReading, PolicyRunError, Step as PlanStep, Target,
 };
 use slack_sessions_core::{HeldDuration, SessionDuration, SessionSettings, UserId};
 
 use super::clients::progress_bar;
-use super::settings::{connect, Hooks, Transport};
+use super::settings::{Connection, Transport};
 use super::steps::{self, Step};
 use super::{usage, Fail, Op};
 use crate::exit::{Exit, Signal};
@@ -32,30 +31,6 @@ const PLAN_VERSION: u32 = 1;
 const MAX_PLAN: u64 = 512 << 20;
 /// Changes shown per rule in the human plan.
 const SHOWN: usize = 10;
-
-/// A connection for a plan or an apply: the client, the interrupts it heeds, and the
-/// server's name for messages (with the in-process emulator kept alive).
-struct Connection {
-    session: Transport,
-    interrupts: Interrupts,
-    shown_url: String,
-    _emulator: Option<slack_sessions_emulator::Emulator>,
-}
-
-fn open(g: &Settings) -> Result<Connection, Fail> {
-    let (token, base_url, emulator) = connect(g)?;
-    let shown_url = base_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let interrupts = Interrupts::install().map_err(usage)?;
-    let session = Transport::new(g, token, base_url)?;
-    Ok(Connection {
-        session,
-        interrupts,
-        shown_url,
-        _emulator: emulator,
-    })
-}
 
 /// Plans `policy` over `session`, telling stderr each rule resolved and showing the read
 /// on a terminal.
@@ -437,7 +412,7 @@ pub(super) fn plan(
         say!("would plan {} ({} rules{}): resolve each rule, read the settings of the users concerned; nothing is sent", policy.display(), file.policy.rules().len(), if file.policy.default_for_others().is_some() { " and a default" } else { "" });
         return Ok(Exit::Ok);
     }
-    let c = open(g)?;
+    let c = Connection::open(g)?;
     let reading = plan_on(g, &c.session, &c.interrupts, &file.policy)?;
     let saved = (g.json || out.is_some()).then(|| SavedPlan::of(policy, &reading));
     if let (Some(path), Some(saved)) = (out, &saved) {
@@ -566,11 +541,7 @@ fn from_saved(g: &Settings, c: &Connection, path: &Path) -> Result<ToApply, Fail
     }
     // Read them again: a plan applied over changes made since would undo them.
     let texts: crate::users::Texts = saved.users.iter().map(|u| u.user_id.as_str()).collect();
-    let hooks = Hooks {
-        cancel: c.interrupts.token.clone(),
-        ..Hooks::default()
-    };
-    let outcome = c.session.run(g, Op::Get, &texts, &hooks)?;
+    let outcome = c.session.run(g, Op::Get, &texts, &c.hooks())?;
     let r = &outcome.report;
     if r.stopped_by.is_some() || r.cancelled || !r.failed.is_empty() || !r.not_attempted.is_empty()
     {
@@ -728,7 +699,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
         (Some(path), None) if !g.dry_run => (Some(Journal::open_new(path).map_err(usage)?), None),
         _ => (None, None),
     };
-    let c = open(g)?;
+    let c = Connection::open(g)?;
     let mut to = match (&file, &a.plan) {
         (Some(f), _) => {
             let reading = plan_on(g, &c.session, &c.interrupts, &f.policy)?;
@@ -823,10 +794,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
             );
         }
     }
-    let mut hooks = Hooks {
-        cancel: c.interrupts.token.clone(),
-        ..Hooks::default()
-    };
+    let mut hooks = c.hooks();
     if let Some(j) = journal {
         if done.is_none() {
             j.start(&header).map_err(usage)?;

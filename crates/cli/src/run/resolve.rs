@@ -8,7 +8,7 @@ use std::path::Path;
 use slack_sessions_core::sansio::Resolver;
 use slack_sessions_core::{Kind, Resolution, ResolveProgress, Selection};
 
-use super::settings::{connect, prepare, Transport};
+use super::settings::{prepare, Connection, Transport};
 use super::{usage, Fail};
 use crate::exit::{Exit, Signal};
 use crate::invocation::{Settings, UsersSource};
@@ -147,10 +147,8 @@ pub(super) fn users_command(
         output::println(&format!("would resolve users:\n{plan}"))?;
         return Ok(Exit::Ok);
     }
-    let (token, base_url, _emulator) = connect(g)?;
-    let interrupts = Interrupts::install().map_err(usage)?;
-    let session = Transport::new(g, token, base_url)?;
-    let r = resolve(g, &session, selection, &interrupts)?;
+    let c = Connection::open(g)?;
+    let r = resolve(g, &c.session, selection, &c.interrupts)?;
     let table = !csv && !g.json && std::io::stdout().is_terminal();
     if csv {
         say!("user_id,email,kind");

@@ -5,16 +5,14 @@
 use std::path::Path;
 
 use serde_json::json;
-use slack_sessions_core::limits::DEFAULT_BASE_URL;
 
-use super::settings::{connect, Hooks, Transport};
+use super::settings::Connection;
 use super::steps::{self, label, settings_json, Step};
 use super::{usage, Fail, Op};
 use crate::exit::Exit;
 use crate::invocation::Settings;
 use crate::output::say;
 use crate::report::SCHEMA_VERSION;
-use crate::signals::Interrupts;
 use crate::snapshot::Snapshot;
 
 /// Runs the restore, or with `--dry-run` prints its groups and request count.
@@ -47,17 +45,15 @@ pub(super) fn run(g: &Settings, path: &Path) -> Result<Exit, Fail> {
     if steps.is_empty() {
         return Err(usage(format!("{}: a snapshot of no users", path.display())));
     }
-    let (token, base_url, _emulator) = connect(g)?;
-    let shown_url = base_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let interrupts = Interrupts::install().map_err(usage)?;
-    let hooks = Hooks {
-        cancel: interrupts.token.clone(),
-        ..Hooks::default()
-    };
-    let session = Transport::new(g, token, base_url)?;
-    let done = steps::run(g, &session, &steps, &hooks, &interrupts, &shown_url)?;
+    let c = Connection::open(g)?;
+    let done = steps::run(
+        g,
+        &c.session,
+        &steps,
+        &c.hooks(),
+        &c.interrupts,
+        &c.shown_url,
+    )?;
     let source = path.display().to_string();
     steps::report(
         g,
@@ -65,7 +61,7 @@ pub(super) fn run(g: &Settings, path: &Path) -> Result<Exit, Fail> {
         ("snapshot", &source),
         &steps,
         &done,
-        &interrupts,
+        &c.interrupts,
     )?;
     Ok(done.exit)
 }

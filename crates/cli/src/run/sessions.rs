@@ -6,13 +6,12 @@ use std::sync::{Arc, Mutex};
 use slack_sessions_core::limits::DEFAULT_BASE_URL;
 use slack_sessions_core::{ActiveSession, Error, InvalidateSession, ListSessions, UserId};
 
-use super::settings::{connect, Transport};
+use super::settings::{connect, Connection, Transport};
 use super::{usage, Fail};
 use crate::exit::{Exit, Signal};
 use crate::invocation::{Listing, Settings};
 use crate::output::{self, clean};
 use crate::report::stop_line;
-use crate::signals::Interrupts;
 
 fn user_id(s: &str) -> Result<UserId, Fail> {
     UserId::new(s).map_err(|e| usage(format!("invalid --user {s:?}: {e}")))
@@ -79,12 +78,8 @@ pub(super) fn list(g: &Settings, l: &Listing) -> Result<Exit, Fail> {
         ))?;
         return Ok(Exit::Ok);
     }
-    let (token, base_url, _emulator) = connect(g)?;
-    let shown = base_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let session = Transport::new(g, token, base_url)?;
-    let interrupts = Interrupts::install().map_err(usage)?;
+    let c = Connection::open(g)?;
+    let (session, interrupts, shown) = (&c.session, &c.interrupts, &c.shown_url);
     // A table for a person; JSON lines for a program, or on request.
     let table = !g.json && std::io::stdout().is_terminal();
     // A running count on stderr, when a person watches it and the rows go elsewhere.
@@ -220,7 +215,7 @@ pub(super) fn list(g: &Settings, l: &Listing) -> Result<Exit, Fail> {
                     clean(&e.to_string())
                 );
             }
-            let fail = failed(&e, method, &shown, "admin.users:read");
+            let fail = failed(&e, method, shown, "admin.users:read");
             eprintln!("error: {}", fail.message);
             go_on("stopped");
             Err(Fail {

@@ -158,20 +158,13 @@ pub(super) fn run_with_verify(
     if g.dry_run && prepared.people.is_none() {
         return dry_run::run(g, op, &prepared.texts);
     }
-    let (token, base_url, _emulator) = connect(g)?;
-    let shown_url = base_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let interrupts = Interrupts::install().map_err(usage)?;
-    let mut hooks = Hooks {
-        cancel: interrupts.token.clone(),
-        ..Hooks::default()
-    };
-    let session = Transport::new(g, token, base_url)?;
+    let c = Connection::open(g)?;
+    let (session, interrupts, shown_url) = (&c.session, &c.interrupts, &c.shown_url);
+    let mut hooks = c.hooks();
     let mut skipped = Vec::new();
     let mut resolved_count = None;
     if prepared.people.is_some() {
-        let found = super::resolve::resolve(g, &session, prepared.selection(), &interrupts)?;
+        let found = super::resolve::resolve(g, session, prepared.selection(), interrupts)?;
         let r = super::resolve::for_run(&found, |kind| leave_out(op, kind));
         if g.strict {
             if let Some(k) = r.skipped.first() {
@@ -197,7 +190,7 @@ pub(super) fn run_with_verify(
         }
     }
     if let Some(path) = &record.snapshot {
-        if let Some(code) = take_snapshot(g, &session, &prepared, path, &record, &interrupts)? {
+        if let Some(code) = take_snapshot(g, session, &prepared, path, &record, interrupts)? {
             return Ok(code);
         }
     }
@@ -228,7 +221,7 @@ pub(super) fn run_with_verify(
         Some(e) => Some(journal_line(e, &record)),
         None => outcome
             .stop_cause()
-            .map(|e| stop_line(e, op.method(), &shown_url, op.scope())),
+            .map(|e| stop_line(e, op.method(), shown_url, op.scope())),
     };
     if let Some(line) = &outcome.error_line {
         eprintln!("error: {line}");
@@ -237,10 +230,10 @@ pub(super) fn run_with_verify(
         if outcome.error_line.is_none() && outcome.interrupted.is_none() {
             outcome.verified = Some(super::verify::run(
                 g,
-                &session,
+                session,
                 &outcome.report.applied,
                 args,
-                &interrupts,
+                interrupts,
             )?);
         }
     }
@@ -304,6 +297,42 @@ fn same_file(a: &Path, b: &Path) -> bool {
         p.file_name().map(|n| dir.join(n))
     };
     full(a).is_some() && full(a) == full(b)
+}
+
+/// A connection for a run: the client of the transport asked for, the interrupts it
+/// heeds, and the server's name for messages (with the in-process emulator of
+/// `--emulator` kept alive as long as the connection).
+pub(super) struct Connection {
+    pub(super) session: Transport,
+    pub(super) interrupts: Interrupts,
+    pub(super) shown_url: String,
+    _emulator: Option<Emulator>,
+}
+
+impl Connection {
+    /// Connects as the command line says, and handles SIGINT and SIGTERM from now on.
+    pub(super) fn open(g: &Settings) -> Result<Connection, Fail> {
+        let (token, base_url, emulator) = connect(g)?;
+        let shown_url = base_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let interrupts = Interrupts::install().map_err(usage)?;
+        let session = Transport::new(g, token, base_url)?;
+        Ok(Connection {
+            session,
+            interrupts,
+            shown_url,
+            _emulator: emulator,
+        })
+    }
+
+    /// Hooks that an interrupt cancels, and no journal yet.
+    pub(super) fn hooks(&self) -> Hooks {
+        Hooks {
+            cancel: self.interrupts.token.clone(),
+            ..Hooks::default()
+        }
+    }
 }
 
 /// The token and base URL of a run: an in-process emulator's with `--emulator` (kept
