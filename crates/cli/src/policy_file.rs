@@ -61,9 +61,9 @@ enum OneOrMany {
 }
 
 impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
+    fn items(&self) -> &[String] {
         match self {
-            OneOrMany::One(s) => vec![s],
+            OneOrMany::One(s) => std::slice::from_ref(s),
             OneOrMany::Many(v) => v,
         }
     }
@@ -152,6 +152,7 @@ pub(crate) fn read(path: &Path) -> Result<PolicyFile, String> {
             return Err(at(r.name.span(), format!("two rules are named {name:?}")));
         }
         names.push(name.clone());
+        let selection = selection(&r, &base, &at)?;
         let target = target(
             r.duration,
             r.quit_on_close,
@@ -159,21 +160,6 @@ pub(crate) fn read(path: &Path) -> Result<PolicyFile, String> {
             &at,
             span.clone(),
             &format!("rule {name:?}"),
-        )?;
-        let selection = selection(
-            r.emails_file,
-            r.emails,
-            r.users_file,
-            r.users,
-            r.guests,
-            r.admins,
-            r.owners,
-            r.all_users,
-            r.usergroup,
-            r.except_file,
-            r.except,
-            &base,
-            &at,
         )?;
         if selection.is_empty() {
             return Err(at(
@@ -250,19 +236,8 @@ fn target(
 }
 
 /// Whom a rule selects: its files read (relative to the policy), each value checked.
-#[allow(clippy::too_many_arguments)]
 fn selection(
-    emails_file: Option<Spanned<String>>,
-    emails: Vec<Spanned<String>>,
-    users_file: Option<Spanned<String>>,
-    users: Vec<Spanned<String>>,
-    guests: bool,
-    admins: bool,
-    owners: bool,
-    all_users: bool,
-    usergroup: Option<Spanned<OneOrMany>>,
-    except_file: Option<Spanned<String>>,
-    except: Vec<Spanned<String>>,
+    r: &RuleToml,
     base: &Path,
     at: &dyn Fn(Range<usize>, String) -> String,
 ) -> Result<Selection, String> {
@@ -278,28 +253,28 @@ fn selection(
         Email::new(e.get_ref()).map_err(|why| at(e.span(), format!("{:?}: {why}", e.get_ref())))
     };
     let mut people = People {
-        emails: emails.iter().map(email).collect::<Result<_, _>>()?,
-        guests,
-        admins,
-        owners,
-        all_users,
+        emails: r.emails.iter().map(email).collect::<Result<_, _>>()?,
+        guests: r.guests,
+        admins: r.admins,
+        owners: r.owners,
+        all_users: r.all_users,
+        emails_file: r.emails_file.as_ref().map(file),
+        except_file: r.except_file.as_ref().map(file),
         ..People::default()
     };
-    if let Some(g) = usergroup {
-        let span = g.span();
-        for id in g.into_inner().into_vec() {
-            let id = UsergroupId::new(&id).map_err(|why| at(span.clone(), why.to_string()))?;
+    if let Some(g) = &r.usergroup {
+        for id in g.get_ref().items() {
+            let id = UsergroupId::new(id).map_err(|why| at(g.span(), why.to_string()))?;
             people.usergroups.push(id);
         }
     }
-    people.emails_file = emails_file.as_ref().map(file);
-    people.except_file = except_file.as_ref().map(file);
     // The files a rule names are part of the policy: a line that is not an email or an
     // ID refuses it, as a typo in the policy itself would.
     let read = crate::people::read(&people).map_err(|e| {
-        let span = emails_file
+        let span = r
+            .emails_file
             .as_ref()
-            .or(except_file.as_ref())
+            .or(r.except_file.as_ref())
             .map_or(0..0, Spanned::span);
         at(span, e)
     })?;
@@ -312,13 +287,13 @@ fn selection(
     }
     let mut s = read.selection;
     let mut ids = Vec::new();
-    for u in &users {
+    for u in &r.users {
         ids.push(
             UserId::new(u.get_ref())
                 .map_err(|why| at(u.span(), format!("{:?}: {why}", u.get_ref())))?,
         );
     }
-    if let Some(f) = &users_file {
+    if let Some(f) = &r.users_file {
         let collected = crate::users::collect(&[], Some(&file(f))).map_err(|e| at(f.span(), e))?;
         if let Some((input, why)) = collected.bad.first() {
             return Err(format!(
@@ -331,7 +306,7 @@ fn selection(
     }
     s = s.ids(ids);
     let (mut except_ids, mut except_emails) = (Vec::new(), Vec::new());
-    for x in &except {
+    for x in &r.except {
         if x.get_ref().contains('@') {
             except_emails.push(email(x)?);
         } else {
