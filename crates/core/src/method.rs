@@ -69,6 +69,21 @@ pub(crate) mod sealed {
         ) -> Result<bool, A::Error>;
     }
 
+    /// For an output made of one list: takes the value of `key` into `slot` when `key`
+    /// is `name` (`null` reads as an empty list), and says whether it did.
+    pub(crate) fn one_list<'de, A: MapAccess<'de>, T: serde::Deserialize<'de>>(
+        key: &str,
+        name: &str,
+        map: &mut A,
+        slot: &mut Vec<T>,
+    ) -> Result<bool, A::Error> {
+        if key != name {
+            return Ok(false);
+        }
+        *slot = map.next_value::<Option<Vec<T>>>()?.unwrap_or_default();
+        Ok(true)
+    }
+
     /// One argument's value, as the encoder sees it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[non_exhaustive]

@@ -120,11 +120,7 @@ impl crate::method::sealed::Fields for ListUsergroupUsersOutput {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
-        if key == "users" {
-            self.users = map.next_value::<Option<_>>()?.unwrap_or_default();
-            return Ok(true);
-        }
-        Ok(false)
+        crate::method::sealed::one_list(key, "users", map, &mut self.users)
     }
 }
 

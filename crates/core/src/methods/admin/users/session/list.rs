@@ -124,11 +124,7 @@ impl crate::method::sealed::Fields for ListSessionsOutput {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
-        if key == "active_sessions" {
-            self.active_sessions = map.next_value::<Option<_>>()?.unwrap_or_default();
-            return Ok(true);
-        }
-        Ok(false)
+        crate::method::sealed::one_list(key, "active_sessions", map, &mut self.active_sessions)
     }
 }
 
