@@ -59,13 +59,33 @@ pub(super) struct EmailEntry {
     include: bool,
     except: bool,
     found: Found,
-    /// `users.lookupByEmail` answered `users_not_found`.
-    lookup_not_found: bool,
+    /// What `users.lookupByEmail` answered, once it was asked.
+    lookup: Option<Lookup>,
+}
+
+/// A lookup's answer, as far as matching needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// The user found (added to `found`).
+    Found,
+    /// `users_not_found`.
+    NotFound,
+    /// A user whose email is not the one asked for: not trusted.
+    Mismatch,
+    /// A user outside the selection's workspace, or of no stated workspace.
+    OutsideWorkspace,
 }
 
 impl EmailEntry {
     pub(super) fn is_pending(&self) -> bool {
-        matches!(self.found, Found::Nobody) && !self.lookup_not_found
+        matches!(self.found, Found::Nobody) && self.lookup.is_none()
+    }
+
+    /// Whether the address is pending and only an exception: a lookup after the
+    /// directory settles it, so that an exception is never missed because the listing
+    /// showed no email for its user.
+    pub(super) fn is_pending_exception(&self) -> bool {
+        self.is_pending() && self.except && !self.include
     }
 }
 
@@ -77,11 +97,16 @@ pub(super) struct Matcher {
     admins: bool,
     owners: bool,
     deactivated: bool,
+    /// The workspace the selection is limited to: an answer outside it is not trusted.
+    workspace: Option<String>,
     pub(super) emails: Vec<EmailEntry>,
     by_key: HashMap<Box<str>, usize>,
     users: Vec<ResolvedUser>,
     index: HashMap<UserId, usize>,
     except_ids: HashSet<UserId>,
+    /// Users an answer contradicted (or placed outside the workspace): never selected,
+    /// whatever else selects them.
+    distrusted: HashSet<UserId>,
     unmatched: Vec<Unmatched>,
     /// Whether deactivated users were listed: an address not seen is then nobody's.
     deactivated_listed: bool,
@@ -98,11 +123,13 @@ impl Matcher {
             admins: s.admins,
             owners: s.owners,
             deactivated: s.deactivated,
+            workspace: s.workspace.clone(),
             emails: Vec::new(),
             by_key: HashMap::new(),
             users: Vec::new(),
             index: HashMap::new(),
             except_ids: s.except_ids.iter().cloned().collect(),
+            distrusted: HashSet::new(),
             unmatched: Vec::new(),
             deactivated_listed: false,
             bots_left_out: 0,
@@ -124,7 +151,7 @@ impl Matcher {
                         include: false,
                         except: false,
                         found: Found::Nobody,
-                        lookup_not_found: false,
+                        lookup: None,
                     });
                     m.emails.len() - 1
                 }
@@ -209,6 +236,19 @@ impl Matcher {
         if u.is_active.is_none() {
             u.is_active = Some(!deactivated_listing);
         }
+        // An entry that contradicts the listing's own filter, or names workspaces
+        // without the one asked for, is not trusted: named, never selected.
+        let why = if u.is_active == Some(deactivated_listing) {
+            Some(UnmatchedReason::Contradictory)
+        } else if self.outside_workspace(&u, true) {
+            Some(UnmatchedReason::OutsideWorkspace)
+        } else {
+            None
+        };
+        if let Some(reason) = why {
+            self.distrust(u.id, reason);
+            return;
+        }
         let seen = Seen::of(&u);
         if let Some(email) = &u.email {
             if let Some(&i) = self.by_key.get(Email::key_of(email).as_str()) {
@@ -232,20 +272,60 @@ impl Matcher {
         }
     }
 
+    /// Whether `u` is outside the selection's workspace. A listing asked with the
+    /// workspace may leave the user's workspaces out (`listing`: Slack filtered it); a
+    /// lookup is not filtered, so its answer must name the workspace.
+    fn outside_workspace(&self, u: &DirectoryUser, listing: bool) -> bool {
+        match &self.workspace {
+            None => false,
+            Some(_) if listing && u.workspaces.is_empty() => false,
+            Some(t) => !u.workspaces.iter().any(|w| w == t),
+        }
+    }
+
+    /// Never selects `id`, and names it with `reason` (once).
+    fn distrust(&mut self, id: UserId, reason: UnmatchedReason) {
+        if self.distrusted.insert(id.clone()) {
+            self.unmatched.push(Unmatched {
+                input: id.to_string(),
+                reason,
+                exception: false,
+            });
+        }
+    }
+
     /// The answer to a lookup of address `i`: the user, or `None` for `users_not_found`.
+    /// The answer must be of the address asked (ignoring case), and for an address to
+    /// act on, in the workspace asked; otherwise nobody is selected by it. An exception
+    /// takes its user from any workspace: leaving out more is never wrong.
     pub(super) fn looked_up(&mut self, i: usize, user: Option<DirectoryUser>) {
+        let outside = user
+            .as_ref()
+            .is_some_and(|u| self.outside_workspace(u, false));
         let Some(entry) = self.emails.get_mut(i) else {
             return;
         };
-        match user {
-            Some(u) => {
-                let seen = Seen::of(&u);
-                entry.found.add(seen.clone());
-                if let Some(&j) = self.index.get(&seen.id) {
-                    self.learn(j, &seen);
-                }
-            }
-            None => entry.lookup_not_found = true,
+        let Some(u) = user else {
+            entry.lookup = Some(Lookup::NotFound);
+            return;
+        };
+        let same = u
+            .email
+            .as_deref()
+            .is_some_and(|e| Email::key_of(e) == entry.email.key());
+        if !same {
+            entry.lookup = Some(Lookup::Mismatch);
+            return;
+        }
+        if outside && entry.include {
+            entry.lookup = Some(Lookup::OutsideWorkspace);
+            return;
+        }
+        entry.lookup = Some(Lookup::Found);
+        let seen = Seen::of(&u);
+        entry.found.add(seen.clone());
+        if let Some(&j) = self.index.get(&seen.id) {
+            self.learn(j, &seen);
         }
     }
 
@@ -305,10 +385,14 @@ impl Matcher {
                     }
                     UnmatchedReason::Ambiguous
                 }
-                Found::Nobody if entry.lookup_not_found && !self.deactivated_listed => {
-                    UnmatchedReason::EmailNotFoundOrDeactivated
-                }
-                Found::Nobody => UnmatchedReason::EmailNotFound,
+                Found::Nobody => match entry.lookup {
+                    Some(Lookup::Mismatch) => UnmatchedReason::LookupMismatch,
+                    Some(Lookup::OutsideWorkspace) => UnmatchedReason::OutsideWorkspace,
+                    Some(Lookup::NotFound) if !self.deactivated_listed => {
+                        UnmatchedReason::EmailNotFoundOrDeactivated
+                    }
+                    _ => UnmatchedReason::EmailNotFound,
+                },
             };
             unmatched.push(Unmatched {
                 input: entry.email.as_str().to_owned(),
@@ -319,8 +403,11 @@ impl Matcher {
         let before = self.users.len();
         let except = &self.except_ids;
         self.users.retain(|u| !except.contains(&u.user_id));
+        let excepted = (before - self.users.len()) as u64;
+        let distrusted = &self.distrusted;
+        self.users.retain(|u| !distrusted.contains(&u.user_id));
         Resolution {
-            excepted: (before - self.users.len()) as u64,
+            excepted,
             users: self.users,
             unmatched,
             bots_left_out: self.bots_left_out,

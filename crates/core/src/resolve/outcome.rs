@@ -115,12 +115,22 @@ pub enum UnmatchedReason {
     UsergroupNotFound,
     /// The user group has no members.
     UsergroupEmpty,
+    /// `users.lookupByEmail` answered with a user whose email is not the one asked
+    /// for: the answer is not trusted, and nobody is selected by it.
+    LookupMismatch,
+    /// The user is not in the workspace the selection is limited to, or Slack's answer
+    /// did not say which workspaces they are in: they are named, never selected.
+    OutsideWorkspace,
+    /// A directory entry contradicts the listing it came in (an active user in the
+    /// listing of deactivated users, or the reverse): not trusted, never selected.
+    Contradictory,
 }
 
 impl UnmatchedReason {
     /// The reason's short code, as the CLI's JSON report gives it: `email_not_found`,
     /// `email_not_found_or_deactivated`, `deactivated`, `bot`, `ambiguous_email`,
-    /// `usergroup_not_found`, `usergroup_empty`.
+    /// `usergroup_not_found`, `usergroup_empty`, `lookup_mismatch`, `outside_workspace`,
+    /// `contradictory_entry`.
     pub fn code(self) -> &'static str {
         match self {
             UnmatchedReason::EmailNotFound => "email_not_found",
@@ -130,6 +140,9 @@ impl UnmatchedReason {
             UnmatchedReason::Ambiguous => "ambiguous_email",
             UnmatchedReason::UsergroupNotFound => "usergroup_not_found",
             UnmatchedReason::UsergroupEmpty => "usergroup_empty",
+            UnmatchedReason::LookupMismatch => "lookup_mismatch",
+            UnmatchedReason::OutsideWorkspace => "outside_workspace",
+            UnmatchedReason::Contradictory => "contradictory_entry",
         }
     }
 
@@ -145,6 +158,15 @@ impl UnmatchedReason {
             UnmatchedReason::Ambiguous => "more than one user has this email",
             UnmatchedReason::UsergroupNotFound => "no user group has this ID",
             UnmatchedReason::UsergroupEmpty => "the user group has no members",
+            UnmatchedReason::LookupMismatch => {
+                "the lookup answered a user with another email: not trusted"
+            }
+            UnmatchedReason::OutsideWorkspace => {
+                "not in the workspace asked for (or Slack did not say): not selected"
+            }
+            UnmatchedReason::Contradictory => {
+                "the directory's entry contradicts its own listing: not trusted, not selected"
+            }
         }
     }
 }

@@ -32,6 +32,10 @@ pub enum PlannedStep {
     DeactivatedIfNeeded,
     /// One `users.lookupByEmail` call per address not already matched by a listing.
     Lookups(usize),
+    /// After a listing of the directory, one `users.lookupByEmail` call per exception
+    /// the listing did not match (a user listed without an email): an exception is
+    /// never missed because of the path the resolver took.
+    ExceptionLookupsIfNeeded,
 }
 
 impl PlannedStep {
@@ -40,7 +44,7 @@ impl PlannedStep {
         match self {
             PlannedStep::Usergroup(_) => ListUsergroupUsers::NAME,
             PlannedStep::Directory { .. } | PlannedStep::DeactivatedIfNeeded => ListUsers::NAME,
-            PlannedStep::Lookups(_) => LookupByEmail::NAME,
+            PlannedStep::Lookups(_) | PlannedStep::ExceptionLookupsIfNeeded => LookupByEmail::NAME,
         }
     }
 
@@ -49,7 +53,7 @@ impl PlannedStep {
         match self {
             PlannedStep::Usergroup(_) => ListUsergroupUsers::TIER,
             PlannedStep::Directory { .. } | PlannedStep::DeactivatedIfNeeded => ListUsers::TIER,
-            PlannedStep::Lookups(_) => LookupByEmail::TIER,
+            PlannedStep::Lookups(_) | PlannedStep::ExceptionLookupsIfNeeded => LookupByEmail::TIER,
         }
     }
 
@@ -59,6 +63,8 @@ impl PlannedStep {
             PlannedStep::Usergroup(_) => Some(1),
             PlannedStep::Directory { users, .. } => users.map(pages),
             PlannedStep::DeactivatedIfNeeded => None,
+            // Only exceptions a listing missed, which is rare: no cost is known before.
+            PlannedStep::ExceptionLookupsIfNeeded => Some(0),
             PlannedStep::Lookups(n) => Some(*n as u64),
         }
     }
@@ -167,6 +173,8 @@ impl ResolvePlan {
         }
         if emails > 0 && !by_directory {
             steps.push(PlannedStep::Lookups(emails));
+        } else if by_directory && !s.except_emails.is_empty() {
+            steps.push(PlannedStep::ExceptionLookupsIfNeeded);
         }
         ResolvePlan { steps }
     }
@@ -288,6 +296,11 @@ impl fmt::Display for PlannedStep {
                     short(time_at(self.tier(), 100))
                 ),
             },
+            PlannedStep::ExceptionLookupsIfNeeded => write!(
+                f,
+                "{} for each exception the listing did not match, only if there is one ({rate})",
+                self.method()
+            ),
             PlannedStep::DeactivatedIfNeeded => write!(
                 f,
                 "{} of deactivated users, only if an email is still unmatched: 1 call per {PAGE} ({rate})",

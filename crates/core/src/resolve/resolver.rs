@@ -38,6 +38,7 @@ enum Work {
     List(ListUsers, String),
     DeactivatedIfNeeded(ListUsers),
     Lookups,
+    ExceptionLookups,
     Lookup(usize),
 }
 
@@ -119,6 +120,7 @@ impl Resolver {
                     })
                 }
                 PlannedStep::Lookups(_) => Work::Lookups,
+                PlannedStep::ExceptionLookupsIfNeeded => Work::ExceptionLookups,
             })
             .collect();
         Ok(Resolver {
@@ -177,9 +179,17 @@ impl Resolver {
                     return ResolveStep::List(listing);
                 }
                 Work::DeactivatedIfNeeded(_) => {}
-                Work::Lookups => {
+                Work::Lookups | Work::ExceptionLookups => {
+                    let only_exceptions = matches!(w, Work::ExceptionLookups);
                     let pending: Vec<usize> = (0..self.matcher.emails.len())
-                        .filter(|&i| self.matcher.emails[i].is_pending())
+                        .filter(|&i| {
+                            let e = &self.matcher.emails[i];
+                            if only_exceptions {
+                                e.is_pending_exception()
+                            } else {
+                                e.is_pending()
+                            }
+                        })
                         .collect();
                     for i in pending.into_iter().rev() {
                         self.work.push_front(Work::Lookup(i));

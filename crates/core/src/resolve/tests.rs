@@ -557,3 +557,205 @@ fn a_selection_of_nobody_is_refused() {
     assert!(Resolver::new(Selection::new()).is_err());
     assert!(Resolver::new(Selection::new().except_ids([UserId::new("U1").unwrap()])).is_err());
 }
+
+/// A directory entry, as a listing or a lookup would decode it.
+fn entry(v: serde_json::Value) -> crate::DirectoryUser {
+    serde_json::from_value(v).unwrap()
+}
+
+/// A lookup's answer, decoded from Slack's body.
+fn lookup_answer(
+    user: serde_json::Value,
+) -> Result<crate::Reply<crate::LookupByEmailOutput>, Error> {
+    let body = serde_json::json!({"ok": true, "user": user}).to_string();
+    crate::sansio::decode::<crate::LookupByEmail, _>(Response::new(body.into_bytes()))
+        .map_err(Error::Call)
+}
+
+fn member(id: &str, email: Option<&str>, active: bool) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "email": email, "is_admin": false, "is_owner": false,
+        "is_primary_owner": false, "is_restricted": false, "is_ultra_restricted": false,
+        "is_bot": false, "is_active": active,
+    })
+}
+
+/// Drives `r` by hand: each listing gets the users `listing` gives for it (by whether
+/// it lists deactivated users), each lookup the answer `lookup` gives for the address.
+fn drive(
+    mut r: Resolver,
+    listing: impl Fn(bool) -> Vec<serde_json::Value>,
+    lookup: impl Fn(&str) -> serde_json::Value,
+) -> (Resolution, Vec<String>) {
+    let mut asked = Vec::new();
+    loop {
+        match r.next_step() {
+            ResolveStep::List(l) => {
+                for u in listing(l.is_deactivated()) {
+                    r.user(entry(u));
+                }
+                r.listed(1, Ok(()));
+            }
+            ResolveStep::Lookup(call) => {
+                asked.push(call.email().as_str().to_owned());
+                r.looked_up(lookup_answer(lookup(call.email().as_str())));
+            }
+            ResolveStep::Done => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    (r.finish().unwrap(), asked)
+}
+
+fn lookup_user(id: &str, email: &str, team: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "deleted": false, "profile": {"email": email}, "is_bot": false,
+        "team_id": team,
+    })
+}
+
+#[test]
+fn a_lookup_answering_another_address_selects_nobody() {
+    let alice: Email = "alice@example.com".parse().unwrap();
+    let r = Resolver::new(Selection::new().emails([alice])).unwrap();
+    let (found, _) = drive(
+        r,
+        |_| vec![],
+        |_| lookup_user("U2", "mallory@example.com", None),
+    );
+    assert!(found.users.is_empty(), "{:?}", found.users);
+    assert_eq!(found.unmatched[0].reason, UnmatchedReason::LookupMismatch);
+    // The same address in another case is the same address.
+    let r = Resolver::new(Selection::new().emails(["alice@example.com".parse().unwrap()])).unwrap();
+    let (found, _) = drive(
+        r,
+        |_| vec![],
+        |_| lookup_user("U1", "Alice@Example.COM", None),
+    );
+    assert_eq!(found.users[0].user_id.as_str(), "U1");
+}
+
+#[test]
+fn a_workspace_limits_lookups_as_it_limits_listings() {
+    let s = || {
+        Selection::new()
+            .emails(["ada@example.com".parse().unwrap()])
+            .workspace("T00000001")
+    };
+    for (team, selected) in [
+        (Some("T00000001"), true),
+        (Some("T00000009"), false),
+        (None, false),
+    ] {
+        let (found, _) = drive(
+            Resolver::new(s()).unwrap(),
+            |_| vec![],
+            |e| lookup_user("U1", e, team),
+        );
+        assert_eq!(!found.users.is_empty(), selected, "{team:?}");
+        if !selected {
+            assert_eq!(found.unmatched[0].reason, UnmatchedReason::OutsideWorkspace);
+        }
+    }
+    // An enterprise user's workspaces count too.
+    let (found, _) = drive(
+        Resolver::new(s()).unwrap(),
+        |_| vec![],
+        |e| {
+            serde_json::json!({"id": "U1", "profile": {"email": e}, "is_bot": false,
+                "team_id": "T00000009", "enterprise_user": {"teams": ["T00000009", "T00000001"]}})
+        },
+    );
+    assert_eq!(found.users.len(), 1);
+    // A listing entry that names other workspaces only is not selected.
+    let r = Resolver::new(Selection::new().everyone().workspace("T00000001")).unwrap();
+    let (found, _) = drive(
+        r,
+        |_| {
+            let mut v = member("U7", None, true);
+            v["workspaces"] = serde_json::json!(["T00000009"]);
+            vec![member("U1", None, true), v]
+        },
+        |_| unreachable!(),
+    );
+    let ids: Vec<&str> = found.users.iter().map(|u| u.user_id.as_str()).collect();
+    assert_eq!(ids, ["U1"]);
+    assert_eq!(found.unmatched[0].input, "U7");
+}
+
+#[test]
+fn an_entry_contradicting_its_listing_is_never_selected() {
+    // Everyone, and an address nobody active has: the deactivated users are listed,
+    // and one of them says it is active.
+    let s = Selection::new()
+        .everyone()
+        .emails(["gone@example.com".parse().unwrap()])
+        .lookup_limit(0);
+    let (found, _) = drive(
+        Resolver::new(s).unwrap(),
+        |deactivated| {
+            if deactivated {
+                vec![member("U9", Some("x@example.com"), true)]
+            } else {
+                vec![member("U1", None, true), member("U8", None, false)]
+            }
+        },
+        |_| unreachable!(),
+    );
+    let ids: Vec<&str> = found.users.iter().map(|u| u.user_id.as_str()).collect();
+    assert_eq!(ids, ["U1"]);
+    let named: Vec<(&str, UnmatchedReason)> = found
+        .unmatched
+        .iter()
+        .map(|u| (u.input.as_str(), u.reason))
+        .collect();
+    assert!(
+        named.contains(&("U9", UnmatchedReason::Contradictory)),
+        "{named:?}"
+    );
+    assert!(
+        named.contains(&("U8", UnmatchedReason::Contradictory)),
+        "{named:?}"
+    );
+}
+
+#[test]
+fn an_exception_the_listing_missed_is_looked_up() {
+    // The listing shows the CEO without an email: the exception is looked up.
+    let s = Selection::new()
+        .everyone()
+        .except_emails(["ceo@example.com".parse().unwrap()]);
+    let plan = ResolvePlan::new(&s);
+    assert!(plan.steps.contains(&PlannedStep::ExceptionLookupsIfNeeded));
+    let (found, asked) = drive(
+        Resolver::new(s).unwrap(),
+        |deactivated| {
+            if deactivated {
+                vec![]
+            } else {
+                vec![member("U1", None, true), member("U5", None, true)]
+            }
+        },
+        |e| lookup_user("U5", e, None),
+    );
+    assert_eq!(asked, ["ceo@example.com"]);
+    let ids: Vec<&str> = found.users.iter().map(|u| u.user_id.as_str()).collect();
+    assert_eq!(ids, ["U1"]);
+    assert_eq!(found.excepted, 1);
+    // Found in the listing: no lookup.
+    let s = Selection::new()
+        .everyone()
+        .except_emails(["ceo@example.com".parse().unwrap()]);
+    let (found, asked) = drive(
+        Resolver::new(s).unwrap(),
+        |_| {
+            vec![
+                member("U1", None, true),
+                member("U5", Some("CEO@example.com"), true),
+            ]
+        },
+        |_| unreachable!(),
+    );
+    assert!(asked.is_empty());
+    assert_eq!(found.users.len(), 1);
+}

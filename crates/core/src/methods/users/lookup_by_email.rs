@@ -76,6 +76,15 @@ struct WireUser {
     real_name: Option<String>,
     #[serde(default)]
     team_id: Option<String>,
+    /// On an Enterprise organisation: every workspace the user is in.
+    #[serde(default)]
+    enterprise_user: Option<WireEnterpriseUser>,
+}
+
+#[derive(Deserialize)]
+struct WireEnterpriseUser {
+    #[serde(default)]
+    teams: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -97,7 +106,15 @@ impl From<WireUser> for DirectoryUser {
             is_bot: w.is_bot,
             is_active: w.deleted.map(|d| !d),
             expiration_ts: None,
-            workspaces: w.team_id.into_iter().collect(),
+            workspaces: {
+                let mut v: Vec<String> = w.team_id.into_iter().collect();
+                for t in w.enterprise_user.and_then(|e| e.teams).unwrap_or_default() {
+                    if !v.contains(&t) {
+                        v.push(t);
+                    }
+                }
+                v
+            },
             username: w.name,
             full_name: w.real_name,
         }
