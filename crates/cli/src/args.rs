@@ -114,9 +114,15 @@ pub(crate) struct Global {
     /// No progress bar, only errors.
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
-    /// Refuse the run if any input is not a user ID, instead of skipping it.
+    /// Refuse the run, before any write, if any input is not understood or matches
+    /// nobody, instead of skipping it and exiting 1.
     #[arg(long, global = true)]
     pub(crate) strict: bool,
+    /// Go on when an exception (--except-file, a policy's except) cannot be read or
+    /// matches nobody; it is named in the report and the exit is 1. Without it such a
+    /// run is refused before any write.
+    #[arg(long, global = true)]
+    pub(crate) allow_unmatched_exceptions: bool,
     /// Also trust the CA certificates in this PEM file (e.g. a proxy that inspects TLS),
     /// on top of the operating system's store (which SSL_CERT_FILE / SSL_CERT_DIR replace).
     #[arg(long, global = true, value_name = "PEM")]
@@ -218,11 +224,14 @@ pub(crate) enum Command {
             conflicts_with = "plan"
         )]
         policy: Option<PathBuf>,
-        /// Apply this saved plan (`plan --out`) instead of planning again; refused, naming
-        /// them, if anyone's settings changed since it was made.
+        /// Apply this saved plan (`plan --out`): the policy it names is planned again and
+        /// only the changes it still asks for are applied; refused, naming them, if the
+        /// policy or its files changed, the plan asks for anything else, or anyone's
+        /// settings changed since it was made.
         #[arg(long, value_name = "PATH")]
         plan: Option<PathBuf>,
-        /// Refuse a plan that would change more than N users.
+        /// Refuse a plan that would send more than N users (those that differ and those
+        /// Slack did not return, which are sent anyway).
         #[arg(long, value_name = "N")]
         max_changes: Option<usize>,
         /// Apply without asking (needed without a terminal).
@@ -230,7 +239,7 @@ pub(crate) enum Command {
         yes: bool,
         /// The snapshot of every user it changes, for `restore` [default:
         /// apply-<UTC time>.snapshot.json]; an existing file is refused unless
-        /// --replace-snapshot. Not with --resume: keep the first run's.
+        /// --replace-snapshot. Not with --resume, which writes one of its own.
         #[arg(long, value_name = "PATH", conflicts_with = "resume")]
         snapshot: Option<PathBuf>,
         /// Let --snapshot replace an existing file.
@@ -240,8 +249,15 @@ pub(crate) enum Command {
         #[arg(long, value_name = "PATH", conflicts_with = "resume")]
         journal: Option<PathBuf>,
         /// Resume the apply this journal records: plan again, skip the users it applied.
+        /// Refused if the policy or a file it names changed since. The users it sends
+        /// get a snapshot of their own (the default name).
         #[arg(long, value_name = "PATH")]
         resume: Option<PathBuf>,
+        /// Also change users whose current settings no snapshot could write back (a
+        /// duration Slack reports but will not take, such as 180 s); without it they are
+        /// left out and named.
+        #[arg(long)]
+        force: bool,
     },
     /// People as admins hold them: resolve emails, guests, admins, owners, user groups
     /// and everyone into user IDs.
@@ -380,6 +396,11 @@ pub(crate) struct Record {
     /// Let --snapshot replace an existing file.
     #[arg(long, requires = "snapshot")]
     pub(crate) replace_snapshot: bool,
+    /// With --snapshot: also change users whose current settings the snapshot could not
+    /// write back (a duration Slack reports but will not take, such as 180 s); without
+    /// it they are left out and named.
+    #[arg(long, requires = "snapshot")]
+    pub(crate) force: bool,
 }
 
 /// `sessions reset --verify`: confirm that the sessions are gone.

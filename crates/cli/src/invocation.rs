@@ -61,6 +61,8 @@ pub(crate) struct Settings {
     pub(crate) quiet: bool,
     /// Refuse invalid inputs instead of skipping them.
     pub(crate) strict: bool,
+    /// Go on when an exception cannot be read or matches nobody.
+    pub(crate) allow_unmatched_exceptions: bool,
     /// More CA certificates to trust.
     pub(crate) ca_file: Vec<PathBuf>,
     /// The proxy, when named.
@@ -93,6 +95,8 @@ pub(crate) struct Record {
     pub(crate) snapshot: Option<PathBuf>,
     /// Let `snapshot` replace a file.
     pub(crate) replace_snapshot: bool,
+    /// Change users whose current settings no snapshot could write back.
+    pub(crate) force: bool,
 }
 
 /// `sessions reset --verify`.
@@ -214,6 +218,7 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
         verbose: g.verbose,
         quiet: g.quiet,
         strict: g.strict,
+        allow_unmatched_exceptions: g.allow_unmatched_exceptions,
         ca_file: g.ca_file,
         proxy: g.proxy,
         no_proxy: g.no_proxy,
@@ -266,6 +271,7 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
             replace_snapshot,
             journal,
             resume,
+            force,
         } => Cmd::Apply(ApplyArgs {
             policy,
             plan,
@@ -277,6 +283,7 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
                 skip_failed: false,
                 snapshot,
                 replace_snapshot,
+                force,
             },
         }),
         Command::Users {
@@ -421,6 +428,7 @@ impl From<args::Record> for Record {
             skip_failed: r.skip_failed,
             snapshot: r.snapshot,
             replace_snapshot: r.replace_snapshot,
+            force: r.force,
         }
     }
 }

@@ -72,6 +72,10 @@ pub(crate) struct Header {
     /// How many users they resolved to, on the `resolved` lines after the header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) resolved: Option<u64>,
+    /// For an apply: the policy file and every file it names, with their digests. A
+    /// resume whose files differ is refused before anything is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) bound: Option<Vec<crate::digest::Bound>>,
 }
 
 /// The settings of a journal header or a snapshot group.
@@ -380,6 +384,7 @@ mod tests {
             encoding: "form".into(),
             people: None,
             resolved: None,
+            bound: None,
         }
     }
 

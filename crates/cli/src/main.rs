@@ -7,6 +7,7 @@
 
 mod args;
 mod bounded;
+mod digest;
 mod escape;
 mod exit;
 mod invocation;

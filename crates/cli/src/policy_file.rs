@@ -44,6 +44,10 @@ struct SettingsToml {
     duration: Option<Spanned<DurationToml>>,
     quit_on_close: Option<bool>,
     clear: Option<Spanned<bool>>,
+    /// Users the default leaves alone (the primary owner, say).
+    except_file: Option<Spanned<String>>,
+    #[serde(default)]
+    except: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +107,9 @@ pub(crate) struct PolicyFile {
     pub(crate) path: PathBuf,
     /// The policy.
     pub(crate) policy: Policy,
+    /// The policy file and every file it names, each with its digest as read: what a
+    /// journal and a saved plan are bound to.
+    pub(crate) files: Vec<crate::digest::Bound>,
 }
 
 /// Where in the file: line and column (from 1) of a byte offset.
@@ -139,6 +146,7 @@ pub(crate) fn read(path: &Path) -> Result<PolicyFile, String> {
         }
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut named: Vec<PathBuf> = Vec::new();
     let mut policy = Policy::new();
     let mut names: Vec<String> = Vec::new();
     for spanned in file.rule {
@@ -148,11 +156,17 @@ pub(crate) fn read(path: &Path) -> Result<PolicyFile, String> {
         if name.trim().is_empty() {
             return Err(at(r.name.span(), "a rule's name is empty".into()));
         }
+        if name.trim().eq_ignore_ascii_case("default") {
+            return Err(at(
+                r.name.span(),
+                "a rule cannot be named \"default\": that is the [default] table's name".into(),
+            ));
+        }
         if names.contains(&name) {
             return Err(at(r.name.span(), format!("two rules are named {name:?}")));
         }
         names.push(name.clone());
-        let selection = selection(&r, &base, &at)?;
+        let selection = selection(&r, &base, &at, &mut named)?;
         let target = target(
             r.duration,
             r.quit_on_close,
@@ -174,14 +188,17 @@ pub(crate) fn read(path: &Path) -> Result<PolicyFile, String> {
     if let Some(d) = file.default {
         let span = d.span();
         let d = d.into_inner();
-        policy = policy.default_target(target(
-            d.duration,
-            d.quit_on_close,
-            d.clear,
-            &at,
-            span,
-            "the default",
-        )?);
+        let (ids, emails) = exceptions(&d.except, d.except_file.as_ref(), &base, &at, &mut named)?;
+        policy = policy
+            .default_target(target(
+                d.duration,
+                d.quit_on_close,
+                d.clear,
+                &at,
+                span,
+                "the default",
+            )?)
+            .default_except(ids, emails);
     }
     if policy.rules().is_empty() && policy.default_for_others().is_none() {
         return Err(format!(
@@ -189,9 +206,21 @@ pub(crate) fn read(path: &Path) -> Result<PolicyFile, String> {
             path.display()
         ));
     }
+    let mut files = vec![crate::digest::Bound {
+        path: path.display().to_string(),
+        sha256: crate::digest::of_bytes(text.as_bytes()),
+    }];
+    for f in named {
+        let sha256 = crate::digest::of_file(&f).map_err(|e| format!("{}: {e}", path.display()))?;
+        files.push(crate::digest::Bound {
+            path: f.display().to_string(),
+            sha256,
+        });
+    }
     Ok(PolicyFile {
         path: path.to_owned(),
         policy,
+        files,
     })
 }
 
@@ -240,15 +269,8 @@ fn selection(
     r: &RuleToml,
     base: &Path,
     at: &dyn Fn(Range<usize>, String) -> String,
+    named: &mut Vec<PathBuf>,
 ) -> Result<Selection, String> {
-    let file = |f: &Spanned<String>| {
-        let p = Path::new(f.get_ref());
-        if p.is_absolute() {
-            p.to_owned()
-        } else {
-            base.join(p)
-        }
-    };
     let email = |e: &Spanned<String>| {
         Email::new(e.get_ref()).map_err(|why| at(e.span(), format!("{:?}: {why}", e.get_ref())))
     };
@@ -258,10 +280,10 @@ fn selection(
         admins: r.admins,
         owners: r.owners,
         all_users: r.all_users,
-        emails_file: r.emails_file.as_ref().map(file),
-        except_file: r.except_file.as_ref().map(file),
+        emails_file: r.emails_file.as_ref().map(|f| file(base, f)),
         ..People::default()
     };
+    named.extend(people.emails_file.clone());
     if let Some(g) = &r.usergroup {
         for id in g.get_ref().items() {
             let id = UsergroupId::new(id).map_err(|why| at(g.span(), why.to_string()))?;
@@ -271,11 +293,7 @@ fn selection(
     // The files a rule names are part of the policy: a line that is not an email or an
     // ID refuses it, as a typo in the policy itself would.
     let read = crate::people::read(&people).map_err(|e| {
-        let span = r
-            .emails_file
-            .as_ref()
-            .or(r.except_file.as_ref())
-            .map_or(0..0, Spanned::span);
+        let span = r.emails_file.as_ref().map_or(0..0, Spanned::span);
         at(span, e)
     })?;
     if let Some((input, why)) = read.bad.first() {
@@ -294,7 +312,9 @@ fn selection(
         );
     }
     if let Some(f) = &r.users_file {
-        let collected = crate::users::collect(&[], Some(&file(f))).map_err(|e| at(f.span(), e))?;
+        named.push(file(base, f));
+        let collected =
+            crate::users::collect(&[], Some(&file(base, f))).map_err(|e| at(f.span(), e))?;
         if let Some((input, why)) = collected.bad.first() {
             return Err(format!(
                 "{} ({}): {why}",
@@ -305,18 +325,64 @@ fn selection(
         ids.extend(collected.texts.iter().filter_map(|t| UserId::new(t).ok()));
     }
     s = s.ids(ids);
-    let (mut except_ids, mut except_emails) = (Vec::new(), Vec::new());
-    for x in &r.except {
+    let (except_ids, except_emails) =
+        exceptions(&r.except, r.except_file.as_ref(), base, at, named)?;
+    Ok(s.except_ids(except_ids).except_emails(except_emails))
+}
+
+/// A file a rule names, relative to the policy's folder.
+fn file(base: &Path, f: &Spanned<String>) -> PathBuf {
+    let p = Path::new(f.get_ref());
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    }
+}
+
+/// The exceptions of a rule or the default: `except` (IDs or emails) and the file
+/// `except_file`. A value or a line that is neither refuses the policy: an exception
+/// that cannot be read would change whom it names.
+fn exceptions(
+    except: &[Spanned<String>],
+    except_file: Option<&Spanned<String>>,
+    base: &Path,
+    at: &dyn Fn(Range<usize>, String) -> String,
+    named: &mut Vec<PathBuf>,
+) -> Result<(Vec<UserId>, Vec<Email>), String> {
+    let (mut ids, mut emails) = (Vec::new(), Vec::new());
+    for x in except {
         if x.get_ref().contains('@') {
-            except_emails.push(email(x)?);
+            emails.push(
+                Email::new(x.get_ref())
+                    .map_err(|why| at(x.span(), format!("{:?}: {why}", x.get_ref())))?,
+            );
         } else {
-            except_ids.push(
+            ids.push(
                 UserId::new(x.get_ref())
                     .map_err(|why| at(x.span(), format!("{:?}: {why}", x.get_ref())))?,
             );
         }
     }
-    Ok(s.except_ids(except_ids).except_emails(except_emails))
+    if let Some(f) = except_file {
+        named.push(file(base, f));
+        let people = People {
+            except_file: Some(file(base, f)),
+            ..People::default()
+        };
+        let read = crate::people::read(&people).map_err(|e| at(f.span(), e))?;
+        if let Some((input, why)) = read.bad_exceptions.first() {
+            return Err(format!(
+                "{} ({}): {why}",
+                crate::users::echo(&input.text),
+                input.origin
+            ));
+        }
+        let (i, e) = read.selection.exceptions();
+        ids.extend(i.iter().cloned());
+        emails.extend(e.iter().cloned());
+    }
+    Ok((ids, emails))
 }
 
 #[cfg(test)]

@@ -311,7 +311,7 @@ fn read_stream(
         return read_csv(name, first, start, lines, columns, sink);
     }
     let mut plain = |line: &[u8], number: u64| {
-        let text = String::from_utf8_lossy(line.trim_ascii());
+        let text = String::from_utf8_lossy(without_comment(line).trim_ascii());
         sink(Raw {
             text: text.trim_matches('"').trim(),
             line: number,
@@ -328,6 +328,19 @@ fn read_stream(
         plain(&l, lines.number)?;
     }
     Ok(())
+}
+
+/// A plain list's line without a comment at its end: `U00000027  # the CEO` is
+/// `U00000027`. A comment starts at a `#` after white space (no ID or email holds
+/// white space, and an email may hold a `#` of its own).
+fn without_comment(line: &[u8]) -> &[u8] {
+    let cut = line
+        .windows(2)
+        .position(|w| w[0].is_ascii_whitespace() && w[1] == b'#');
+    match cut {
+        Some(at) => &line[..at],
+        None => line,
+    }
 }
 
 /// The rest of a file, from its header line on, as the CSV reader sees it: each line
@@ -521,6 +534,12 @@ mod tests {
         let v = parse("f", "# header comment\nU1\n\n  W2  \n# x\nbad\n");
         assert_eq!(texts(&v), ["U1", "W2", "bad"]);
         assert_eq!(v[2].origin, "line 6 of f");
+        // A comment at the end of a line is a comment; a `#` inside a value is not.
+        let v = parse(
+            "f",
+            "U00000027  # CEO - never touch\nU00000028\t#x\nU1#2\na#b@x.io # note\n",
+        );
+        assert_eq!(texts(&v), ["U00000027", "U00000028", "U1#2", "a#b@x.io"]);
     }
 
     #[test]

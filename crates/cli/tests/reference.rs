@@ -128,10 +128,10 @@ fn a_lost_invalidate_answer_is_reported_ended() {
     }
 }
 
-/// A snapshot holding a duration Slack would not take back is refused with one line
-/// naming the user, before anything is sent.
+/// A snapshot holding a duration Slack would not take back: every other user is put
+/// back, that one is named, and the exit is 1.
 #[test]
-fn restore_refuses_a_setting_slack_would_not_take_back() {
+fn restore_puts_back_everyone_it_can_and_names_the_rest() {
     let emu = emulator();
     let dir = temp_dir("restore-refusal");
     let snap = dir.join("held.json");
@@ -144,15 +144,25 @@ fn restore_refuses_a_setting_slack_would_not_take_back() {
     )
     .expect("snapshot");
     let mut c = cli(&emu, ADMIN_TOKEN);
-    c.args(["restore", snap.to_str().expect("path")]);
+    c.args(["restore", snap.to_str().expect("path"), "--json"]);
     let r = run(c);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr
             .contains("cannot restore U00000002: duration of 180 seconds is below the minimum"),
         "{}",
         r.stderr
     );
-    assert_eq!(emu.calls(), 0, "nothing sent");
+    let v = json(&r);
+    assert_eq!(v["left_out"][0]["user_id"], "U00000002", "{v}");
+    assert_eq!(v["left_out"][0]["reason"], "not_restorable", "{v}");
+    let one = emu.settings("U00000001").expect("U00000001 restored");
+    assert_eq!(one.duration, Some(28_800));
+    assert_eq!(one.desktop_app_browser_quit, Some(true));
+    assert_eq!(emu.settings("U00000002"), None, "U00000002 never sent");
+    let sent: Vec<String> = logged_users(&emu)
+        .into_iter()
+        .flat_map(|(u, _)| u)
+        .collect();
+    assert!(!sent.iter().any(|u| u == "U00000002"), "{sent:?}");
 }

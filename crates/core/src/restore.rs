@@ -26,14 +26,16 @@ use crate::user::UserId;
 /// let plan = RestorePlan::new(
 ///     &[had("U1", Some(28_800), Some(true)), had("U2", Some(28_800), Some(true)), had("U3", Some(28_800), None)],
 ///     &[UserId::new("U4").unwrap()],
-/// )?;
+/// );
 /// assert_eq!(plan.clear.len(), 2); // U4 (none) and U3 (only a duration)
 /// assert_eq!(plan.groups.len(), 2); // {8h, true}: U1, U2; {8h}: U3
 /// assert_eq!(plan.requests(), 3);
-/// // A duration Slack holds but would refuse to be written back is named, before anything is sent.
-/// let e = RestorePlan::new(&[had("U5", Some(180), None)], &[]).unwrap_err();
-/// assert_eq!(e.to_string(), "cannot restore U5: duration of 180 seconds is below the minimum of 28800 (8h)");
-/// # Ok::<(), slack_sessions_core::RestoreRefusal>(())
+/// // A duration Slack holds but would refuse to be written back is named, and that user
+/// // left out; everyone else is restored.
+/// let plan = RestorePlan::new(&[had("U5", Some(180), None), had("U6", Some(28_800), Some(true))], &[]);
+/// assert_eq!(plan.refused[0].to_string(), "cannot restore U5: duration of 180 seconds is below the minimum of 28800 (8h)");
+/// assert_eq!(plan.groups[0].users[0].as_str(), "U6");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -43,6 +45,9 @@ pub struct RestorePlan {
     /// Users who share exactly the same settings, one setSettings bulk run each, in a
     /// fixed order (by duration, then by the quit setting).
     pub groups: Vec<RestoreGroup>,
+    /// Users who held a setting Slack would not take back (a duration outside 8 h–10 y):
+    /// left out of every request, each named with why.
+    pub refused: Vec<RestoreRefusal>,
 }
 
 /// A snapshot that cannot be restored: a user held a setting Slack would not take back.
@@ -67,13 +72,10 @@ pub struct RestoreGroup {
 }
 
 impl RestorePlan {
-    /// The plan for users who had `settings`, and for users who had none. Refused, for
-    /// the first user it names, when a user held a setting that Slack would not take
-    /// back (a duration outside 8 h–10 y): nothing of the plan may be sent then.
-    pub fn new(
-        settings: &[UserSessionSettings],
-        none: &[UserId],
-    ) -> Result<RestorePlan, RestoreRefusal> {
+    /// The plan for users who had `settings`, and for users who had none. A user who
+    /// held a setting that Slack would not take back (a duration outside 8 h–10 y) is
+    /// left out, in [`refused`](Self::refused); everyone else is restored.
+    pub fn new(settings: &[UserSessionSettings], none: &[UserId]) -> RestorePlan {
         let mut seen = std::collections::HashSet::new();
         let mut plan = RestorePlan::default();
         let mut groups: BTreeMap<(Option<SessionDuration>, Option<bool>), Vec<UserId>> =
@@ -82,14 +84,16 @@ impl RestorePlan {
             if !seen.insert(s.user_id.clone()) {
                 continue;
             }
-            let duration = s
-                .duration
-                .map(SessionDuration::try_from)
-                .transpose()
-                .map_err(|reason| RestoreRefusal {
-                    user_id: s.user_id.clone(),
-                    reason,
-                })?;
+            let duration = match s.duration.map(SessionDuration::try_from).transpose() {
+                Ok(d) => d,
+                Err(reason) => {
+                    plan.refused.push(RestoreRefusal {
+                        user_id: s.user_id.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            };
             match (duration, s.desktop_app_browser_quit) {
                 (None, None) => plan.clear.push(s.user_id.clone()),
                 (Some(_), Some(_)) => {}
@@ -116,7 +120,7 @@ impl RestorePlan {
                 RestoreGroup { settings, users }
             })
             .collect();
-        Ok(plan)
+        plan
     }
 
     /// Requests the plan takes when nothing fails: 1,000 users a request, per run.
@@ -155,8 +159,7 @@ mod tests {
                 had("U1", Some(86_400), Some(false)), // a second entry is ignored
             ],
             &[UserId::new("U7").unwrap(), UserId::new("U3").unwrap()],
-        )
-        .unwrap();
+        );
         let ids = |v: &[UserId]| v.iter().map(|u| u.as_str().to_owned()).collect::<Vec<_>>();
         assert_eq!(ids(&plan.clear), ["U4", "U5", "U6", "U7"]);
         let groups: Vec<(Option<u64>, Option<bool>, Vec<String>)> = plan
@@ -184,5 +187,23 @@ mod tests {
             ]
         );
         assert_eq!(plan.requests(), 5);
+        assert!(plan.refused.is_empty());
+    }
+
+    #[test]
+    fn a_setting_slack_would_refuse_leaves_out_only_its_user() {
+        let plan = RestorePlan::new(
+            &[
+                had("U1", Some(180), Some(true)),
+                had("U2", Some(28_800), Some(true)),
+                had("U3", Some(999_999_999_999), None),
+            ],
+            &[UserId::new("U4").unwrap()],
+        );
+        let refused: Vec<&str> = plan.refused.iter().map(|r| r.user_id.as_str()).collect();
+        assert_eq!(refused, ["U1", "U3"]);
+        assert_eq!(plan.clear, [UserId::new("U4").unwrap()]);
+        assert_eq!(plan.groups.len(), 1);
+        assert_eq!(plan.groups[0].users, [UserId::new("U2").unwrap()]);
     }
 }

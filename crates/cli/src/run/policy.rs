@@ -15,18 +15,20 @@ use slack_sessions_core::{HeldDuration, SessionDuration, SessionSettings, UserId
 
 use super::clients::progress_bar;
 use super::settings::{Connection, Transport};
-use super::steps::{self, Step};
+use super::steps::{self, LeftOut, Step};
 use super::{usage, Fail, Op};
+use crate::digest::Bound;
 use crate::exit::{Exit, Signal};
 use crate::invocation::{ApplyArgs, Settings};
 use crate::journal::{Header, Journal, JOURNAL_VERSION};
-use crate::output::{self, clean, say};
+use crate::output::{clean, say};
+use crate::policy_file::PolicyFile;
 use crate::signals::Interrupts;
 
 /// The `kind` of a saved plan.
 const PLAN_KIND: &str = "slack-sessions plan";
-/// The version of a saved plan's shape.
-const PLAN_VERSION: u32 = 1;
+/// The version of a saved plan's shape: 2 binds it to the policy's files.
+const PLAN_VERSION: u32 = 2;
 /// The largest saved plan read: about two million users.
 const MAX_PLAN: u64 = 512 << 20;
 /// Changes shown per rule in the human plan.
@@ -119,6 +121,9 @@ struct SavedPlan {
     schema_version: u32,
     /// The policy file it was made from.
     policy: String,
+    /// The policy file and every file it names, with their digests then: a plan whose
+    /// policy changed since is refused.
+    bound: Vec<Bound>,
     rules: Vec<RuleJson>,
     /// Users that change.
     changes: usize,
@@ -130,6 +135,15 @@ struct SavedPlan {
     users: Vec<UserJson>,
     /// Inputs of the rules that matched nobody.
     unmatched: Vec<UnmatchedJson>,
+    /// Users whose settings Slack refused to read: left out of the plan.
+    #[serde(default)]
+    refused: Vec<RefusedJson>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RefusedJson {
+    user_id: String,
+    error: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -152,6 +166,14 @@ struct TargetJson {
 }
 
 impl TargetJson {
+    /// An op in words, for messages.
+    fn of_op(op: Op) -> String {
+        match op {
+            Op::Set(s) => Target::Set(s).to_string(),
+            _ => Target::Clear.to_string(),
+        }
+    }
+
     fn of(t: &Target) -> TargetJson {
         match t {
             Target::Clear => TargetJson {
@@ -246,13 +268,14 @@ struct UnmatchedJson {
 }
 
 impl SavedPlan {
-    fn of(policy: &Path, r: &PolicyReading) -> SavedPlan {
+    fn of(file: &PolicyFile, r: &PolicyReading) -> SavedPlan {
         let plan = &r.plan;
         let summary = plan.summary();
         SavedPlan {
             kind: PLAN_KIND.into(),
             schema_version: PLAN_VERSION,
-            policy: policy.display().to_string(),
+            policy: file.path.display().to_string(),
+            bound: file.files.clone(),
             rules: summary
                 .iter()
                 .map(|s| RuleJson {
@@ -301,6 +324,14 @@ impl SavedPlan {
                     })
                 })
                 .collect(),
+            refused: r
+                .refused
+                .iter()
+                .map(|(u, code)| RefusedJson {
+                    user_id: u.to_string(),
+                    error: code.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -321,7 +352,7 @@ impl SavedPlan {
         })?;
         if plan.kind != PLAN_KIND || plan.schema_version != PLAN_VERSION {
             return Err(format!(
-                "--plan {name} is not a plan this tool reads ({:?} version {})",
+                "--plan {name} is not a plan this tool reads ({:?} version {}): plan again",
                 crate::users::echo(&plan.kind),
                 plan.schema_version
             ));
@@ -349,10 +380,13 @@ pub(super) fn print_plan(policy: &Path, r: &PolicyReading) -> Result<(), Fail> {
             s.change,
             s.unknown
         );
-        let changes = plan
-            .users
-            .iter()
-            .filter(|u| usize::from(u.rule) == i && u.step != PlanStep::Keep);
+        // Real changes first: a user Slack did not return is only "sent anyway".
+        let of_rule = |step: PlanStep| {
+            plan.users
+                .iter()
+                .filter(move |u| usize::from(u.rule) == i && u.step == step)
+        };
+        let changes = of_rule(PlanStep::Change).chain(of_rule(PlanStep::Unknown));
         for u in changes.clone().take(SHOWN) {
             let mark = if u.step == PlanStep::Unknown {
                 " (not returned: sent anyway)"
@@ -369,12 +403,16 @@ pub(super) fn print_plan(policy: &Path, r: &PolicyReading) -> Result<(), Fail> {
     for (res, name) in r.resolutions.iter().zip(&plan.names) {
         for u in &res.unmatched {
             say!(
-                "  rule {:?}: {} matched nobody ({})",
-                clean(name),
+                "  {}: {} matched nobody ({}{})",
+                rule_label(name),
                 crate::users::echo(&u.input),
-                u.reason
+                u.reason,
+                if u.exception { ", an exception" } else { "" }
             );
         }
+    }
+    for (u, code) in &r.refused {
+        say!("  {u}: Slack refused to read their settings ({code}): left out of the plan");
     }
     say!(
         "{} to change, {} not returned (sent anyway: Slack does not say what they hold), {} already right",
@@ -383,6 +421,48 @@ pub(super) fn print_plan(policy: &Path, r: &PolicyReading) -> Result<(), Fail> {
         plan.users.len() - plan.to_send()
     );
     Ok(())
+}
+
+/// The inputs of a policy's rules that were not understood or matched nobody, checked
+/// before anything is written: an exception that matched nobody refuses the run (unless
+/// `--allow-unmatched-exceptions`), and with `--strict` so does any input. Returns
+/// whether any was found, for an exit of 1.
+fn check_inputs(g: &Settings, reading: &PolicyReading) -> Result<bool, Fail> {
+    for r in &reading.resolutions {
+        super::resolve::check_exceptions(g, r)?;
+    }
+    let named: Vec<String> = reading
+        .resolutions
+        .iter()
+        .zip(&reading.plan.names)
+        .flat_map(|(res, name)| {
+            res.unmatched.iter().map(move |u| {
+                format!(
+                    "rule {:?}: {} ({})",
+                    clean(name),
+                    crate::users::echo(&u.input),
+                    u.reason
+                )
+            })
+        })
+        .chain(
+            reading
+                .refused
+                .iter()
+                .map(|(u, code)| format!("{u}: Slack refused to read their settings ({code})")),
+        )
+        .collect();
+    if g.strict && !named.is_empty() {
+        return Err(usage(format!(
+            "--strict: {}{}; nothing was sent",
+            named[0],
+            match named.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            }
+        )));
+    }
+    Ok(!named.is_empty())
 }
 
 /// `plan POLICY`.
@@ -414,7 +494,8 @@ pub(super) fn plan(
     }
     let c = Connection::open(g)?;
     let reading = plan_on(g, &c.session, &c.interrupts, &file.policy)?;
-    let saved = (g.json || out.is_some()).then(|| SavedPlan::of(policy, &reading));
+    let flagged = check_inputs(g, &reading)?;
+    let saved = (g.json || out.is_some()).then(|| SavedPlan::of(&file, &reading));
     if let (Some(path), Some(saved)) = (out, &saved) {
         crate::snapshot::write_new("--out", path, false, |w| {
             serde_json::to_writer(&mut *w, saved).map_err(std::io::Error::from)?;
@@ -433,47 +514,63 @@ pub(super) fn plan(
         _ => print_plan(policy, &reading)?,
     }
     if !explain_ids.is_empty() {
-        let rules = file.policy.rules().len();
-        let matched: Vec<Vec<UserId>> = reading.resolutions[..rules]
-            .iter()
-            .map(|r| r.users.iter().map(|u| u.user_id.clone()).collect())
-            .collect();
-        for id in &explain_ids {
-            let all = explain(&matched, id);
-            let decided = reading.plan.users.iter().find(|u| u.user_id == *id);
-            let line = match decided {
-                None if reading.plan.targets.len() > rules => format!(
-                    "{id}: no rule selects them, and the default covers only active users who are not bots: left alone"
-                ),
-                None => format!("{id}: no rule selects them, and there is no default: left alone"),
-                Some(u) => {
-                    let others: Vec<String> = all
-                        .iter()
-                        .filter(|&&i| i != usize::from(u.rule))
-                        .map(|&i| format!("{:?}", reading.plan.names[i]))
-                        .collect();
-                    let who = if usize::from(u.rule) == rules {
-                        "the default".to_owned()
-                    } else {
-                        format!("rule {:?}", reading.plan.name(u.rule))
-                    };
-                    let target = reading.plan.target(u.rule).map_or(String::new(), |t| t.to_string());
-                    let also = if others.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; also selected by {}", others.join(", "))
-                    };
-                    format!("{id}: {who} ({target}), holds {}{also}", u.held)
-                }
-            };
-            say!("{}", clean(&line));
-        }
+        explain_users_of(&file.policy, &reading, &explain_ids)?;
     }
-    Ok(if reading.plan.changes() > 0 {
+    Ok(if flagged {
+        // An input not understood is an error of the plan, whatever else it says.
+        Exit::Partial
+    } else if reading.plan.changes() > 0 {
         Exit::ChangesPending
     } else {
         Exit::Ok
     })
+}
+
+/// `plan --explain`: for each user, the rule that decides and what they hold.
+fn explain_users_of(
+    policy: &Policy,
+    reading: &PolicyReading,
+    explain_ids: &[UserId],
+) -> Result<(), Fail> {
+    let rules = policy.rules().len();
+    let matched: Vec<Vec<UserId>> = reading.resolutions[..rules]
+        .iter()
+        .map(|r| r.users.iter().map(|u| u.user_id.clone()).collect())
+        .collect();
+    for id in explain_ids {
+        let all = explain(&matched, id);
+        let decided = reading.plan.users.iter().find(|u| u.user_id == *id);
+        let line = match decided {
+            None if reading.plan.targets.len() > rules => format!(
+                "{id}: no rule selects them, and the default covers only active users who are not bots and not its exceptions: left alone"
+            ),
+            None => format!("{id}: no rule selects them, and there is no default: left alone"),
+            Some(u) => {
+                let others: Vec<String> = all
+                    .iter()
+                    .filter(|&&i| i != usize::from(u.rule))
+                    .map(|&i| format!("{:?}", reading.plan.names[i]))
+                    .collect();
+                let who = if usize::from(u.rule) == rules {
+                    "the default".to_owned()
+                } else {
+                    format!("rule {:?}", reading.plan.name(u.rule))
+                };
+                let target = reading
+                    .plan
+                    .target(u.rule)
+                    .map_or(String::new(), |t| t.to_string());
+                let also = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!("; also selected by {}", others.join(", "))
+                };
+                format!("{id}: {who} ({target}), holds {}{also}", u.held)
+            }
+        };
+        say!("{}", clean(&line));
+    }
+    Ok(())
 }
 
 /// The users an apply sends, in steps, and what each held (for the snapshot).
@@ -481,28 +578,85 @@ pub(super) struct ToApply {
     /// What the journal names: `policy=PATH` or `plan=PATH`.
     source: String,
     pub(super) steps: Vec<Step>,
-    held: Vec<(UserId, Held)>,
+    held: HashMap<UserId, Held>,
     changes: usize,
     unknown: usize,
+    /// Users the apply leaves out, with why (settings a snapshot could not undo).
+    left_out: Vec<LeftOut>,
+    /// Users outside a saved plan that the policy would now change.
+    outside_plan: usize,
+}
+
+impl ToApply {
+    /// Users sent.
+    fn sending(&self) -> usize {
+        self.steps.iter().map(|s| s.users.len()).sum()
+    }
+
+    /// Groups `users` (each with its step's op) into one step per op, in first-seen
+    /// order.
+    fn push(&mut self, op: Op, user: String) {
+        match self.steps.iter_mut().find(|s| same_op(s.op, op)) {
+            Some(s) => s.users.push(user),
+            None => self.steps.push(Step {
+                op,
+                users: vec![user],
+            }),
+        }
+    }
+
+    /// Leaves out, unless `force`, the users whose current settings a snapshot could
+    /// not write back (a duration Slack reports but will not take, such as 180 s): once
+    /// changed, nothing could undo it.
+    fn leave_out_unrestorable(&mut self, force: bool) {
+        if force {
+            return;
+        }
+        let held = &self.held;
+        let mut left_out = Vec::new();
+        for s in &mut self.steps {
+            s.users.retain(|u| {
+                let why = UserId::new(u)
+                    .ok()
+                    .and_then(|id| held.get(&id).copied())
+                    .and_then(unrestorable);
+                match why {
+                    Some(detail) => {
+                        left_out.push(LeftOut {
+                            user_id: u.clone(),
+                            reason: "not_restorable",
+                            detail,
+                        });
+                        false
+                    }
+                    None => true,
+                }
+            });
+        }
+        self.steps.retain(|s| !s.users.is_empty());
+        self.left_out.extend(left_out);
+    }
+}
+
+/// Why a snapshot of `held` could not be written back, if it could not.
+pub(super) fn unrestorable(held: Held) -> Option<String> {
+    let Held::Settings {
+        duration: Some(d), ..
+    } = held
+    else {
+        return None;
+    };
+    SessionDuration::try_from(d).err().map(|e| {
+        format!("holds a {e}: Slack reports it but will not take it back, so no snapshot could undo a change; --force changes them anyway")
+    })
 }
 
 /// The steps of a fresh plan.
 pub(super) fn from_plan(policy: &Path, r: &PolicyReading) -> ToApply {
     let plan = &r.plan;
-    let mut steps: Vec<Step> = Vec::new();
-    for group in plan.groups() {
-        let op = match group.target {
-            Target::Set(s) => Op::Set(s),
-            Target::Clear => Op::Clear,
-        };
-        steps.push(Step {
-            op,
-            users: group.users.iter().map(ToString::to_string).collect(),
-        });
-    }
-    ToApply {
+    let mut to = ToApply {
         source: format!("policy={}", policy.display()),
-        steps,
+        steps: Vec::new(),
         held: plan
             .users
             .iter()
@@ -511,61 +665,93 @@ pub(super) fn from_plan(policy: &Path, r: &PolicyReading) -> ToApply {
             .collect(),
         changes: plan.changes(),
         unknown: plan.unknown(),
+        left_out: Vec::new(),
+        outside_plan: 0,
+    };
+    for group in plan.groups() {
+        to.steps.push(Step {
+            op: op_of(group.target),
+            users: group.users.iter().map(ToString::to_string).collect(),
+        });
+    }
+    to
+}
+
+fn op_of(t: Target) -> Op {
+    match t {
+        Target::Set(s) => Op::Set(s),
+        Target::Clear => Op::Clear,
     }
 }
 
-/// The steps of a saved plan, once its users are read again and found as it says.
-fn from_saved(g: &Settings, c: &Connection, path: &Path) -> Result<ToApply, Fail> {
-    let saved = SavedPlan::read(path).map_err(usage)?;
-    let mut steps: Vec<Step> = Vec::new();
-    let mut held = Vec::with_capacity(saved.users.len());
+/// The steps of a saved plan, each change re-derived from the policy as planned now:
+/// only what the policy still asks for is applied, and a plan that asks for anything
+/// else (a user the policy does not select, another target) is refused, as is one whose
+/// users hold other settings than when it was made, unless `done` (the journal of an
+/// earlier run of this plan) shows them applied.
+fn reconcile(
+    path: &Path,
+    saved: &SavedPlan,
+    fresh: &PolicyReading,
+    done: Option<&crate::journal::Record>,
+) -> Result<ToApply, Fail> {
+    let plan = &fresh.plan;
+    let by_id: HashMap<&UserId, &slack_sessions_core::policy::Assigned> =
+        plan.users.iter().map(|u| (&u.user_id, u)).collect();
+    let refuse = |what: String| {
+        usage(format!(
+            "--plan {}: {what}; nothing was changed: plan again",
+            path.display()
+        ))
+    };
+    let mut to = ToApply {
+        source: format!("plan={}", path.display()),
+        steps: Vec::new(),
+        held: HashMap::new(),
+        changes: 0,
+        unknown: 0,
+        left_out: Vec::new(),
+        outside_plan: 0,
+    };
+    let mut drifted = Vec::new();
+    let mut in_plan = std::collections::HashSet::new();
     for u in &saved.users {
-        let id = UserId::new(&u.user_id).map_err(|e| {
-            usage(format!(
-                "--plan {}: user {:?}: {e}",
-                path.display(),
-                crate::users::echo(&u.user_id)
-            ))
-        })?;
-        let op =
-            u.to.op()
-                .map_err(|e| usage(format!("--plan {}: {e}", path.display())))?;
-        match steps.iter_mut().find(|s| same_op(s.op, op)) {
-            Some(s) => s.users.push(u.user_id.clone()),
-            None => steps.push(Step {
-                op,
-                users: vec![u.user_id.clone()],
-            }),
+        let id = UserId::new(&u.user_id)
+            .map_err(|e| refuse(format!("user {:?}: {e}", crate::users::echo(&u.user_id))))?;
+        let op = u.to.op().map_err(|e| refuse(format!("user {id}: {e}")))?;
+        in_plan.insert(id.clone());
+        if done.is_some_and(|d| d.applied.contains(u.user_id.as_str())) {
+            continue;
         }
-        held.push((id, u.from.held()));
+        let Some(now) = by_id.get(&id) else {
+            return Err(refuse(format!(
+                "it changes {id}, whom the policy does not select"
+            )));
+        };
+        let wanted = plan.target(now.rule).copied().map(op_of);
+        if !wanted.is_some_and(|w| same_op(w, op)) {
+            return Err(refuse(format!(
+                "it gives {id} {}, but the policy gives them {}",
+                TargetJson::of_op(op),
+                plan.target(now.rule)
+                    .map_or("nothing".into(), ToString::to_string)
+            )));
+        }
+        let was = u.from.held();
+        if now.held != was {
+            drifted.push(format!("{id} (planned from {was}, now {})", now.held));
+            continue;
+        }
+        if now.step == PlanStep::Keep {
+            continue;
+        }
+        match now.step {
+            PlanStep::Unknown => to.unknown += 1,
+            _ => to.changes += 1,
+        }
+        to.held.insert(id, now.held);
+        to.push(op, u.user_id.clone());
     }
-    // Read them again: a plan applied over changes made since would undo them.
-    let texts: crate::users::Texts = saved.users.iter().map(|u| u.user_id.as_str()).collect();
-    let outcome = c.session.run(g, Op::Get, &texts, &c.hooks())?;
-    let r = &outcome.report;
-    if r.stopped_by.is_some() || r.cancelled || !r.failed.is_empty() || !r.not_attempted.is_empty()
-    {
-        output::print(&outcome.summary())?;
-        return Err(Fail {
-            exit: outcome.exit_code().worst(Exit::Partial),
-            message: "the plan's users could not all be read again, so nothing was changed".into(),
-        });
-    }
-    let mut now: HashMap<UserId, Held> = outcome
-        .settings
-        .as_ref()
-        .map(Held::from_answer)
-        .unwrap_or_default();
-    for u in &r.not_returned {
-        now.insert(u.clone(), Held::NotReturned);
-    }
-    let drifted: Vec<String> = held
-        .iter()
-        .filter_map(|(id, was)| {
-            let is = now.get(id).copied().unwrap_or(Held::NotReturned);
-            (is != *was).then(|| format!("{id} (planned from {was}, now {is})"))
-        })
-        .collect();
     if !drifted.is_empty() {
         let shown: Vec<&str> = drifted.iter().take(10).map(String::as_str).collect();
         let more = match drifted.len() {
@@ -578,13 +764,12 @@ fn from_saved(g: &Settings, c: &Connection, path: &Path) -> Result<ToApply, Fail
             shown.join(", ")
         )));
     }
-    Ok(ToApply {
-        source: format!("plan={}", path.display()),
-        steps,
-        held,
-        changes: saved.changes,
-        unknown: saved.unknown,
-    })
+    to.outside_plan = plan
+        .users
+        .iter()
+        .filter(|u| u.step != PlanStep::Keep && !in_plan.contains(&u.user_id))
+        .count();
+    Ok(to)
 }
 
 fn same_op(a: Op, b: Op) -> bool {
@@ -675,85 +860,106 @@ fn write_snapshot(path: &Path, replace: bool, held: &[(UserId, Held)]) -> Result
 /// `apply POLICY` or `apply --plan PLAN`.
 pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
     let record = &a.record;
-    let snapshot = match (&record.snapshot, &record.resume) {
-        (Some(p), _) => Some(p.clone()),
-        (None, None) => Some(default_snapshot()),
-        (None, Some(_)) => None,
+    // Refused at once, not after a plan that takes minutes.
+    if !a.yes && !g.dry_run && !std::io::stdin().is_terminal() {
+        return Err(usage(
+            "apply asks before it changes anything: pass --yes to apply without a terminal",
+        ));
+    }
+    let snapshot = record.snapshot.clone().unwrap_or_else(default_snapshot);
+    let mut paths = record.clone();
+    paths.snapshot = Some(snapshot.clone());
+    super::settings::check_paths(&paths)?;
+    let saved = match &a.plan {
+        Some(p) => Some(SavedPlan::read(p).map_err(usage)?),
+        None => None,
     };
-    if let Some(p) = &snapshot {
-        if !record.replace_snapshot && std::fs::symlink_metadata(p).is_ok() {
-            return Err(usage(crate::snapshot::refuse_existing(p)));
+    let policy_path = match (&a.policy, &saved) {
+        (Some(p), _) => p.clone(),
+        (None, Some(s)) => PathBuf::from(&s.policy),
+        (None, None) => return Err(usage("apply needs a POLICY or --plan PLAN")),
+    };
+    let file = crate::policy_file::read(&policy_path).map_err(usage)?;
+    if let (Some(s), Some(p)) = (&saved, &a.plan) {
+        if let Some(what) = crate::digest::changed(&s.bound, &file.files) {
+            return Err(usage(format!(
+                "--plan {} was made from another policy ({what} since); nothing was changed: plan again",
+                p.display()
+            )));
         }
     }
-    let file = match &a.policy {
-        Some(p) => Some(crate::policy_file::read(p).map_err(usage)?),
-        None => None,
+    let source = match &a.plan {
+        Some(p) => format!("plan={}", p.display()),
+        None => format!("policy={}", policy_path.display()),
     };
     // The journal is locked before anything is read, so that a second apply on it is
     // refused at once.
     let (journal, done) = match (&record.journal, &record.resume) {
         (_, Some(path)) => {
             let (j, done) = Journal::resume(path).map_err(usage)?;
+            check_resume(path, &done, &source, &file)?;
             (Some(j), Some(done))
         }
         (Some(path), None) if !g.dry_run => (Some(Journal::open_new(path).map_err(usage)?), None),
         _ => (None, None),
     };
     let c = Connection::open(g)?;
-    let mut to = match (&file, &a.plan) {
-        (Some(f), _) => {
-            let reading = plan_on(g, &c.session, &c.interrupts, &f.policy)?;
+    let reading = plan_on(g, &c.session, &c.interrupts, &file.policy)?;
+    let flagged = check_inputs(g, &reading)?;
+    let mut to = match (&saved, &a.plan) {
+        (Some(s), Some(p)) => reconcile(p, s, &reading, done.as_ref())?,
+        _ => {
             if !g.quiet && !g.json {
-                print_plan(&f.path, &reading)?;
+                print_plan(&file.path, &reading)?;
             }
-            from_plan(&f.path, &reading)
+            from_plan(&file.path, &reading)
         }
-        (None, Some(p)) => from_saved(g, &c, p)?,
-        (None, None) => return Err(usage("apply needs a POLICY or --plan PLAN")),
     };
-    let header = Header {
-        journal: JOURNAL_VERSION,
-        tool: concat!("slack-sessions-cli ", env!("CARGO_PKG_VERSION")).to_owned(),
-        method: "apply".into(),
-        settings: None,
-        scope: None,
-        encoding: match g.encoding {
-            slack_sessions_core::Encoding::Json => "json",
-            _ => "form",
-        }
-        .to_owned(),
-        people: Some(vec![to.source.clone()]),
-        resolved: None,
-    };
-    if let (Some(done), Some(path)) = (&done, &record.resume) {
-        let same = done
-            .header
-            .as_ref()
-            .is_some_and(|h| h.method == header.method && h.people == header.people);
-        if !same {
-            return Err(usage(format!(
-                "--resume {} records another run, not the apply of {}",
-                path.display(),
-                to.source
-            )));
-        }
+    if let Some(done) = &done {
         // Applied by the earlier run: not sent again, whatever a re-read says now.
         for s in &mut to.steps {
             s.users.retain(|u| !done.applied.contains(u));
         }
         to.steps.retain(|s| !s.users.is_empty());
     }
-    let sending: usize = to.steps.iter().map(|s| s.users.len()).sum();
+    to.leave_out_unrestorable(record.force);
+    if !g.quiet {
+        for l in &to.left_out {
+            eprintln!("leaving out {}: {}", l.user_id, l.detail);
+        }
+        if to.outside_plan > 0 {
+            eprintln!(
+                "note: {} outside the saved plan now differ from the policy, and are left alone: run `slack-sessions plan {}` again",
+                super::settings::plural(to.outside_plan as u64, "user", "users"),
+                policy_path.display()
+            );
+        }
+    }
+    let sending = to.sending();
+    let flagged = flagged || !to.left_out.is_empty();
+    let end = |exit: Exit| {
+        if flagged {
+            exit.worst(Exit::Partial)
+        } else {
+            exit
+        }
+    };
     if sending == 0 {
         if !g.quiet {
             eprintln!("nothing to change");
         }
-        return Ok(Exit::Ok);
+        return Ok(end(Exit::Ok));
     }
+    let counts = format!(
+        "{} ({} that differ, {} not returned: sent anyway)",
+        super::settings::plural(sending as u64, "user", "users"),
+        to.changes.min(sending),
+        sending.saturating_sub(to.changes.min(sending)),
+    );
     if let Some(max) = a.max_changes {
         if sending > max {
             return Err(usage(format!(
-                "the plan would change {sending} users, over --max-changes {max}: nothing was changed"
+                "the plan would send {counts}, over --max-changes {max}: nothing was changed"
             )));
         }
     }
@@ -761,43 +967,42 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
         for s in &to.steps {
             say!("{}", steps::label(s));
         }
-        say!("{} steps for {sending} users; nothing sent", to.steps.len());
-        return Ok(Exit::Ok);
+        say!(
+            "{} for {}; nothing sent",
+            super::settings::plural(to.steps.len() as u64, "step", "steps"),
+            super::settings::plural(sending as u64, "user", "users")
+        );
+        return Ok(end(Exit::Ok));
     }
     confirm(
         a.yes,
         &format!(
-            "{sending} users to change ({} that differ, {} not returned) in {} steps",
-            to.changes,
-            to.unknown,
-            to.steps.len()
+            "{counts} to change in {}",
+            super::settings::plural(to.steps.len() as u64, "step", "steps")
         ),
     )?;
-    if let Some(path) = &snapshot {
-        let sent: std::collections::HashSet<&str> = to
-            .steps
-            .iter()
-            .flat_map(|s| s.users.iter().map(String::as_str))
-            .collect();
-        let held: Vec<(UserId, Held)> = to
-            .held
-            .iter()
-            .filter(|(id, _)| sent.contains(id.as_str()))
-            .cloned()
-            .collect();
-        write_snapshot(path, record.replace_snapshot, &held).map_err(usage)?;
-        if !g.quiet {
-            eprintln!(
-                "snapshot of {} users written to {} (restore it to undo)",
-                held.len(),
-                path.display()
-            );
-        }
+    let held: Vec<(UserId, Held)> = to
+        .steps
+        .iter()
+        .flat_map(|s| s.users.iter())
+        .filter_map(|u| UserId::new(u).ok())
+        .map(|id| {
+            let h = to.held.get(&id).copied().unwrap_or(Held::NotReturned);
+            (id, h)
+        })
+        .collect();
+    write_snapshot(&snapshot, record.replace_snapshot, &held).map_err(usage)?;
+    if !g.quiet {
+        eprintln!(
+            "snapshot of {} written to {} (restore puts back what they held; users Slack did not return are left alone by it)",
+            super::settings::plural(held.len() as u64, "user", "users"),
+            snapshot.display()
+        );
     }
     let mut hooks = c.hooks();
     if let Some(j) = journal {
         if done.is_none() {
-            j.start(&header).map_err(usage)?;
+            j.start(&header(g, &source, &file)).map_err(usage)?;
         }
         let j = std::sync::Arc::new(j);
         c.interrupts.set_journal(std::sync::Arc::clone(&j));
@@ -818,8 +1023,57 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
         &to.steps,
         &ran,
         &c.interrupts,
+        &to.left_out,
     )?;
-    Ok(ran.exit)
+    Ok(end(ran.exit))
+}
+
+/// The journal header of an apply: its source, and the policy's files with their
+/// digests.
+fn header(g: &Settings, source: &str, file: &PolicyFile) -> Header {
+    Header {
+        journal: JOURNAL_VERSION,
+        tool: concat!("slack-sessions-cli ", env!("CARGO_PKG_VERSION")).to_owned(),
+        method: "apply".into(),
+        settings: None,
+        scope: None,
+        encoding: match g.encoding {
+            slack_sessions_core::Encoding::Json => "json",
+            _ => "form",
+        }
+        .to_owned(),
+        people: Some(vec![source.to_owned()]),
+        resolved: None,
+        bound: Some(file.files.clone()),
+    }
+}
+
+/// Refuses a resume of another run, or of this apply with a policy (or a file it names)
+/// that changed since: the resume would apply what the policy no longer says.
+fn check_resume(
+    path: &Path,
+    done: &crate::journal::Record,
+    source: &str,
+    file: &PolicyFile,
+) -> Result<(), Fail> {
+    let h = done.header.as_ref();
+    let same = h.is_some_and(|h| {
+        h.method == "apply" && h.people.as_deref() == Some(std::slice::from_ref(&source.to_owned()))
+    });
+    if !same {
+        return Err(usage(format!(
+            "--resume {} records another run, not the apply of {source}",
+            path.display()
+        )));
+    }
+    let was = h.and_then(|h| h.bound.as_deref()).unwrap_or_default();
+    if let Some(what) = crate::digest::changed(was, &file.files) {
+        return Err(usage(format!(
+            "--resume {}: the policy changed since the run began ({what}); nothing was changed: start a new apply",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

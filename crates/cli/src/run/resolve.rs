@@ -87,6 +87,23 @@ pub(super) fn resolve(
     Ok(r)
 }
 
+/// Refuses a run that would change someone an exception was meant to leave out: an
+/// exception that matched nobody (a typo, an address Slack does not know), unless the
+/// admin passed `--allow-unmatched-exceptions`.
+pub(super) fn check_exceptions(g: &Settings, r: &Resolution) -> Result<(), Fail> {
+    if g.allow_unmatched_exceptions {
+        return Ok(());
+    }
+    let mut missed = r.unmatched.iter().filter(|u| u.exception).peekable();
+    if missed.peek().is_none() {
+        return Ok(());
+    }
+    Err(usage(super::settings::refuse_exceptions(
+        missed.map(|u| format!("{} ({})", crate::users::echo(&u.input), u.reason)),
+        "matched nobody",
+    )))
+}
+
 /// What a run acts on: the users a resolution found, less those `leave_out` names (with
 /// its reason code and words), and every input that matched nobody.
 pub(super) fn for_run(

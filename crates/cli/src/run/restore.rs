@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::settings::Connection;
-use super::steps::{self, label, settings_json, Step};
+use super::steps::{self, label, settings_json, LeftOut, Step};
 use super::{usage, Fail, Op};
 use crate::exit::Exit;
 use crate::invocation::Settings;
@@ -18,7 +18,24 @@ use crate::snapshot::Snapshot;
 /// Runs the restore, or with `--dry-run` prints its groups and request count.
 pub(super) fn run(g: &Settings, path: &Path) -> Result<Exit, Fail> {
     let snapshot = Snapshot::read(path).map_err(usage)?;
-    let plan = snapshot.plan().map_err(usage)?;
+    let plan = snapshot.plan();
+    let left_out: Vec<LeftOut> = plan
+        .refused
+        .iter()
+        .map(|r| LeftOut {
+            user_id: r.user_id.to_string(),
+            reason: "not_restorable",
+            detail: format!(
+                "{}: Slack holds it, but would refuse it written back",
+                r.reason
+            ),
+        })
+        .collect();
+    if !g.quiet {
+        for l in &left_out {
+            eprintln!("cannot restore {}: {}", l.user_id, l.detail);
+        }
+    }
     let ids = |v: &[slack_sessions_core::UserId]| v.iter().map(ToString::to_string).collect();
     let mut steps = Vec::new();
     if !plan.clear.is_empty() {
@@ -42,8 +59,17 @@ pub(super) fn run(g: &Settings, path: &Path) -> Result<Exit, Fail> {
     if g.dry_run {
         return dry_run(g, &steps, plan.requests());
     }
-    if steps.is_empty() {
+    if steps.is_empty() && left_out.is_empty() {
         return Err(usage(format!("{}: a snapshot of no users", path.display())));
+    }
+    if steps.is_empty() {
+        return Err(Fail {
+            exit: Exit::Partial,
+            message: format!(
+                "{}: no user of the snapshot can be restored; nothing was sent",
+                path.display()
+            ),
+        });
     }
     let c = Connection::open(g)?;
     let done = steps::run(
@@ -62,8 +88,13 @@ pub(super) fn run(g: &Settings, path: &Path) -> Result<Exit, Fail> {
         &steps,
         &done,
         &c.interrupts,
+        &left_out,
     )?;
-    Ok(done.exit)
+    Ok(if left_out.is_empty() {
+        done.exit
+    } else {
+        done.exit.worst(Exit::Partial)
+    })
 }
 
 /// `--dry-run`: the steps and the request count; nothing is sent.

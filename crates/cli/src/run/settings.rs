@@ -67,7 +67,9 @@ impl Prepared {
     }
 }
 
-/// Reads the users and refuses, before anything is sent, what cannot be run.
+/// Reads the users and refuses, before anything is sent, what cannot be run: with
+/// `--strict` any input not understood, and always an exception that cannot be read
+/// (unless `--allow-unmatched-exceptions`).
 pub(super) fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fail> {
     let collected = users::collect(&users.ids, users.file.as_deref()).map_err(usage)?;
     let people = match users.people.any() {
@@ -81,17 +83,34 @@ pub(super) fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fai
     }
     let id_errors = collected.bad.len();
     let mut bad = collected.bad;
-    let people = people.map(|p| {
-        bad.extend(p.bad);
-        p.selection
-    });
+    let people = match people {
+        None => None,
+        Some(p) => {
+            if !p.bad_exceptions.is_empty() && !g.allow_unmatched_exceptions {
+                return Err(usage(refuse_exceptions(
+                    p.bad_exceptions
+                        .iter()
+                        .map(|(i, why)| format!("{} ({}): {why}", users::echo(&i.text), i.origin)),
+                    "cannot be read",
+                )));
+            }
+            if p.duplicates > 0 && !g.quiet {
+                eprintln!(
+                    "{} repeated an earlier one (each person is kept once)",
+                    plural(p.duplicates, "line", "lines")
+                );
+            }
+            bad.extend(p.bad);
+            bad.extend(p.bad_exceptions);
+            Some(p.selection)
+        }
+    };
     if !bad.is_empty() {
         if g.strict {
             let (i, why) = &bad[0];
             return Err(usage(format!(
-                "invalid user id {:?} ({}): {why}{}",
-                users::echo(&i.text),
-                i.origin,
+                "{}{}; nothing was sent",
+                describe_bad(i, why),
                 if bad.len() > 1 {
                     format!(" (and {} more)", bad.len() - 1)
                 } else {
@@ -101,11 +120,7 @@ pub(super) fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fai
         }
         if !g.quiet {
             for (i, why) in &bad {
-                eprintln!(
-                    "skipping invalid user id {:?} ({}): {why}",
-                    users::echo(&i.text),
-                    i.origin
-                );
+                eprintln!("skipping {}", describe_bad(i, why));
             }
         }
     }
@@ -119,6 +134,38 @@ pub(super) fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fai
         valid,
         people,
     })
+}
+
+/// One input not understood, for a message: `invalid user id "x" (argument 1): why`
+/// for a user ID, `"x" (line 3 of f): not an email: why` for the rest.
+fn describe_bad(i: &Input, why: &str) -> String {
+    match i.problem {
+        Some(_) => format!("{:?} ({}): {why}", users::echo(&i.text), i.origin),
+        None => format!(
+            "invalid user id {:?} ({}): {why}",
+            users::echo(&i.text),
+            i.origin
+        ),
+    }
+}
+
+/// `n` and the noun, singular for one.
+pub(super) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The one-line refusal of a run whose exceptions `what` (`cannot be read`, `matched
+/// nobody`): the first few named, and the way out.
+pub(super) fn refuse_exceptions(named: impl Iterator<Item = String>, what: &str) -> String {
+    let named: Vec<String> = named.collect();
+    let shown = named.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+    let more = match named.len() {
+        n if n > 3 => format!(" (and {} more)", n - 3),
+        _ => String::new(),
+    };
+    format!(
+        "an exception {what}, so nobody it names could be left out: {shown}{more}; nothing was sent: fix it, or pass --allow-unmatched-exceptions to go on without it"
+    )
 }
 
 /// `set`, `get`, `clear` or `sessions reset`, with what the changing ones keep on disk.
@@ -165,6 +212,7 @@ pub(super) fn run_with_verify(
     let mut resolved_count = None;
     if prepared.people.is_some() {
         let found = super::resolve::resolve(g, session, prepared.selection(), interrupts)?;
+        super::resolve::check_exceptions(g, &found)?;
         let r = super::resolve::for_run(&found, |kind| leave_out(op, kind));
         if g.strict {
             if let Some(k) = r.skipped.first() {
@@ -260,7 +308,7 @@ fn journal_line(error: &str, record: &Record) -> String {
 
 /// Refuses, before anything is read or sent, a snapshot that would overwrite a file or
 /// the journal.
-fn check_paths(record: &Record) -> Result<(), Fail> {
+pub(super) fn check_paths(record: &Record) -> Result<(), Fail> {
     let Some(snapshot) = &record.snapshot else {
         return Ok(());
     };
@@ -367,6 +415,7 @@ fn header(g: &Settings, op: Op) -> Header {
         .to_owned(),
         people: None,
         resolved: None,
+        bound: None,
     }
 }
 

@@ -98,6 +98,7 @@ pub(super) fn report(
     steps: &[Step],
     done: &Done<'_>,
     interrupts: &Interrupts,
+    left_out: &[LeftOut],
 ) -> Result<(), Fail> {
     let users: usize = steps.iter().map(|s| s.users.len()).sum();
     let failed: usize = done.ran.iter().map(|(_, o)| o.report.failed.len()).sum();
@@ -115,6 +116,11 @@ pub(super) fn report(
             "requests": done.ran.iter().map(|(_, o)| o.report.requests).sum::<u64>(),
             "interrupted": interrupts.exit_code().is_some(),
             "error": done.error_line,
+            "left_out": left_out.iter().map(|l| json!({
+                "user_id": l.user_id,
+                "reason": l.reason,
+                "detail": l.detail,
+            })).collect::<Vec<_>>(),
         });
         v[source_key] = json!(source);
         say!("{v}");
@@ -123,13 +129,36 @@ pub(super) fn report(
             say!("{}", label(step));
             crate::output::print(&o.summary())?;
         }
+        for l in left_out {
+            say!(
+                "left out: {} ({})",
+                l.user_id,
+                crate::output::clean(&l.detail)
+            );
+        }
         say!(
-            "{method}: {} steps for {users} users; {failed} failed, {} not attempted",
-            steps.len(),
-            done.skipped
+            "{method}: {} for {}; {failed} failed, {} not attempted{}",
+            super::settings::plural(steps.len() as u64, "step", "steps"),
+            super::settings::plural(users as u64, "user", "users"),
+            done.skipped,
+            match left_out.len() {
+                0 => String::new(),
+                n => format!(", {n} left out"),
+            }
         );
     }
     Ok(())
+}
+
+/// A user a run of steps leaves out before sending anything, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct LeftOut {
+    /// The user.
+    pub(super) user_id: String,
+    /// Why, as a code: `not_restorable`.
+    pub(super) reason: &'static str,
+    /// Why, in words.
+    pub(super) detail: String,
 }
 
 /// One line for a step: what it sends to how many users.

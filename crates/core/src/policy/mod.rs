@@ -110,6 +110,8 @@ pub enum PolicyError {
 pub struct Policy {
     rules: Vec<Rule>,
     default: Option<Target>,
+    /// Whom the default leaves alone: exceptions by ID or email.
+    default_except: Selection,
 }
 
 impl Policy {
@@ -132,6 +134,26 @@ impl Policy {
     pub fn default_target(mut self, target: Target) -> Self {
         self.default = Some(target);
         self
+    }
+
+    /// Leaves these users out of the default: they keep what they hold (the primary
+    /// owner, say). Exceptions by ID and by email, matched as a rule's are.
+    pub fn default_except(
+        mut self,
+        ids: impl IntoIterator<Item = crate::user::UserId>,
+        emails: impl IntoIterator<Item = crate::email::Email>,
+    ) -> Self {
+        self.default_except = std::mem::take(&mut self.default_except)
+            .except_ids(ids)
+            .except_emails(emails);
+        self
+    }
+
+    /// Whom the default covers: every active user, less its exceptions.
+    pub fn default_selection(&self) -> Selection {
+        let mut s = self.default_except.clone();
+        s.everyone = true;
+        s
     }
 
     /// The rules, in order.

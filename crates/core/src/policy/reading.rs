@@ -59,6 +59,9 @@ pub struct PolicyReading {
     pub plan: PolicyPlan,
     /// Each rule's resolution, in order, then (with a default) everyone's.
     pub resolutions: Vec<Resolution>,
+    /// Users whose settings Slack refused to read (an ID no user has, a bot): left out
+    /// of the plan, never sent, each with Slack's code.
+    pub refused: Vec<(UserId, String)>,
 }
 
 impl PolicyReading {
@@ -71,7 +74,7 @@ impl PolicyReading {
             .map(|r| (r.name.clone(), r.selection.clone()))
             .collect();
         if policy.default_for_others().is_some() {
-            v.push(("default".into(), Selection::new().everyone()));
+            v.push(("default".into(), policy.default_selection()));
         }
         v
     }
@@ -95,17 +98,31 @@ impl PolicyReading {
         resolutions: Vec<Resolution>,
         read: BulkReport<GetSettingsOutput>,
     ) -> Result<PolicyReading, PolicyRunError> {
+        // Slack refusing one user (`user_not_found`, `bots_not_allowed`) leaves that user
+        // out of the plan, named; anything else unread refuses the plan.
         let whole = read.stopped_by.is_none()
             && !read.cancelled
-            && read.failed.is_empty()
+            && read.failed.iter().all(|f| f.error.is_refusal())
             && read.not_attempted.is_empty()
             && read.invalid.is_empty()
             && read.output.malformed.is_empty();
         if !whole {
             return Err(PolicyRunError::Read(Box::new(read.map_output(drop))));
         }
+        let refused: Vec<(UserId, String)> = read
+            .failed
+            .iter()
+            .map(|f| (f.user_id.clone(), f.code().into_owned()))
+            .collect();
+        let left_out: HashSet<&UserId> = refused.iter().map(|(u, _)| u).collect();
         let held = Held::from_answer(&read.output);
-        let ids = |r: &Resolution| r.users.iter().map(|u| u.user_id.clone()).collect();
+        let ids = |r: &Resolution| {
+            r.users
+                .iter()
+                .filter(|u| !left_out.contains(&u.user_id))
+                .map(|u| u.user_id.clone())
+                .collect()
+        };
         let rules = policy.rules().len();
         let matched: Vec<Vec<UserId>> = resolutions.iter().take(rules).map(ids).collect();
         let everyone: Vec<UserId> = resolutions.get(rules).map(ids).unwrap_or_default();
@@ -114,6 +131,10 @@ impl PolicyReading {
         let plan = PolicyPlan::new(policy, &matched, &everyone, |u| {
             held.get(u).copied().unwrap_or(Held::NotReturned)
         })?;
-        Ok(PolicyReading { plan, resolutions })
+        Ok(PolicyReading {
+            plan,
+            resolutions,
+            refused,
+        })
     }
 }

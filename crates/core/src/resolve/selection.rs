@@ -176,6 +176,11 @@ impl Selection {
             && self.usergroups.is_empty()
     }
 
+    /// The exceptions: by ID, and by email.
+    pub fn exceptions(&self) -> (&[UserId], &[Email]) {
+        (&self.except_ids, &self.except_emails)
+    }
+
     /// Checks what the types alone cannot.
     pub(crate) fn validate(&self) -> Result<(), InvalidInput> {
         crate::method::check_team("workspace", self.workspace.as_deref())
