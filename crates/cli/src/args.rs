@@ -250,7 +250,8 @@ pub(crate) enum Command {
         journal: Option<PathBuf>,
         /// Resume the apply this journal records: plan again, skip the users it applied.
         /// Refused if the policy or a file it names changed since. The users it sends
-        /// get a snapshot of their own (the default name).
+        /// get a snapshot of their own, beside the journal (JOURNAL.apply-<UTC
+        /// time>.snapshot.json).
         #[arg(long, value_name = "PATH")]
         resume: Option<PathBuf>,
         /// Also change users whose current settings no snapshot could write back (a

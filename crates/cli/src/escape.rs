@@ -35,9 +35,61 @@ pub(crate) fn clean(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` as a CSV cell that neither a terminal nor a spreadsheet will run: controls
+/// escaped as [`clean`] does, and a cell that a spreadsheet would read as a formula
+/// (starting with `=`, `+`, `-` or `@`) given a leading `'`, which spreadsheets show as
+/// text (OWASP's advice for CSV injection). A user ID or an email never starts so.
+pub(crate) fn csv_cell(s: &str) -> Cow<'_, str> {
+    let cleaned = clean(s);
+    if cleaned.starts_with(['=', '+', '-', '@']) {
+        return Cow::Owned(format!("'{cleaned}"));
+    }
+    cleaned
+}
+
+/// A line of JSON with every character that could drive a terminal written as a JSON
+/// escape (`\u009b`): serde escapes the C0 controls, but writes C1 controls and the
+/// marks that reorder text as they are. They can only stand inside strings, where the
+/// escape means the same character.
+pub(crate) fn json_line(json: String) -> String {
+    if !json.chars().any(unsafe_char) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_lines_carry_no_terminal_controls() {
+        let v = serde_json::json!({"email": "a\u{9b}2J\u{1b}b\u{202e}"});
+        let line = json_line(v.to_string());
+        assert!(!line.chars().any(unsafe_char), "{line}");
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn csv_cells_run_nothing() {
+        assert!(matches!(csv_cell("ada@example.com"), Cow::Borrowed(_)));
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        for f in ["+1", "-1", "@SUM(A1)"] {
+            assert_eq!(csv_cell(f), format!("'{f}"));
+        }
+        assert_eq!(csv_cell("a\u{1b}]0;t\u{7}"), "a\\u{1b}]0;t\\u{7}");
+        // A control first is escaped, and the escape starts with a backslash.
+        assert_eq!(csv_cell("\t=1"), "\\u{9}=1");
+    }
 
     #[test]
     fn terminal_controls_are_escaped_and_the_rest_is_kept() {

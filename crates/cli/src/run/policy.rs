@@ -866,7 +866,18 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
             "apply asks before it changes anything: pass --yes to apply without a terminal",
         ));
     }
-    let snapshot = record.snapshot.clone().unwrap_or_else(default_snapshot);
+    // A resume writes a snapshot of its own beside the journal: the users it sends
+    // may not be the first run's (the directory changed since).
+    let snapshot = match (&record.snapshot, &record.resume) {
+        (Some(p), _) => p.clone(),
+        (None, Some(j)) => {
+            let mut name = j.file_name().unwrap_or_default().to_os_string();
+            name.push(".");
+            name.push(default_snapshot());
+            j.with_file_name(name)
+        }
+        (None, None) => default_snapshot(),
+    };
     let mut paths = record.clone();
     paths.snapshot = Some(snapshot.clone());
     super::settings::check_paths(&paths)?;

@@ -173,24 +173,34 @@ pub(super) fn users_command(
     let width = r
         .users
         .iter()
-        .filter_map(|u| u.email.as_deref().map(|e| e.chars().count()))
+        .filter_map(|u| u.email.as_deref().map(|e| clean(e).chars().count()))
         .max()
         .unwrap_or(5)
         .clamp(5, 60);
+    let id_width = r
+        .users
+        .iter()
+        .map(|u| u.user_id.as_str().len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
     if table {
-        say!("{:<12} {:<width$} kind", "user_id", "email");
+        say!("{:<id_width$} {:<width$} kind", "user_id", "email");
     }
     for u in &r.users {
         let email = u.email.as_deref().unwrap_or("");
         if table {
-            say!("{:<12} {:<width$} {}", u.user_id, clean(email), u.kind);
+            say!(
+                "{:<id_width$} {:<width$} {}",
+                u.user_id.as_str(),
+                clean(email),
+                u.kind
+            );
         } else if csv {
             say!("{}", csv_row(u.user_id.as_str(), email, u.kind.as_str()));
         } else {
-            say!(
-                "{}",
-                serde_json::to_string(u).map_err(|e| usage(e.to_string()))?
-            );
+            let line = serde_json::to_string(u).map_err(|e| usage(e.to_string()))?;
+            say!("{}", crate::escape::json_line(line));
         }
     }
     for u in &r.unmatched {
@@ -230,12 +240,18 @@ pub(super) fn users_command(
 }
 
 /// One CSV row, quoted where a field needs it (by the csv crate), without its line
-/// break.
+/// break; each cell made safe for a terminal and a spreadsheet
+/// ([`csv_cell`](crate::escape::csv_cell)).
 fn csv_row(id: &str, email: &str, kind: &str) -> String {
+    use crate::escape::csv_cell;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let _ = w.write_record([id, email, kind]);
+    let _ = w.write_record(
+        [csv_cell(id), csv_cell(email), csv_cell(kind)]
+            .iter()
+            .map(|c| c.as_bytes()),
+    );
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8_lossy(&bytes)
         .trim_end_matches('\n')
@@ -252,6 +268,11 @@ mod tests {
         assert_eq!(
             csv_row("U1", "a,\"b\"@c", "bot"),
             "U1,\"a,\"\"b\"\"@c\",bot"
+        );
+        // A server's escapes and a formula are written inert.
+        assert_eq!(
+            csv_row("U1", "=cmd|' /C calc'!A0\u{1b}[2J", "member"),
+            "U1,=cmd|' /C calc'!A0\\u{1b}[2J,member".replacen("U1,", "U1,'", 1)
         );
     }
 }

@@ -19,7 +19,7 @@ use crate::exit::Exit;
 use crate::invocation::{Record, Settings, TransportKind, UsersSource};
 use crate::journal::{self, Header, Journal, ScopeLine, SettingsLine, JOURNAL_VERSION};
 use crate::output;
-use crate::report::{stop_line, Outcome, Resumed};
+use crate::report::{stop_line, Outcome, Resumed, Skipped};
 use crate::signals::Interrupts;
 use crate::users::{self, Input, Texts};
 
@@ -238,8 +238,15 @@ pub(super) fn run_with_verify(
         }
     }
     if let Some(path) = &record.snapshot {
-        if let Some(code) = take_snapshot(g, session, &prepared, path, &record, interrupts)? {
-            return Ok(code);
+        match take_snapshot(g, session, &prepared, path, &record, interrupts)? {
+            Err(code) => return Ok(code),
+            Ok(unrestorable) => {
+                let left: std::collections::HashSet<&str> =
+                    unrestorable.iter().map(|k| k.input.as_str()).collect();
+                prepared.texts.retain(|t| !left.contains(t));
+                prepared.valid = prepared.valid.saturating_sub(unrestorable.len());
+                skipped.extend(unrestorable);
+            }
         }
     }
     if let Some(journal) = journal {
@@ -482,6 +489,26 @@ fn resume_from(
                 journal.resolved.len()
             )));
         }
+        // A user ID given now that the run did not resolve then would be dropped in
+        // silence: refused, named.
+        let then: std::collections::HashSet<&str> =
+            journal.resolved.iter().map(String::as_str).collect();
+        let added: Vec<&str> = prepared
+            .texts
+            .iter()
+            .filter(|t| UserId::new(t).is_ok() && !then.contains(t))
+            .collect();
+        if let Some(first) = added.first() {
+            return Err(usage(format!(
+                "--resume {}: {first}{} {} not among the users the journal's run resolved: resume with the same users, or start a new journal for them",
+                path.display(),
+                match added.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                },
+                if added.len() == 1 { "is" } else { "are" }
+            )));
+        }
         let mut texts = Texts::default();
         for t in &journal.resolved {
             texts.push(t);
@@ -538,8 +565,9 @@ fn describe(s: Option<SettingsLine>, scope: Option<ScopeLine>) -> String {
 }
 
 /// `--snapshot PATH`: reads the target users' settings and writes them to `path`, on
-/// disk, before anything changes. Returns an exit code when the snapshot is not whole,
-/// and nothing may change.
+/// disk, before anything changes. Gives the users whose settings the snapshot could not
+/// write back (a duration Slack reports but will not take), to leave out unless
+/// `--force`; or the exit code when the snapshot is not whole, and nothing may change.
 fn take_snapshot(
     g: &Settings,
     session: &Transport,
@@ -547,7 +575,7 @@ fn take_snapshot(
     path: &Path,
     record: &Record,
     interrupts: &Interrupts,
-) -> Result<Option<Exit>, Fail> {
+) -> Result<Result<Vec<Skipped>, Exit>, Fail> {
     let read = Hooks {
         cancel: interrupts.token.clone(),
         ..Hooks::default()
@@ -558,7 +586,7 @@ fn take_snapshot(
         eprintln!(
             "interrupted while reading the settings for --snapshot: no snapshot was written and nothing was changed"
         );
-        return Ok(Some(Exit::Interrupted(signal)));
+        return Ok(Err(Exit::Interrupted(signal)));
     }
     let whole = outcome.report.stopped_by.is_none()
         && !outcome.report.cancelled
@@ -569,7 +597,30 @@ fn take_snapshot(
             "error: the snapshot could not read every user's settings, so nothing was changed"
         );
         output::print(&outcome.summary())?;
-        return Ok(Some(outcome.exit_code().worst(Exit::Partial)));
+        return Ok(Err(outcome.exit_code().worst(Exit::Partial)));
+    }
+    let unrestorable: Vec<Skipped> = match (&outcome.settings, record.force) {
+        (Some(out), false) => out
+            .session_settings
+            .iter()
+            .filter_map(|u| {
+                let held = slack_sessions_core::policy::Held::Settings {
+                    duration: u.duration,
+                    quit_on_close: u.desktop_app_browser_quit,
+                };
+                super::policy::unrestorable(held).map(|detail| Skipped {
+                    input: u.user_id.to_string(),
+                    reason: "not_restorable",
+                    detail,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !g.quiet {
+        for k in &unrestorable {
+            eprintln!("leaving out {}: {}", k.input, k.detail);
+        }
     }
     crate::snapshot::write_durably(path, record.replace_snapshot, |w| {
         outcome
@@ -585,7 +636,7 @@ fn take_snapshot(
             path.display()
         );
     }
-    Ok(None)
+    Ok(Ok(unrestorable))
 }
 
 /// The longest token file read: Slack tokens are under 300 bytes.

@@ -241,8 +241,10 @@ impl fmt::Display for ResolveStop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "resolving users stopped at {} after {} calls: ",
-            self.step, self.calls
+            "resolving users stopped at {} after {} call{}: ",
+            self.step,
+            self.calls,
+            if self.calls == 1 { "" } else { "s" }
         )?;
         match &self.error {
             Some(e) => write!(f, "{e}"),

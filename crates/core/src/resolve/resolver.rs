@@ -83,6 +83,8 @@ pub struct Resolver {
     current: Option<Current>,
     matcher: Matcher,
     stop: Option<ResolveStop>,
+    /// The last step answered, for a stop between steps.
+    last: Option<String>,
 }
 
 impl Resolver {
@@ -129,6 +131,7 @@ impl Resolver {
             current: None,
             matcher: Matcher::new(&selection),
             stop: None,
+            last: None,
         })
     }
 
@@ -232,6 +235,7 @@ impl Resolver {
     pub fn listed(&mut self, pages: u32, outcome: Result<(), Error>) {
         self.matcher.calls += u64::from(pages);
         if let Some(Current::Listing { listing, what }) = self.current.take() {
+            self.last = Some(format!("admin.users.list ({what})"));
             match outcome {
                 Ok(()) if listing.is_deactivated() => self.matcher.deactivated_were_listed(),
                 Ok(()) => {}
@@ -246,6 +250,7 @@ impl Resolver {
         let Some(Current::Lookup(i)) = self.current.take() else {
             return;
         };
+        self.last = Some("users.lookupByEmail".into());
         self.matcher.calls += 1;
         match outcome {
             Ok(reply) => self.matcher.looked_up(i, reply.output.user),
@@ -263,6 +268,7 @@ impl Resolver {
             return;
         };
         let g = call.usergroup().to_string();
+        self.last = Some(format!("usergroups.users.list ({g})"));
         self.matcher.calls += 1;
         match outcome {
             Ok(reply) => self.matcher.usergroup(&g, Some(reply.output.users)),
@@ -291,7 +297,10 @@ impl Resolver {
                 Some(Current::Usergroup(call)) => {
                     format!("usergroups.users.list ({})", call.usergroup())
                 }
-                None => "the start".into(),
+                None => match &self.last {
+                    Some(step) => format!("the end of {step}"),
+                    None => "the start".into(),
+                },
             };
             self.stop = Some(ResolveStop {
                 error: None,

@@ -550,6 +550,22 @@ fn an_error_or_a_cancel_stops_the_resolution_and_selects_nobody() {
     let stop = r.finish().unwrap_err();
     assert!(stop.to_string().ends_with("cancelled"), "{stop}");
     assert!(stop.error.is_none());
+    // Cancelled between two steps: the stop names the step it came after.
+    let s = Selection::new()
+        .guests()
+        .usergroup("S00000001".parse().unwrap());
+    let mut r = Resolver::new(s).unwrap();
+    assert!(matches!(r.next_step(), ResolveStep::Usergroup(_)));
+    let body = br#"{"ok":true,"users":["U1"]}"#.to_vec();
+    r.usergroup_listed(
+        decode::<crate::ListUsergroupUsers, _>(Response::new(body)).map_err(Error::Call),
+    );
+    r.cancel();
+    let stop = r.finish().unwrap_err();
+    assert_eq!(
+        stop.to_string(),
+        "resolving users stopped at the end of usergroups.users.list (S00000001) after 1 call: cancelled"
+    );
 }
 
 #[test]
