@@ -47,23 +47,42 @@ pub(crate) fn csv_cell(s: &str) -> Cow<'_, str> {
     cleaned
 }
 
-/// A line of JSON with every character that could drive a terminal written as a JSON
-/// escape (`\u009b`): serde escapes the C0 controls, but writes C1 controls and the
-/// marks that reorder text as they are. They can only stand inside strings, where the
-/// escape means the same character.
-pub(crate) fn json_line(json: String) -> String {
-    if !json.chars().any(unsafe_char) {
-        return json;
-    }
-    let mut out = String::with_capacity(json.len() + 8);
-    for c in json.chars() {
-        if unsafe_char(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
+/// JSON whose strings carry no character that could drive a terminal: serde escapes the
+/// C0 controls, and this formatter also writes C1 controls and the marks that reorder
+/// text as JSON escapes (`\u009b`), which mean the same character to any reader.
+struct Inert;
+
+impl serde_json::ser::Formatter for Inert {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| unsafe_char(c)) {
+            w.write_all(rest[..at].as_bytes())?;
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[at + c.len_utf8()..];
         }
+        w.write_all(rest.as_bytes())
     }
-    out
+}
+
+/// Writes `value` as JSON to `w`, as it is serialized, with no terminal control in it.
+pub(crate) fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    w: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(w, Inert))
+}
+
+/// `value` as one line of JSON with no terminal control in it.
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::new();
+    // Writing to memory fails only for a value that cannot be JSON (a map with keys
+    // that are not strings), which no report holds.
+    let _ = write_json(&mut out, value);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -72,8 +91,8 @@ mod tests {
 
     #[test]
     fn json_lines_carry_no_terminal_controls() {
-        let v = serde_json::json!({"email": "a\u{9b}2J\u{1b}b\u{202e}"});
-        let line = json_line(v.to_string());
+        let v = serde_json::json!({"email": "a\u{9b}2J\u{1b}b\u{202e}", "n": 1});
+        let line = json_text(&v);
         assert!(!line.chars().any(unsafe_char), "{line}");
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back, v);

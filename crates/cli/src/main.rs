@@ -17,6 +17,7 @@ mod people;
 mod policy_file;
 mod report;
 mod run;
+mod saved_plan;
 mod signals;
 mod snapshot;
 mod users;

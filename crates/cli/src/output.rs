@@ -54,6 +54,17 @@ pub(crate) fn json_report(
         .map_err(|e| write_failed(&e))
 }
 
+/// Writes `value` to standard output as one line of JSON, as it is serialized, with no
+/// terminal control in it.
+pub(crate) fn json_line<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), Fail> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    crate::escape::write_json(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| write_failed(&e))
+}
+
 /// Writes `text` to standard output as it is.
 pub(crate) fn print(text: &str) -> Result<(), Fail> {
     let mut out = std::io::stdout().lock();

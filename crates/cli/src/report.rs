@@ -121,7 +121,7 @@ impl Outcome {
         bad: &[(Input, String)],
         out: impl std::io::Write,
     ) -> serde_json::Result<()> {
-        serde_json::to_writer(out, &JsonReport { outcome: self, bad })
+        crate::escape::write_json(out, &JsonReport { outcome: self, bad })
     }
 
     /// The human summary.

@@ -102,8 +102,7 @@ pub(super) fn run(g: &Settings, op: Op, texts: &Texts) -> Result<Exit, Fail> {
             method: op.method(),
             requests: &printed,
         };
-        let text = serde_json::to_string(&report).map_err(|e| usage(e.to_string()))?;
-        say!("{text}");
+        crate::output::json_line(&report)?;
     } else {
         for r in &printed {
             say!("POST {}", r.url);

@@ -7,30 +7,24 @@ use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use slack_sessions_core::policy::{
     explain, Held, Policy, PolicyEvent, PolicyReading, PolicyRunError, Step as PlanStep, Target,
 };
-use slack_sessions_core::{HeldDuration, SessionDuration, SessionSettings, UserId};
+use slack_sessions_core::{HeldDuration, SessionDuration, UserId};
 
 use super::clients::progress_bar;
 use super::settings::{Connection, Transport};
 use super::steps::{self, LeftOut, Step};
 use super::{usage, Fail, Op};
-use crate::digest::Bound;
 use crate::exit::{Exit, Signal};
 use crate::invocation::{ApplyArgs, Settings};
 use crate::journal::{Header, Journal, JOURNAL_VERSION};
-use crate::output::{clean, say};
+use crate::output::{self, clean, say};
 use crate::policy_file::PolicyFile;
+use crate::saved_plan::{PlanJson, SavedPlan};
 use crate::signals::Interrupts;
 
-/// The `kind` of a saved plan.
-const PLAN_KIND: &str = "slack-sessions plan";
-/// The version of a saved plan's shape: 2 binds it to the policy's files.
-const PLAN_VERSION: u32 = 2;
-/// The largest saved plan read: about two million users.
-const MAX_PLAN: u64 = 512 << 20;
 /// Changes shown per rule in the human plan.
 const SHOWN: usize = 10;
 
@@ -111,253 +105,6 @@ fn failed(e: &PolicyRunError, interrupts: &Interrupts) -> Fail {
     Fail {
         exit,
         message: format!("{}{detail}; nothing was changed", clean(&e.to_string())),
-    }
-}
-
-/// What a saved plan (and `plan --json`) holds.
-#[derive(Debug, Serialize, Deserialize)]
-struct SavedPlan {
-    kind: String,
-    schema_version: u32,
-    /// The policy file it was made from.
-    policy: String,
-    /// The policy file and every file it names, with their digests then: a plan whose
-    /// policy changed since is refused.
-    bound: Vec<Bound>,
-    rules: Vec<RuleJson>,
-    /// Users that change.
-    changes: usize,
-    /// Users not returned, sent anyway.
-    unknown: usize,
-    /// Users already right.
-    keep: usize,
-    /// Every user the apply sends, with what they held and what they get.
-    users: Vec<UserJson>,
-    /// Inputs of the rules that matched nobody.
-    unmatched: Vec<UnmatchedJson>,
-    /// Users whose settings Slack refused to read: left out of the plan.
-    #[serde(default)]
-    refused: Vec<RefusedJson>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct RefusedJson {
-    user_id: String,
-    error: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct RuleJson {
-    name: String,
-    target: TargetJson,
-    keep: usize,
-    change: usize,
-    unknown: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct TargetJson {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    duration: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    desktop_app_browser_quit: Option<bool>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    clear: bool,
-}
-
-impl TargetJson {
-    /// An op in words, for messages.
-    fn of_op(op: Op) -> String {
-        match op {
-            Op::Set(s) => Target::Set(s).to_string(),
-            _ => Target::Clear.to_string(),
-        }
-    }
-
-    fn of(t: &Target) -> TargetJson {
-        match t {
-            Target::Clear => TargetJson {
-                duration: None,
-                desktop_app_browser_quit: None,
-                clear: true,
-            },
-            Target::Set(s) => TargetJson {
-                duration: s.duration.map(|d| d.as_secs()),
-                desktop_app_browser_quit: s.desktop_app_browser_quit,
-                clear: false,
-            },
-        }
-    }
-
-    /// The step that gives users this target; refused when it is not one.
-    fn op(self) -> Result<Op, String> {
-        if self.clear {
-            return match (self.duration, self.desktop_app_browser_quit) {
-                (None, None) => Ok(Op::Clear),
-                _ => Err("a target both clears and sets".into()),
-            };
-        }
-        let mut s = SessionSettings::new();
-        if let Some(d) = self.duration {
-            s.duration = Some(SessionDuration::from_secs(d).map_err(|e| e.to_string())?);
-        }
-        s.desktop_app_browser_quit = self.desktop_app_browser_quit;
-        if s.is_empty() {
-            return Err("a target sets nothing".into());
-        }
-        Ok(Op::Set(s))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct HeldJson {
-    #[serde(default)]
-    duration: Option<i64>,
-    #[serde(default)]
-    desktop_app_browser_quit: Option<bool>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    not_returned: bool,
-}
-
-impl HeldJson {
-    fn of(h: &Held) -> HeldJson {
-        match h {
-            Held::Settings {
-                duration,
-                quit_on_close,
-            } => HeldJson {
-                duration: duration.map(HeldDuration::as_secs),
-                desktop_app_browser_quit: *quit_on_close,
-                not_returned: false,
-            },
-            _ => HeldJson {
-                duration: None,
-                desktop_app_browser_quit: None,
-                not_returned: true,
-            },
-        }
-    }
-
-    fn held(self) -> Held {
-        if self.not_returned {
-            Held::NotReturned
-        } else {
-            Held::Settings {
-                duration: self.duration.map(HeldDuration::from_secs),
-                quit_on_close: self.desktop_app_browser_quit,
-            }
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct UserJson {
-    user_id: String,
-    rule: String,
-    from: HeldJson,
-    to: TargetJson,
-    /// `change`, or `unknown` (not returned: sent anyway).
-    step: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct UnmatchedJson {
-    rule: String,
-    input: String,
-    reason: String,
-}
-
-impl SavedPlan {
-    fn of(file: &PolicyFile, r: &PolicyReading) -> SavedPlan {
-        let plan = &r.plan;
-        let summary = plan.summary();
-        SavedPlan {
-            kind: PLAN_KIND.into(),
-            schema_version: PLAN_VERSION,
-            policy: file.path.display().to_string(),
-            bound: file.files.clone(),
-            rules: summary
-                .iter()
-                .map(|s| RuleJson {
-                    name: s.name.clone(),
-                    target: TargetJson::of(&s.target),
-                    keep: s.keep,
-                    change: s.change,
-                    unknown: s.unknown,
-                })
-                .collect(),
-            changes: plan.changes(),
-            unknown: plan.unknown(),
-            keep: plan.users.len() - plan.to_send(),
-            users: plan
-                .users
-                .iter()
-                .filter(|u| u.step != PlanStep::Keep)
-                .map(|u| UserJson {
-                    user_id: u.user_id.to_string(),
-                    rule: plan.name(u.rule).to_owned(),
-                    from: HeldJson::of(&u.held),
-                    to: plan.target(u.rule).map_or(
-                        TargetJson {
-                            duration: None,
-                            desktop_app_browser_quit: None,
-                            clear: false,
-                        },
-                        TargetJson::of,
-                    ),
-                    step: match u.step {
-                        PlanStep::Unknown => "unknown",
-                        _ => "change",
-                    }
-                    .into(),
-                })
-                .collect(),
-            unmatched: r
-                .resolutions
-                .iter()
-                .zip(&plan.names)
-                .flat_map(|(res, name)| {
-                    res.unmatched.iter().map(move |u| UnmatchedJson {
-                        rule: name.clone(),
-                        input: u.input.clone(),
-                        reason: u.reason.code().into(),
-                    })
-                })
-                .collect(),
-            refused: r
-                .refused
-                .iter()
-                .map(|(u, code)| RefusedJson {
-                    user_id: u.to_string(),
-                    error: code.clone(),
-                })
-                .collect(),
-        }
-    }
-
-    fn read(path: &Path) -> Result<SavedPlan, String> {
-        let name = path.display();
-        let file =
-            std::fs::File::open(path).map_err(|e| format!("cannot read --plan {name}: {e}"))?;
-        let mut reader = std::io::BufReader::new(file.take(MAX_PLAN + 1));
-        let plan: SavedPlan = serde_json::from_reader(&mut reader).map_err(|e| {
-            if reader.get_ref().limit() == 0 {
-                format!(
-                    "--plan {name} is over {}: not a plan",
-                    crate::bounded::size(MAX_PLAN as usize)
-                )
-            } else {
-                format!("--plan {name} is not a plan (the JSON of plan --out): {e}")
-            }
-        })?;
-        if plan.kind != PLAN_KIND || plan.schema_version != PLAN_VERSION {
-            return Err(format!(
-                "--plan {name} is not a plan this tool reads ({:?} version {}): plan again",
-                crate::users::echo(&plan.kind),
-                plan.schema_version
-            ));
-        }
-        Ok(plan)
     }
 }
 
@@ -495,10 +242,15 @@ pub(super) fn plan(
     let c = Connection::open(g)?;
     let reading = plan_on(g, &c.session, &c.interrupts, &file.policy)?;
     let flagged = check_inputs(g, &reading)?;
-    let saved = (g.json || out.is_some()).then(|| SavedPlan::of(&file, &reading));
-    if let (Some(path), Some(saved)) = (out, &saved) {
+    let shown = file.path.display().to_string();
+    let saved = PlanJson {
+        policy: &shown,
+        bound: &file.files,
+        reading: &reading,
+    };
+    if let Some(path) = out {
         crate::snapshot::write_new("--out", path, false, |w| {
-            serde_json::to_writer(&mut *w, saved).map_err(std::io::Error::from)?;
+            serde_json::to_writer(&mut *w, &saved).map_err(std::io::Error::from)?;
             w.write_all(b"\n")
         })
         .map_err(usage)?;
@@ -506,12 +258,10 @@ pub(super) fn plan(
             eprintln!("plan written to {}", path.display());
         }
     }
-    match &saved {
-        Some(s) if g.json => say!(
-            "{}",
-            serde_json::to_string(s).map_err(|e| usage(e.to_string()))?
-        ),
-        _ => print_plan(policy, &reading)?,
+    if g.json {
+        output::json_line(&saved)?;
+    } else {
+        print_plan(policy, &reading)?;
     }
     if !explain_ids.is_empty() {
         explain_users_of(&file.policy, &reading, &explain_ids)?;
@@ -677,6 +427,14 @@ pub(super) fn from_plan(policy: &Path, r: &PolicyReading) -> ToApply {
     to
 }
 
+/// The target an op gives, for messages.
+fn target_of(op: Op) -> Target {
+    match op {
+        Op::Set(s) => Target::Set(s),
+        _ => Target::Clear,
+    }
+}
+
 fn op_of(t: Target) -> Op {
     match t {
         Target::Set(s) => Op::Set(s),
@@ -718,7 +476,10 @@ fn reconcile(
     for u in &saved.users {
         let id = UserId::new(&u.user_id)
             .map_err(|e| refuse(format!("user {:?}: {e}", crate::users::echo(&u.user_id))))?;
-        let op = u.to.op().map_err(|e| refuse(format!("user {id}: {e}")))?;
+        let op =
+            u.to.target()
+                .map(op_of)
+                .map_err(|e| refuse(format!("user {id}: {e}")))?;
         in_plan.insert(id.clone());
         if done.is_some_and(|d| d.applied.contains(u.user_id.as_str())) {
             continue;
@@ -732,7 +493,7 @@ fn reconcile(
         if !wanted.is_some_and(|w| same_op(w, op)) {
             return Err(refuse(format!(
                 "it gives {id} {}, but the policy gives them {}",
-                TargetJson::of_op(op),
+                target_of(op),
                 plan.target(now.rule)
                     .map_or("nothing".into(), ToString::to_string)
             )));
@@ -882,7 +643,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
     paths.snapshot = Some(snapshot.clone());
     super::settings::check_paths(&paths)?;
     let saved = match &a.plan {
-        Some(p) => Some(SavedPlan::read(p).map_err(usage)?),
+        Some(p) => Some(crate::saved_plan::read(p).map_err(usage)?),
         None => None,
     };
     let policy_path = match (&a.policy, &saved) {
@@ -1085,35 +846,4 @@ fn check_resume(
         )));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_and_holdings_round_trip_through_a_saved_plan() {
-        let t = Target::Set(SessionSettings::new().duration("12h".parse().unwrap()));
-        let j = TargetJson::of(&t);
-        assert!(
-            matches!(j.op(), Ok(Op::Set(s)) if s.duration.map(|d| d.as_secs()) == Some(43_200))
-        );
-        assert!(matches!(TargetJson::of(&Target::Clear).op(), Ok(Op::Clear)));
-        let bad = TargetJson {
-            duration: Some(60),
-            desktop_app_browser_quit: None,
-            clear: false,
-        };
-        assert!(bad.op().is_err());
-        for h in [
-            Held::NONE,
-            Held::NotReturned,
-            Held::Settings {
-                duration: Some(HeldDuration::from_secs(180)),
-                quit_on_close: Some(true),
-            },
-        ] {
-            assert_eq!(HeldJson::of(&h).held(), h);
-        }
-    }
 }

@@ -199,8 +199,7 @@ pub(super) fn users_command(
         } else if csv {
             say!("{}", csv_row(u.user_id.as_str(), email, u.kind.as_str()));
         } else {
-            let line = serde_json::to_string(u).map_err(|e| usage(e.to_string()))?;
-            say!("{}", crate::escape::json_line(line));
+            say!("{}", crate::escape::json_text(u));
         }
     }
     for u in &r.unmatched {

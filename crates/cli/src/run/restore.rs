@@ -111,7 +111,7 @@ fn dry_run(g: &Settings, steps: &[Step], requests: usize) -> Result<Exit, Fail> 
             })).collect::<Vec<_>>(),
             "requests": requests,
         });
-        say!("{v}");
+        crate::output::json_line(&v)?;
     } else {
         for s in steps {
             say!("{}", label(s));

@@ -124,7 +124,7 @@ pub(super) fn list(g: &Settings, l: &Listing) -> Result<Exit, Fail> {
         let line = if table {
             row(&s)
         } else {
-            serde_json::to_string(&s).unwrap_or_default()
+            crate::escape::json_text(&s)
         };
         writeln!(out, "{line}").map_err(|e| output::write_failed(&e))?;
         let mut st = lock(&standing);

@@ -123,7 +123,7 @@ pub(super) fn report(
             })).collect::<Vec<_>>(),
         });
         v[source_key] = json!(source);
-        say!("{v}");
+        crate::output::json_line(&v)?;
     } else if !g.quiet || done.exit != Exit::Ok {
         for (step, o) in &done.ran {
             say!("{}", label(step));

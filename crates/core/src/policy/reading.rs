@@ -65,6 +65,16 @@ pub struct PolicyReading {
 }
 
 impl PolicyReading {
+    /// A reading of `plan`, made from `resolutions` (as [`selections`](Self::selections)
+    /// orders them), with no user refused: for a plan made without the clients.
+    pub fn new(plan: PolicyPlan, resolutions: Vec<Resolution>) -> Self {
+        PolicyReading {
+            plan,
+            resolutions,
+            refused: Vec::new(),
+        }
+    }
+
     /// What to resolve, in order: each rule's selection, then (with a default) every
     /// active user's, each with its name.
     pub fn selections(policy: &Policy) -> Vec<(String, Selection)> {
