@@ -154,8 +154,8 @@ pub(super) fn users_command(
             )));
         }
     }
-    let prepared = prepare(g, users)?;
-    let selection = prepared.selection();
+    let mut prepared = prepare(g, users)?;
+    let selection = prepared.take_selection();
     if selection.is_empty() {
         return Err(usage("no valid user IDs among the inputs"));
     }

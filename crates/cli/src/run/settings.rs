@@ -39,10 +39,11 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
-    /// Everyone named: the valid user IDs and the people.
-    pub(super) fn selection(&self) -> Selection {
+    /// Everyone named: the valid user IDs and the people, taken (a resolution holds
+    /// them from here on; a file of two million addresses is held once).
+    pub(super) fn take_selection(&mut self) -> Selection {
         let ids = self.texts.iter().filter_map(|t| UserId::new(t).ok());
-        self.people.clone().unwrap_or_default().ids(ids)
+        self.people.take().unwrap_or_default().ids(ids)
     }
 
     /// Takes the users a resolution found in place of the inputs: those users, then
@@ -211,7 +212,7 @@ pub(super) fn run_with_verify(
     let mut skipped = Vec::new();
     let mut resolved_count = None;
     if prepared.people.is_some() {
-        let found = super::resolve::resolve(g, session, prepared.selection(), interrupts)?;
+        let found = super::resolve::resolve(g, session, prepared.take_selection(), interrupts)?;
         super::resolve::check_exceptions(g, &found)?;
         let r = super::resolve::for_run(&found, |kind| leave_out(op, kind));
         if g.strict {

@@ -110,13 +110,18 @@ pub(super) struct Matcher {
     unmatched: Vec<Unmatched>,
     /// Whether deactivated users were listed: an address not seen is then nobody's.
     deactivated_listed: bool,
+    /// People a listing showed without an email: only they can hold an address that a
+    /// listing did not match and a lookup would.
+    pub(super) listed_without_email: u64,
     bots_left_out: u64,
     pub(super) calls: u64,
     directory_users: u64,
 }
 
 impl Matcher {
-    pub(super) fn new(s: &Selection) -> Matcher {
+    /// The matching of `s`, which it takes: its emails are moved, not copied (a file
+    /// of two million addresses is held once).
+    pub(super) fn new(mut s: Selection) -> Matcher {
         let mut m = Matcher {
             everyone: s.everyone,
             guests: s.guests,
@@ -132,22 +137,24 @@ impl Matcher {
             distrusted: HashSet::new(),
             unmatched: Vec::new(),
             deactivated_listed: false,
+            listed_without_email: 0,
             bots_left_out: 0,
             calls: 0,
             directory_users: 0,
         };
-        for (e, except) in s
-            .emails
-            .iter()
+        let emails = std::mem::take(&mut s.emails);
+        let except_emails = std::mem::take(&mut s.except_emails);
+        for (e, except) in emails
+            .into_iter()
             .map(|e| (e, false))
-            .chain(s.except_emails.iter().map(|e| (e, true)))
+            .chain(except_emails.into_iter().map(|e| (e, true)))
         {
             let i = match m.by_key.get(e.key()) {
                 Some(&i) => i,
                 None => {
                     m.by_key.insert(e.key().into(), m.emails.len());
                     m.emails.push(EmailEntry {
-                        email: e.clone(),
+                        email: e,
                         include: false,
                         except: false,
                         found: Found::Nobody,
@@ -250,6 +257,9 @@ impl Matcher {
             return;
         }
         let seen = Seen::of(&u);
+        if u.email.is_none() && seen.kind != Kind::Bot {
+            self.listed_without_email += 1;
+        }
         if let Some(email) = &u.email {
             if let Some(&i) = self.by_key.get(Email::key_of(email).as_str()) {
                 self.emails[i].found.add(seen.clone());

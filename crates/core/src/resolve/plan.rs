@@ -33,8 +33,10 @@ pub enum PlannedStep {
     /// One `users.lookupByEmail` call per address not already matched by a listing.
     Lookups(usize),
     /// After a listing of the directory, one `users.lookupByEmail` call per exception
-    /// the listing did not match (a user listed without an email): an exception is
-    /// never missed because of the path the resolver took.
+    /// the listing did not match, when the listing showed someone without an email (at
+    /// most [`LOOKUP_LIMIT`] of them): an exception is never missed because of the path
+    /// the resolver took. One still unmatched after it refuses a run that changes
+    /// anyone.
     ExceptionLookupsIfNeeded,
 }
 

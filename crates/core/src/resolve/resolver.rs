@@ -129,7 +129,7 @@ impl Resolver {
             plan,
             work,
             current: None,
-            matcher: Matcher::new(&selection),
+            matcher: Matcher::new(selection),
             stop: None,
             last: None,
         })
@@ -194,6 +194,16 @@ impl Resolver {
                             }
                         })
                         .collect();
+                    // After a listing, a lookup can only find an address on someone the
+                    // listing showed without one; and more than the lookup limit would
+                    // take hours. Either way the exceptions left stay unmatched, which
+                    // refuses a run that changes anyone (fail closed).
+                    if only_exceptions
+                        && (self.matcher.listed_without_email == 0
+                            || pending.len() > super::selection::LOOKUP_LIMIT)
+                    {
+                        continue;
+                    }
                     for i in pending.into_iter().rev() {
                         self.work.push_front(Work::Lookup(i));
                     }

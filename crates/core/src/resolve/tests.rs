@@ -774,4 +774,22 @@ fn an_exception_the_listing_missed_is_looked_up() {
     );
     assert!(asked.is_empty());
     assert_eq!(found.users.len(), 1);
+    // Not found, and everyone listed had an email: a lookup could find nobody more, so
+    // none is made; the exception is unmatched.
+    let s = Selection::new()
+        .everyone()
+        .except_emails(["typo@example.com".parse().unwrap()]);
+    let (found, asked) = drive(
+        Resolver::new(s).unwrap(),
+        |deactivated| {
+            if deactivated {
+                vec![]
+            } else {
+                vec![member("U1", Some("u1@example.com"), true)]
+            }
+        },
+        |_| unreachable!(),
+    );
+    assert!(asked.is_empty());
+    assert!(found.unmatched[0].exception, "{:?}", found.unmatched);
 }
