@@ -5,42 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use slack_sessions_emulator::fuzzing::Slack;
-use slack_sessions_emulator::{user_kind, UserKind};
 
-fuzz_target!(|data: &[u8]| {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut req = httparse::Request::new(&mut headers);
-    let Ok(httparse::Status::Complete(head)) = req.parse(data) else {
-        return;
-    };
-    let path = req.path.unwrap_or("");
-    let mut map = http::HeaderMap::new();
-    for h in req.headers.iter() {
-        if let (Ok(k), Ok(v)) = (
-            http::HeaderName::from_bytes(h.name.as_bytes()),
-            http::HeaderValue::from_bytes(h.value),
-        ) {
-            map.append(k, v);
-        }
-    }
-    let body = &data[head..];
-    let slack = Slack::new(100_000);
-    let (status, answer) = slack.answer(path, &map, body);
-    assert!(status == 200 || status == 404, "{status}");
-    let with = slack.users_with_settings();
-    assert!(with.len() <= 1_000);
-    for u in &with {
-        assert_eq!(user_kind(u), UserKind::Person, "{u} got settings");
-    }
-    if status == 200 {
-        let ok = answer["ok"].as_bool().expect("ok is a boolean");
-        if !ok {
-            let code = answer["error"].as_str().expect("an error code");
-            assert!(!code.is_empty() && code.len() < 64);
-            assert!(with.is_empty(), "an error answer changed settings");
-        }
-        let size = serde_json::to_vec(&answer).expect("json").len();
-        assert!(size <= 100 * 1_000 + 200, "{size}-byte answer");
-    }
-});
+#[path = "../checks/emulator.rs"]
+mod checks;
+
+fuzz_target!(|data: &[u8]| checks::check(data));

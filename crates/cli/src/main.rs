@@ -10,6 +10,8 @@ mod bounded;
 mod digest;
 mod escape;
 mod exit;
+#[cfg(test)]
+mod fuzz_seeds;
 mod invocation;
 mod journal;
 mod output;

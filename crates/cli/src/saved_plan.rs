@@ -157,7 +157,7 @@ pub(crate) fn parse(name: &str, reader: impl Read) -> Result<SavedPlan, String> 
         } else {
             format!(
                 "{name} is not a plan (the JSON of plan --out): {}",
-                crate::output::clean(&e.to_string())
+                crate::escape::clean(&e.to_string())
             )
         }
     })?;

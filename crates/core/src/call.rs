@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use http::{Request, Response};
 
 use crate::attempt::{Attempt, Next};
+use crate::bulk::{Disposition, RequestEvent};
 use crate::decode::{decode_parts, Reply};
 use crate::endpoint::{Encoded, Endpoint};
 use crate::error::{CallError, Error, TransportFailure};
@@ -76,6 +77,14 @@ struct State<M: Method> {
     attempt: Attempt,
     result: Option<Result<Reply<M::Output>, Error>>,
     stats: CallStats,
+    /// Whether each handled answer is kept as a [`RequestEvent`], for a verbose log.
+    record_events: bool,
+    /// When the request in flight went out.
+    sent_at: Option<Instant>,
+    /// The event of the answer handled last, until it is taken.
+    event: Option<RequestEvent>,
+    /// The code and message of the error the last retry was decided on.
+    retried_on: Option<(String, String)>,
     _method: PhantomData<fn() -> M>,
 }
 
@@ -125,6 +134,10 @@ impl<M: Method> Call<M> {
                 pacer: None,
                 result: None,
                 stats: CallStats::default(),
+                record_events: false,
+                sent_at: None,
+                event: None,
+                retried_on: None,
                 _method: PhantomData,
             }),
         })
@@ -135,6 +148,20 @@ impl<M: Method> Call<M> {
     pub fn with_pacer(mut self, pacer: SharedPacer) -> Self {
         self.s.pacer = Some(pacer);
         self
+    }
+
+    /// Keeps a [`RequestEvent`] of each answer handled, to take with
+    /// [`take_event`](Self::take_event): for a verbose log (it costs an allocation an
+    /// answer, so it is off unless asked for).
+    #[must_use]
+    pub fn with_events(mut self) -> Self {
+        self.s.record_events = true;
+        self
+    }
+
+    /// The event of the answer handled last, once (with [`with_events`](Self::with_events)).
+    pub fn take_event(&mut self) -> Option<RequestEvent> {
+        self.s.event.take()
     }
 
     /// The counters so far.
@@ -162,6 +189,7 @@ impl<M: Method> Call<M> {
         }
         self.s.attempt.sent();
         self.s.stats.requests += 1;
+        self.s.sent_at = Some(now);
         let request = self.s.request.request();
         Action::Send(InFlight(self), request)
     }
@@ -176,6 +204,19 @@ impl<M: Method> InFlight<M> {
     /// Takes the outcome of the request and gives the call back, to poll again.
     #[must_use = "the call goes on: poll it again"]
     pub fn handle(
+        self,
+        now: Instant,
+        outcome: Result<Response<Vec<u8>>, TransportFailure>,
+    ) -> Call<M> {
+        let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+        let mut call = self.handle_outcome(now, outcome);
+        if call.s.record_events {
+            call.s.event = Some(call.event(now, status));
+        }
+        call
+    }
+
+    fn handle_outcome(
         self,
         now: Instant,
         outcome: Result<Response<Vec<u8>>, TransportFailure>,
@@ -219,10 +260,57 @@ impl<M: Method> InFlight<M> {
             Next::Retry(wait) => {
                 call.s.stats.retries += 1;
                 call.s.stats.retry_wait += wait;
+                if call.s.record_events {
+                    call.s.retried_on = Some((error.short_code().into_owned(), error.to_string()));
+                }
             }
             Next::StopRun | Next::Isolate | Next::Fail => call.s.result = Some(Err(error)),
         }
         call
+    }
+}
+
+impl<M: Method> Call<M> {
+    /// The event of the answer just handled: a result set is the end (applied, or
+    /// failed or stopped by its error), none a retry after the wait booked.
+    fn event(&mut self, now: Instant, status: Option<u16>) -> RequestEvent {
+        let retried_on = self.s.retried_on.take();
+        let s = &self.s;
+        let (code, detail, disposition) = match &s.result {
+            Some(Ok(_)) => ("ok".to_owned(), None, Disposition::Applied),
+            Some(Err(e)) => (
+                e.short_code().into_owned(),
+                Some(e.to_string()),
+                match crate::verdict::verdict(e, false) {
+                    crate::verdict::Verdict::StopRun => Disposition::Stopped,
+                    _ => Disposition::Failed,
+                },
+            ),
+            None => (
+                retried_on
+                    .as_ref()
+                    .map_or_else(|| "retry".to_owned(), |(c, _)| c.clone()),
+                retried_on.map(|(_, d)| d),
+                Disposition::Retry(
+                    s.attempt
+                        .not_before
+                        .map_or(Duration::ZERO, |t| t.saturating_duration_since(now)),
+                ),
+            ),
+        };
+        RequestEvent {
+            method: M::NAME,
+            users: s.listed.as_ref().map_or(0, UserIds::len),
+            status,
+            code,
+            detail,
+            attempt: s.stats.requests,
+            paced: s.attempt.paced,
+            took: s
+                .sent_at
+                .map_or(Duration::ZERO, |t| now.saturating_duration_since(t)),
+            disposition,
+        }
     }
 }
 
@@ -287,6 +375,66 @@ mod tests {
                 Action::Done(r, _) => return (r, sent, t0, now),
             }
         }
+    }
+
+    /// With events on, each answer handled is one event: a 429 a retry naming its
+    /// code and wait, then the success; without, none is kept.
+    #[test]
+    fn each_answer_is_an_event_when_asked() {
+        let mut c = call(RetryPolicy::default()).with_events();
+        let t0 = Instant::now();
+        let mut events = Vec::new();
+        let mut answers = vec![
+            Ok(answer(200, r#"{"ok":true}"#, None)),
+            Ok(answer(
+                429,
+                r#"{"ok":false,"error":"ratelimited"}"#,
+                Some("7"),
+            )),
+        ];
+        let mut now = t0;
+        loop {
+            c = match c.poll(now) {
+                Action::Send(flight, _) => {
+                    let mut next =
+                        flight.handle(now + Duration::from_millis(5), answers.pop().unwrap());
+                    events.extend(next.take_event());
+                    assert!(next.take_event().is_none(), "each event once");
+                    next
+                }
+                Action::WaitUntil(c, t) => {
+                    now = t;
+                    c
+                }
+                Action::Done(r, _) => {
+                    assert!(r.is_ok());
+                    break;
+                }
+            }
+        }
+        let seen: Vec<(Option<u16>, &str, u32, Disposition)> = events
+            .iter()
+            .map(|e| (e.status, e.code.as_str(), e.attempt, e.disposition))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    Some(429),
+                    "ratelimited",
+                    1,
+                    Disposition::Retry(Duration::from_secs(7))
+                ),
+                (Some(200), "ok", 2, Disposition::Applied),
+            ]
+        );
+        assert_eq!(events[1].took, Duration::from_millis(5));
+        let mut plain = call(RetryPolicy::default());
+        let Action::Send(flight, _) = plain.poll(t0) else {
+            panic!()
+        };
+        plain = flight.handle(t0, Ok(answer(200, r#"{"ok":true}"#, None)));
+        assert!(plain.take_event().is_none());
     }
 
     #[test]

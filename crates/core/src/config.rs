@@ -76,7 +76,38 @@ pub struct ClientConfig<A = ()> {
     no_proxy: Option<String>,
     roots: Roots,
     extra_roots: Result<PemRoots, InvalidInput>,
+    on_request: RequestLog,
     adapter: PhantomData<fn() -> A>,
+}
+
+/// Who hears each request a client handles, outside its bulk runs (which take their
+/// own [`BulkRun::on_request`](crate::BulkRun::on_request), and this one when they have
+/// none): single calls, each page of a listing, a resolution, a plan's reads.
+#[derive(Clone, Default)]
+pub struct RequestLog(Option<crate::bulk::RequestObserver>);
+
+impl RequestLog {
+    /// The observer, if one is set.
+    pub fn observer(&self) -> Option<&crate::bulk::RequestObserver> {
+        self.0.as_ref()
+    }
+
+    /// Tells the observer, if any, of `event`.
+    pub fn hear(&self, event: &crate::bulk::RequestEvent) {
+        if let Some(f) = &self.0 {
+            f(event);
+        }
+    }
+}
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "RequestLog(on)"
+        } else {
+            "RequestLog(off)"
+        })
+    }
 }
 
 /// A checked [`ClientConfig`]: the endpoint is built and every number is in range.
@@ -107,6 +138,8 @@ pub struct ValidConfig {
     pub roots: Roots,
     /// More trusted roots, added to `roots`.
     pub extra_roots: PemRoots,
+    /// Who hears each request the client handles, for a verbose log.
+    pub on_request: RequestLog,
     /// Calls made so far, mixed into each call's jitter seed.
     calls: Arc<AtomicU64>,
 }
@@ -195,6 +228,7 @@ impl<A> ClientConfig<A> {
             no_proxy: None,
             roots: Roots::WebPki,
             extra_roots: Ok(PemRoots::default()),
+            on_request: RequestLog::default(),
             adapter: PhantomData,
         }
     }
@@ -265,6 +299,15 @@ impl<A> ClientConfig<A> {
     /// Turns client-side pacing on (default, at tier rates) or off.
     pub fn pacing(mut self, on: bool) -> Self {
         self.pacer = if on { Some(Pacer::new()) } else { None };
+        self
+    }
+
+    /// Tells `observer` of every request the client handles: each single call, each
+    /// page of a listing, and each request of a bulk run that has no observer of its own
+    /// (a verbose log, a metrics counter). Off by default: events cost an allocation
+    /// each.
+    pub fn on_request(mut self, observer: crate::bulk::RequestObserver) -> Self {
+        self.on_request = RequestLog(Some(observer));
         self
     }
 
@@ -348,6 +391,7 @@ impl<A> ClientConfig<A> {
             no_proxy: self.no_proxy,
             roots: self.roots,
             extra_roots: self.extra_roots,
+            on_request: self.on_request,
             adapter: PhantomData,
         }
     }
@@ -438,6 +482,7 @@ impl<A> ClientConfig<A> {
             no_proxy: self.no_proxy.clone(),
             roots: self.roots,
             extra_roots: self.extra_roots.clone()?,
+            on_request: self.on_request.clone(),
             calls: Arc::new(AtomicU64::new(0)),
         })
     }

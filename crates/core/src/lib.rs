@@ -87,7 +87,7 @@ pub use bulk::{
     BulkError, BulkReport, BulkRun, CancelToken, Disposition, Failed, Invalid, Progress,
     RequestEvent, RequestObserver, Settled, SettledObserver,
 };
-pub use config::ClientConfig;
+pub use config::{ClientConfig, RequestLog};
 pub use decode::Reply;
 pub use duration::{HeldDuration, InvalidDuration, SessionDuration};
 pub use email::{Email, InvalidEmail};

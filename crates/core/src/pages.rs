@@ -82,6 +82,10 @@ pub struct Pages<M: Paged = ListSessions> {
     empty_streak: u32,
     /// Why the listing stopped after its last page, to say once that page is used.
     stopped: Option<PagesStop>,
+    /// Whether each page's answers are kept as events ([`Pages::with_events`]).
+    record_events: bool,
+    /// The event of the answer handled last, until it is taken.
+    event: Option<crate::bulk::RequestEvent>,
 }
 
 /// After this many pages in a row with no entry but a next cursor, a listing stops:
@@ -145,7 +149,9 @@ impl<M: Paged> PageInFlight<M> {
         outcome: Result<Response<Vec<u8>>, TransportFailure>,
     ) -> Pages<M> {
         let mut pages = self.pages;
-        pages.call = Some(self.flight.handle(now, outcome));
+        let mut call = self.flight.handle(now, outcome);
+        pages.event = call.take_event();
+        pages.call = Some(call);
         pages
     }
 }
@@ -174,7 +180,23 @@ impl<M: Paged> Pages<M> {
             progress: PagesDone::default(),
             empty_streak: 0,
             stopped: None,
+            record_events: false,
+            event: None,
         })
+    }
+
+    /// Keeps a [`RequestEvent`](crate::RequestEvent) of each answer handled, to take
+    /// with [`take_event`](Self::take_event), for a verbose log.
+    #[must_use]
+    pub fn with_events(mut self) -> Self {
+        self.call = self.call.map(Call::with_events);
+        self.record_events = true;
+        self
+    }
+
+    /// The event of the answer handled last, once (with [`with_events`](Self::with_events)).
+    pub fn take_event(&mut self) -> Option<crate::bulk::RequestEvent> {
+        self.event.take()
     }
 
     /// How far the listing got: pages and entries received, and the cursor to go on
@@ -252,6 +274,11 @@ impl<M: Paged> Pages<M> {
                     let listing = self.listing.at(Some(next.clone()));
                     match Call::new(&self.endpoint, &listing, self.policy) {
                         Ok(c) => {
+                            let c = if self.record_events {
+                                c.with_events()
+                            } else {
+                                c
+                            };
                             self.call = Some(match &self.pacer {
                                 Some(p) => c.with_pacer(p.clone()),
                                 None => c,

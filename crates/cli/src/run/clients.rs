@@ -92,6 +92,11 @@ pub(super) fn configure<A>(
     if let Some(r) = g.rate {
         b = b.rate(r);
     }
+    // `-v`: every request the client handles, bulk or not (a resolution's listings and
+    // lookups, a plan's reads, a verification's listings).
+    if let Some(o) = observer(g) {
+        b = b.on_request(o);
+    }
     Ok(b)
 }
 

@@ -13,7 +13,7 @@ use slack_sessions_core::{
 };
 use slack_sessions_emulator::Emulator;
 
-use super::clients::{build, configure, observer, progress_bar, BulkClient, OnRuntime};
+use super::clients::{build, configure, progress_bar, BulkClient, OnRuntime};
 use super::{dry_run, usage, Fail, Op};
 use crate::exit::Exit;
 use crate::invocation::{Record, Settings, TransportKind, UsersSource};
@@ -770,7 +770,6 @@ impl Transport {
             }
         };
         let run = BulkRun::default()
-            .on_request(observer(g))
             .with_cancel_token(hooks.cancel.clone())
             .on_settled(hooks.journal.as_ref().map(|j| journal_observer(j, hooks)));
         let started = Instant::now();

@@ -52,6 +52,11 @@ impl<T: BlockingTransport> BlockingClient<T> {
         I::IntoIter: Send,
         S: AsRef<str>,
     {
+        // A run without an observer of its own tells the client's, if any.
+        let run = match (&run.on_request, self.config().on_request.observer()) {
+            (None, Some(o)) => run.on_request(Some(std::sync::Arc::clone(o))),
+            _ => run,
+        };
         let mut options = run.options(1, self.next_policy());
         options.max_in_flight = options.max_in_flight.clamp(1, 64);
         let threads = options.max_in_flight;

@@ -55,7 +55,11 @@ impl<T: BlockingTransport, M: Paged> Iterator for Listing<'_, T, M> {
             self.pages = match pages.poll(t.now()) {
                 PagesAction::Send(flight, request) => {
                     let outcome = t.send(request, t.now());
-                    Some(flight.handle(t.now(), outcome))
+                    let mut pages = flight.handle(t.now(), outcome);
+                    if let Some(e) = pages.take_event() {
+                        self.client.config().on_request.hear(&e);
+                    }
+                    Some(pages)
                 }
                 PagesAction::WaitUntil(p, until) => {
                     t.wait_until(until, None);
@@ -115,8 +119,11 @@ impl<T: BlockingTransport> BlockingClient<T> {
         listing: M,
         on_page: impl FnMut(&PagesDone) + 'c,
     ) -> Result<Listing<'c, T, M>, Error> {
-        let pages = Pages::new(self.endpoint(), listing, self.next_policy())?
+        let mut pages = Pages::new(self.endpoint(), listing, self.next_policy())?
             .with_pacer(self.config().pacer.clone());
+        if self.config().on_request.observer().is_some() {
+            pages = pages.with_events();
+        }
         Ok(Listing {
             client: self,
             pages: Some(pages),

@@ -72,8 +72,12 @@ impl<T: BlockingTransport> BlockingClient<T> {
     /// Calls any method: validated, paced, retried as the core decides.
     pub fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
         let t = &self.inner.transport;
+        let log = &self.inner.config.on_request;
         let mut call = Call::new(self.endpoint(), method, self.next_policy())?
             .with_pacer(self.inner.config.pacer.clone());
+        if log.observer().is_some() {
+            call = call.with_events();
+        }
         // One clock reading a step: the poll's also starts the request's timeout, and
         // the answer's also serves the poll after it.
         let mut now = t.now();
@@ -82,7 +86,11 @@ impl<T: BlockingTransport> BlockingClient<T> {
                 Action::Send(flight, request) => {
                     let outcome = t.send(request, now);
                     now = t.now();
-                    flight.handle(now, outcome)
+                    let mut call = flight.handle(now, outcome);
+                    if let Some(e) = call.take_event() {
+                        log.hear(&e);
+                    }
+                    call
                 }
                 Action::WaitUntil(c, until) => {
                     t.wait_until(until, None);

@@ -35,6 +35,11 @@ impl<T: AsyncTransport> AsyncClient<T> {
         I::IntoIter: Send,
         S: AsRef<str>,
     {
+        // A run without an observer of its own tells the client's, if any.
+        let run = match (&run.on_request, self.config().on_request.observer()) {
+            (None, Some(o)) => run.on_request(Some(std::sync::Arc::clone(o))),
+            _ => run,
+        };
         let mut options = run.options(4, self.next_policy());
         options.max_in_flight = options.max_in_flight.clamp(1, 256);
         let mut plan = BulkPlan::<M>::new(self.endpoint(), params, users, options)?

@@ -99,7 +99,13 @@ where
                     }
                 },
                 State::Sending(flight, mut sending) => match sending.as_mut().poll(cx) {
-                    Poll::Ready(outcome) => State::Ready(flight.handle(t.now(), outcome)),
+                    Poll::Ready(outcome) => {
+                        let mut pages = flight.handle(t.now(), outcome);
+                        if let Some(e) = pages.take_event() {
+                            this.client.config().on_request.hear(&e);
+                        }
+                        State::Ready(pages)
+                    }
                     Poll::Pending => {
                         this.state = State::Sending(flight, sending);
                         return Poll::Pending;
@@ -157,8 +163,11 @@ impl<T: AsyncTransport> AsyncClient<T> {
         listing: M,
         on_page: impl FnMut(&PagesDone) + Send + 'c,
     ) -> Result<Listing<'c, T, M>, Error> {
-        let pages = Pages::new(self.endpoint(), listing, self.next_policy())?
+        let mut pages = Pages::new(self.endpoint(), listing, self.next_policy())?
             .with_pacer(self.config().pacer.clone());
+        if self.config().on_request.observer().is_some() {
+            pages = pages.with_events();
+        }
         Ok(Listing {
             client: self,
             state: State::Ready(pages),

@@ -70,13 +70,21 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// Calls any method: validated, paced, retried as the core decides.
     pub async fn call<M: Method>(&self, method: &M) -> Result<Reply<M::Output>, Error> {
         let t = &self.inner.transport;
+        let log = &self.inner.config.on_request;
         let mut call = Call::new(self.endpoint(), method, self.next_policy())?
             .with_pacer(self.inner.config.pacer.clone());
+        if log.observer().is_some() {
+            call = call.with_events();
+        }
         loop {
             call = match call.poll(t.now()) {
                 Action::Send(flight, request) => {
                     let outcome = t.send(request).await;
-                    flight.handle(t.now(), outcome)
+                    let mut call = flight.handle(t.now(), outcome);
+                    if let Some(e) = call.take_event() {
+                        log.hear(&e);
+                    }
+                    call
                 }
                 Action::WaitUntil(c, until) => {
                     t.sleep_until(until).await;
