@@ -339,6 +339,32 @@ fn incident_sign_out_by_email_confirms_it_worked() {
             "{t}"
         );
         assert_eq!(calls_of(&emu, "users.lookupByEmail"), 4);
+        // Only people whose sessions do end: everyone is signed out, and the exit is 0.
+        let ended = dir.join(format!("ended-{t}.txt"));
+        std::fs::write(&ended, "u00000005@example.com\nu00000006@example.com\n").expect("write");
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args(["sessions", "reset", "--emails-file"])
+            .arg(&ended)
+            .args([
+                "--verify",
+                "--verify-timeout",
+                "2s",
+                "--json",
+                "--transport",
+                t,
+            ]);
+        let r = run(c);
+        assert_eq!(r.code, 0, "{t}: {}", r.stderr);
+        let v = json(&r);
+        assert_eq!(
+            strings(&v["verify"]["signed_out"]),
+            ["U00000005", "U00000006"]
+                .map(String::from)
+                .into_iter()
+                .collect(),
+            "{t}"
+        );
+        assert!(emu.active_sessions(Some("U00000005")).is_empty(), "{t}");
     }
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

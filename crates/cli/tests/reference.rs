@@ -54,6 +54,14 @@ fn verify_reports_who_is_still_signed_in() {
             .filter_map(Value::as_u64)
             .collect();
         assert_eq!(ids, left, "{t}");
+        // --verify-timeout bounds it: the survivor is listed at once and not again (the
+        // next listing is 5 s on; without the bound, 2 minutes would list it 24 times).
+        let listings = emu
+            .log()
+            .iter()
+            .filter(|e| e.method == "admin.users.session.list" && e.args["user_id"] == "U00000002")
+            .count();
+        assert!((1..=2).contains(&listings), "{t}: listed {listings} times");
         // The primary owner, whom Slack will not reset, is a failure, never skipped.
         assert_eq!(v["failed"][0]["user_id"], "W00000000");
         assert_eq!(v["failed"][0]["error"], "cannot_reset_primary_owner");

@@ -64,7 +64,8 @@ fn restore_brings_back_a_snapshot_exactly_on_both_transports() {
             "-q",
         ]);
         assert_eq!(r.code, 0, "{transport}: {}", r.stderr);
-        assert_ne!(emu.state(), before);
+        let changed = emu.state();
+        assert_ne!(changed, before);
         let snap: Value =
             serde_json::from_slice(&std::fs::read(&snapshot).expect("snapshot")).expect("json");
         assert_eq!(snap["schema_version"], 2);
@@ -80,6 +81,7 @@ fn restore_brings_back_a_snapshot_exactly_on_both_transports() {
         assert!(left_out > 2_000 && left_out < 3_000, "{left_out}");
         assert_eq!(had + none, active.len(), "{transport}");
 
+        let calls = emu.calls();
         let dry = with(&["restore", &snap_s, "--dry-run"]);
         assert_eq!(dry.code, 0, "{}", dry.stderr);
         // 1,000 users a request, per step.
@@ -100,7 +102,6 @@ fn restore_brings_back_a_snapshot_exactly_on_both_transports() {
             "{}",
             dry.stdout
         );
-        let calls = emu.calls();
         assert_eq!(emu.calls(), calls, "a dry run sends nothing");
 
         let r = with(&["restore", &snap_s, "--json"]);
@@ -112,6 +113,18 @@ fn restore_brings_back_a_snapshot_exactly_on_both_transports() {
         for u in &active {
             assert_eq!(now.get(*u), before.get(*u), "{transport}: {u}");
         }
+        let mut left_alone = 0;
+        for u in ids.iter().filter(|u| !active.contains(u)) {
+            // As the set made them: 2w, quit-on-close false.
+            assert_eq!(now.get(u), changed.get(u), "{transport}: {u}");
+            assert_eq!(
+                now.get(u).map(|s| (s.duration, s.desktop_app_browser_quit)),
+                Some((Some(1_209_600), Some(false))),
+                "{transport}: {u}"
+            );
+            left_alone += 1;
+        }
+        assert_eq!(left_alone, left_out, "{transport}");
         let after = with(&["get", "--users-file", &users_s, "--json"]);
         let after = json(&after);
         assert_eq!(after["settings"], snap["settings"], "{transport}");

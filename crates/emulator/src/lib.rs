@@ -172,6 +172,9 @@ impl EmulatorBuilder {
             users: self.users,
             tls_failures: AtomicU64::new(0),
             ended: sessions::Ended::new(self.sticky),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
+            arrivals: Default::default(),
         });
         let tls = self.tls;
         let scheme = if tls.is_some() { "https" } else { "http" };
@@ -279,6 +282,24 @@ impl Emulator {
     /// arrival (before any delay).
     pub fn calls(&self) -> u64 {
         self.shared.calls.load(Ordering::Relaxed)
+    }
+
+    /// Waits until [`calls`](Self::calls) reaches `n`, woken by each arrival (no
+    /// polling), for at most `within`; whether it did.
+    pub fn wait_for_calls(&self, n: u64, within: std::time::Duration) -> bool {
+        let (lock, arrived) = &self.shared.arrivals;
+        let held = lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (_held, waited) = arrived
+            .wait_timeout_while(held, within, |_| self.calls() < n)
+            .unwrap_or_else(|p| p.into_inner());
+        !waited.timed_out()
+    }
+
+    /// The most calls to known methods it was handling at once, so far: more than one
+    /// only for a client with requests in flight together (the async client, or a
+    /// bulk run on several threads).
+    pub fn max_in_flight(&self) -> u64 {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// Every counter.

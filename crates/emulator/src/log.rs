@@ -19,6 +19,8 @@ pub const MAX_LOG_BYTES: usize = 64 << 20;
 pub struct LogEntry {
     /// The call number (1-based) among calls to known methods; 0 for others.
     pub call: u64,
+    /// When the request arrived (its head read).
+    pub arrived: std::time::Instant,
     /// The method named in the path.
     pub method: String,
     /// The request headers, with `Authorization` redacted.
@@ -193,6 +195,7 @@ mod tests {
 
     fn entry(header_bytes: usize, arg_bytes: usize) -> LogEntry {
         LogEntry {
+            arrived: std::time::Instant::now(),
             call: 1,
             method: "admin.users.session.getSettings".into(),
             headers: (0..100)

@@ -50,6 +50,28 @@ pub(crate) struct Shared {
     pub tls_failures: AtomicU64,
     /// Sessions ended by reset and invalidate.
     pub ended: crate::sessions::Ended,
+    /// Calls to known methods being handled now, and the most at once so far.
+    pub in_flight: AtomicU64,
+    pub max_in_flight: AtomicU64,
+    /// Woken at each call's arrival, for [`Emulator::wait_for_calls`](crate::Emulator::wait_for_calls).
+    pub arrivals: (std::sync::Mutex<()>, std::sync::Condvar),
+}
+
+/// One call being handled: counted in [`Shared::in_flight`] until it is dropped.
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn begin(shared: &'a Shared) -> Self {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The connection is closed with no answer.
@@ -173,6 +195,7 @@ fn huge(bytes: usize) -> Resp {
 
 struct Record {
     call: u64,
+    arrived: std::time::Instant,
     method: String,
     headers: Vec<(String, String)>,
     token_source: TokenSource,
@@ -183,6 +206,7 @@ impl Record {
     fn finish(self, shared: &Shared, status: u16, outcome: &str) {
         shared.log.record(LogEntry {
             call: self.call,
+            arrived: self.arrived,
             method: self.method,
             headers: self.headers,
             token_source: self.token_source,
@@ -250,6 +274,7 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
     }
     let mut rec = Record {
         call: 0,
+        arrived: std::time::Instant::now(),
         method: name.to_owned(),
         headers: if shared.log.wants_entries() {
             redacted_headers(req.headers())
@@ -266,7 +291,13 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
             &slack::error("unknown_method").body,
         ));
     };
-    rec.call = shared.calls.fetch_add(1, Ordering::Relaxed) + 1;
+    rec.call = {
+        let _held = shared.arrivals.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = shared.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.arrivals.1.notify_all();
+        n
+    };
+    let _in_flight = InFlight::begin(&shared);
     let fault = shared
         .faults
         .lock()
