@@ -179,6 +179,91 @@ where
     }
 }
 
+/// What a bulk run of method `M` did when the emulator answered a code once (to the
+/// first of two chunks), then as usual: the consequence observed in the run itself, not
+/// in the verdict on the error. Two chunks of users (1,000, then 1), one at a time:
+/// - stop: the first chunk stopped the run, and the second was never sent (1 call);
+/// - fail: the first chunk's users failed, the second was applied (2 calls);
+/// - retry: the first chunk was sent again, and everyone applied (3 calls);
+/// - isolate: the first chunk was halved, both halves and the second chunk applied
+///   (4 calls).
+fn observe_bulk<M>(t: Transport, emu: &Emulator, params: M::Params) -> String
+where
+    M: slack_sessions::UsersMethod,
+    M::Output: Send,
+    M::Params: Clone,
+{
+    let setup = Setup {
+        max_retries: 3,
+        ..Setup::default()
+    };
+    let users: Vec<String> = (0..1_001).map(|i| format!("U{i:08}")).collect();
+    let run = slack_sessions::BulkRun::default().concurrency(1);
+    let result =
+        match t {
+            Transport::Blocking => {
+                blocking(emu, &setup).apply_bulk::<M, _, _>(params, &users, run, |_| {})
+            }
+            Transport::Async => runtime().block_on(
+                asynchronous(emu, &setup).apply_bulk::<M, _, _>(params, &users, run, |_| {}),
+            ),
+        };
+    let r = match result.or_else(|e| e.into_report()) {
+        Ok(r) => r,
+        Err(e) => return format!("refused: {e}"),
+    };
+    let calls = emu.calls();
+    let done = r.applied.len() + r.not_returned.len();
+    match (calls, r.failed.len(), r.not_attempted.len(), done) {
+        (1, 0, 1_001, 0) if r.stopped_by.is_some() => "stop".into(),
+        (2, 1_000, 0, 1) => "fail".into(),
+        (3, 0, 0, 1_001) => "retry".into(),
+        (4, 0, 0, 1_001) => "isolate".into(),
+        (c, f, n, d) => format!("{c} calls, {f} failed, {n} not attempted, {d} done"),
+    }
+}
+
+/// Each code of a method that takes users, answered to the first chunk of a bulk run,
+/// gives its consequence to the run on both clients.
+fn drive_bulk<M>(data: &BTreeMap<(String, String), String>, params: M::Params)
+where
+    M: slack_sessions::UsersMethod,
+    M::Output: Send,
+    M::Params: Clone,
+{
+    let emu = Emulator::builder()
+        .rate_limit(None)
+        .start()
+        .expect("emulator");
+    for t in BOTH {
+        for (code, want) in codes_of::<M>(data) {
+            if want == "empty" {
+                continue; // no session method that takes users answers an empty success
+            }
+            emu.clear_state();
+            emu.set_faults(
+                format!("1=error:{code}")
+                    .parse()
+                    .expect("a documented code"),
+            );
+            let got = observe_bulk::<M>(t, &emu, params.clone());
+            assert_eq!(got, want, "{t:?} {} {code} in a bulk run", M::NAME);
+        }
+    }
+}
+
+#[test]
+fn every_documented_code_gives_its_consequence_to_a_bulk_run() {
+    let data = data();
+    drive_bulk::<SetSettings>(
+        &data,
+        slack_sessions::SessionSettings::new().duration(SessionDuration::MIN),
+    );
+    drive_bulk::<GetSettings>(&data, ());
+    drive_bulk::<ClearSettings>(&data, ());
+    drive_bulk::<ResetSessionsBulk>(&data, slack_sessions::ResetScope::default());
+}
+
 /// Each code, answered by the emulator through an `error:CODE` fault on the first call,
 /// gives its consequence on both clients.
 fn drive<M>(data: &BTreeMap<(String, String), String>, mut make: impl FnMut(&Emulator) -> M)

@@ -174,6 +174,7 @@ fn a_repeated_cursor_stops_the_listing() {
                 let got: Vec<_> = sessions.by_ref().collect();
                 let stop = sessions.stopped().expect("why it stopped");
                 assert_eq!(stop.cursor.as_deref(), Some("again"));
+                assert_eq!(stop.done.items, 2);
                 got
             }
             Transport::Async => runtime().block_on(async {
@@ -181,8 +182,13 @@ fn a_repeated_cursor_stops_the_listing() {
                     .with_adapter::<slack_sessions::nonblocking::Async>()
                     .build()
                     .expect("client");
-                let s = c.list_sessions(ListSessions::new()).expect("listing");
-                s.collect().await
+                let mut s = c.list_sessions(ListSessions::new()).expect("listing");
+                let got: Vec<_> = (&mut s).collect().await;
+                // The stream says why it stopped, and where to go on from.
+                let stop = s.stopped().expect("why it stopped");
+                assert_eq!(stop.cursor.as_deref(), Some("again"));
+                assert_eq!(stop.done.items, 2);
+                got
             }),
         };
         assert_eq!(got.len(), 3, "{t:?}: two pages, then the error");

@@ -1,6 +1,12 @@
 //! `timeout` bounds the whole HTTP call on both transports: a server that drips the head
 //! and then the body, each within the timeout but not both, must time out. And
 //! `connect_timeout` bounds a connect that gets no answer.
+//!
+//! These are wall-clock tests by nature, the one place the suite reads the time: a
+//! timeout is a bound on real time that no count of events can stand in for (the
+//! transports' deadlines run on the operating system's clock, not the core's). Each
+//! bound is generous (a few times the timeout), so that a slow machine only makes it
+//! slower, never wrong.
 
 mod common;
 

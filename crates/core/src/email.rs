@@ -141,10 +141,34 @@ mod tests {
     }
 
     proptest! {
+        /// `b` is `a` with some letters' case flipped (the pairs a matcher meets), or,
+        /// with `other`, a letter changed too: equal exactly when they differ only in
+        /// case.
         #[test]
-        fn equal_exactly_when_equal_ignoring_case(a in "[a-zA-Z.+]{1,6}@[a-zA-Z]{1,4}", b in "[a-zA-Z.+]{1,6}@[a-zA-Z]{1,4}") {
+        fn equal_exactly_when_equal_ignoring_case(
+            a in "[a-zA-Z.+]{1,6}@[a-zA-Z]{1,4}",
+            flips in proptest::collection::vec(any::<bool>(), 11),
+            other in proptest::option::of(0usize..11),
+        ) {
+            let mut b: Vec<char> = a
+                .chars()
+                .zip(flips.iter().chain(std::iter::repeat(&false)))
+                .map(|(c, &flip)| match (flip, c.is_ascii_uppercase()) {
+                    (false, _) => c,
+                    (true, true) => c.to_ascii_lowercase(),
+                    (true, false) => c.to_ascii_uppercase(),
+                })
+                .collect();
+            if let Some(i) = other {
+                let i = i % b.len();
+                if b[i].is_ascii_alphabetic() {
+                    b[i] = if b[i].eq_ignore_ascii_case(&'q') { 'z' } else { 'q' };
+                }
+            }
+            let b: String = b.into_iter().collect();
             let (x, y) = (Email::new(&a).unwrap(), Email::new(&b).unwrap());
-            prop_assert_eq!(x == y, a.to_lowercase() == b.to_lowercase());
+            prop_assert_eq!(x == y, a.to_lowercase() == b.to_lowercase(), "{} {}", a, b);
+            prop_assert_eq!(x.key() == y.key(), x == y);
         }
     }
 }

@@ -223,4 +223,33 @@ mod tests {
         // The resolver kept the address before the connect; the failure dropped it.
         assert!(cache.is_empty());
     }
+
+    /// A host that answered once is remembered; once it stops answering, the failed
+    /// connect forgets it, so that the next try looks it up again.
+    #[test]
+    fn an_address_that_answered_is_kept_until_a_connect_fails() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut head = [0u8; 1024];
+            let _ = conn.read(&mut head);
+            conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                .unwrap();
+            // The listener is dropped here: the port refuses from now on.
+        });
+        let resolver = crate::resolver::CachingResolver::default();
+        let cache = Arc::clone(&resolver.cache);
+        let connector = DeadlineConnector::new(Duration::from_secs(2), Arc::clone(&cache));
+        let agent = ureq::Agent::with_parts(ureq::config::Config::default(), connector, resolver);
+        let started = std::time::Instant::now();
+        let _scope = crate::scope::Scope::new(started, started + Duration::from_secs(5));
+        let url = format!("http://127.0.0.1:{port}/");
+        assert!(agent.get(&url).call().is_ok());
+        server.join().unwrap();
+        assert!(!cache.is_empty(), "the answer is kept");
+        assert!(agent.get(&url).call().is_err());
+        assert!(cache.is_empty(), "the failed connect forgot it");
+    }
 }

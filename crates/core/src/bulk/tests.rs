@@ -450,38 +450,76 @@ mod props {
     use super::*;
     use proptest::prelude::*;
 
+    /// The users of a run: `n` good ones, bad ones at the given places (half unknown,
+    /// half bots), then the junk that is no ID at all; and Slack's code for each bad one.
+    fn inputs(
+        n: usize,
+        bad_at: &[proptest::sample::Index],
+        junk: Vec<String>,
+    ) -> (Vec<String>, HashMap<String, &'static str>) {
+        let mut users = ids(n);
+        let mut bad = HashMap::new();
+        for (k, at) in bad_at.iter().enumerate() {
+            let id = format!("U9{k:07}");
+            let code = if k % 2 == 0 {
+                "user_not_found"
+            } else {
+                "bots_not_allowed"
+            };
+            bad.insert(id.clone(), code);
+            users.insert(at.index(users.len() + 1), id);
+        }
+        users.extend(junk);
+        (users, bad)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        /// Never cancelled: every input in one bucket, every bad user failed alone, and
+        /// the requests within the bound of the halvings.
         #[test]
         fn every_input_in_one_bucket_within_the_bound(
             n in 1usize..4_000,
             bad_at in proptest::collection::vec(any::<proptest::sample::Index>(), 0..12),
             junk in proptest::collection::vec("[a-z ]{0,4}", 0..5),
-            cancel_at in proptest::option::of(0usize..40),
             in_flight in 1usize..5,
         ) {
-            let mut users = ids(n);
-            let mut bad = HashMap::new();
-            for (k, at) in bad_at.iter().enumerate() {
-                let id = format!("U9{k:07}");
-                let code = if k % 2 == 0 { "user_not_found" } else { "bots_not_allowed" };
-                bad.insert(id.clone(), code);
-                users.insert(at.index(users.len() + 1), id);
-            }
-            users.extend(junk);
+            let (users, bad) = inputs(n, &bad_at, junk);
             let options = BulkOptions { max_in_flight: in_flight, ..BulkOptions::default() };
-            let (report, sent_after_cancel) =
-                run_cancelling(set_plan(&users, options), cancel_at, |r| fake_slack(&bad, r));
+            let (report, _) = run_cancelling(set_plan(&users, options), None, |r| fake_slack(&bad, r));
             assert_every_input_once(&report, &users);
-            prop_assert_eq!(sent_after_cancel, 0);
-            prop_assert!(cancel_at.is_some() || !report.cancelled);
-            if report.cancelled {
-                return Ok(());
-            }
+            prop_assert!(!report.cancelled);
             prop_assert_eq!(report.failed.len(), bad.len());
             let valid = n + bad.len();
             let bound = valid.div_ceil(1000) + 2 * bad.len() * 10;
             prop_assert!(report.requests as usize <= bound, "{} > {}", report.requests, bound);
+        }
+
+        /// Cancelled at any point: every input still in one bucket, nothing sent after
+        /// the cancel, and no user both applied and not attempted.
+        #[test]
+        fn a_cancel_keeps_every_input_in_one_bucket_and_sends_nothing_more(
+            n in 1usize..4_000,
+            bad_at in proptest::collection::vec(any::<proptest::sample::Index>(), 0..12),
+            cancel_at in 0usize..40,
+            in_flight in 1usize..5,
+        ) {
+            let (users, bad) = inputs(n, &bad_at, Vec::new());
+            let options = BulkOptions { max_in_flight: in_flight, ..BulkOptions::default() };
+            let (report, sent_after_cancel) =
+                run_cancelling(set_plan(&users, options), Some(cancel_at), |r| fake_slack(&bad, r));
+            assert_every_input_once(&report, &users);
+            prop_assert_eq!(sent_after_cancel, 0);
+            // A run that ended before the cancel left nobody unattempted.
+            prop_assert!(report.cancelled || report.not_attempted.is_empty());
+            if cancel_at == 0 {
+                // Cancelled before anything was sent: everyone is not attempted.
+                prop_assert!(report.cancelled);
+                prop_assert_eq!(report.requests, 0);
+                prop_assert_eq!(report.not_attempted.len(), n + bad.len());
+            }
+            let settled = report.applied.len() + report.failed.len() + report.not_attempted.len();
+            prop_assert_eq!(settled, n + bad.len());
         }
     }
 }

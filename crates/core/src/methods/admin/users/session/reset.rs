@@ -122,3 +122,35 @@ impl Method for ResetSessions {
         self.scope.check()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sansio::Endpoint;
+    use crate::{ResetSessionsBulk, Token, UserIds};
+
+    /// Both scopes at once are refused before any request, by either method: Slack
+    /// would end one kind and keep the other, whichever it chose.
+    #[test]
+    fn both_scopes_are_refused_before_the_network() {
+        let ep = Endpoint::new(Token::new("xoxp-1").unwrap());
+        let mut both = ResetScope::mobile_only();
+        both.web_only = true;
+        let one = ResetSessions::new(UserId::new("U1").unwrap()).scope(both);
+        let e = ep.encode(&one).unwrap_err();
+        assert!(e.to_string().contains("mobile_only/web_only"), "{e}");
+        let bulk = ResetSessionsBulk::new(UserIds::parse(["U1"]).unwrap()).scope(both);
+        assert!(ep.encode(&bulk).is_err());
+        // Each alone is sent as its flag.
+        for (scope, flag) in [
+            (ResetScope::mobile_only(), "mobile_only=true"),
+            (ResetScope::web_only(), "web_only=true"),
+        ] {
+            let req = ep
+                .encode(&ResetSessions::new(UserId::new("U1").unwrap()).scope(scope))
+                .unwrap();
+            let body = String::from_utf8(req.into_body()).unwrap();
+            assert!(body.contains(flag), "{body}");
+        }
+    }
+}
