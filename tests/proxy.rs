@@ -190,7 +190,7 @@ fn a_dead_proxy_is_named_on_both_clients() {
             .retry_policy(fast_retries(3));
         let e = set(t, c).expect_err("the proxy hangs up");
         assert_eq!(e.transport_kind(), Some(TransportKind::Proxy), "{t:?}: {e}");
-        assert_eq!(closing.requests(), 1, "{t:?}: asked once, not retried");
+        assert_eq!(closing.refused(), 1, "{t:?}: asked once, not retried");
     }
     assert!(emu.log().is_empty());
 }
