@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::*;
 use slack_sessions::sansio::{verdict, Verdict};
 use slack_sessions::{
-    ApiError, CallError, ClearSettings, Error, ErrorCode, GetSettings, InvalidateSession,
+    ApiError, AuthTest, CallError, ClearSettings, Error, ErrorCode, GetSettings, InvalidateSession,
     ListSessions, ListUsergroupUsers, ListUsers, LookupByEmail, Method, ResetSessions,
     ResetSessionsBulk, SessionDuration, SetSettings, UserId, UserIds,
 };
@@ -130,8 +130,9 @@ fn the_client_knows_every_documented_code_with_its_consequence() {
     check_knowledge::<ListUsers>(&data);
     check_knowledge::<LookupByEmail>(&data);
     check_knowledge::<ListUsergroupUsers>(&data);
+    check_knowledge::<AuthTest>(&data);
     let methods: BTreeSet<&str> = data.keys().map(|(m, _)| m.as_str()).collect();
-    assert_eq!(methods.len(), 11, "ten methods and `*`: {methods:?}");
+    assert_eq!(methods.len(), 12, "eleven methods and `*`: {methods:?}");
 }
 
 /// The emulator lists the same codes for each method (its own copy of the reference).
@@ -329,4 +330,98 @@ fn the_emulator_answers_every_documented_code_and_both_clients_follow_it() {
         let (u, s) = pairs.next().expect("sessions enough");
         InvalidateSession::new(s, UserId::new(&u).expect("id"))
     });
+}
+
+/// The answers' headers and the token kinds, as the reference documents them: every
+/// answer to a token Slack knows carries its scopes (`x-oauth-scopes`), on both clients;
+/// `auth.test` tells a workspace token from an org-level one; a token without a scope is
+/// refused with `missing_scope`, naming what is needed and what it has.
+#[test]
+fn answers_carry_the_tokens_scopes_and_auth_test_tells_its_kind() {
+    use slack_sessions_emulator::{ADMIN_TOKEN, ORG_TOKEN, READONLY_TOKEN};
+    let emu = Emulator::builder()
+        .rate_limit(None)
+        .enterprise(true)
+        .start()
+        .expect("emulator");
+    let token_kinds: [(&str, bool, &[&str]); 3] = [
+        (
+            ADMIN_TOKEN,
+            false,
+            &[
+                "admin.users:read",
+                "admin.users:write",
+                "users:read.email",
+                "usergroups:read",
+            ],
+        ),
+        (
+            ORG_TOKEN,
+            true,
+            &[
+                "admin.users:read",
+                "admin.users:write",
+                "users:read.email",
+                "usergroups:read",
+            ],
+        ),
+        (
+            READONLY_TOKEN,
+            false,
+            &["admin.users:read", "users:read.email", "usergroups:read"],
+        ),
+    ];
+    for t in BOTH {
+        for (token, org, scopes) in token_kinds {
+            let setup = Setup {
+                token: token.to_owned(),
+                ..Setup::default()
+            };
+            let reply = match t {
+                Transport::Blocking => blocking(&emu, &setup).call(&AuthTest::new()),
+                Transport::Async => {
+                    runtime().block_on(asynchronous(&emu, &setup).call(&AuthTest::new()))
+                }
+            }
+            .expect("auth.test");
+            assert_eq!(reply.output.is_org_level(), org, "{t:?} {token}");
+            assert_eq!(reply.output.team_id.starts_with('E'), org, "{t:?} {token}");
+            let want: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+            assert_eq!(reply.scopes.as_ref(), Some(&want), "{t:?} {token}");
+            // Any other answer carries them too.
+            let get = match t {
+                Transport::Blocking => {
+                    blocking(&emu, &setup).call(&GetSettings::new(users(&["U00000001"])))
+                }
+                Transport::Async => runtime().block_on(
+                    asynchronous(&emu, &setup).call(&GetSettings::new(users(&["U00000001"]))),
+                ),
+            }
+            .expect("getSettings");
+            assert_eq!(get.scopes.as_ref(), Some(&want), "{t:?} {token}");
+        }
+        // A token without the write scope: missing_scope, with needed and provided.
+        let setup = Setup {
+            token: READONLY_TOKEN.to_owned(),
+            ..Setup::default()
+        };
+        let set = SetSettings::new(users(&["U00000001"])).duration(SessionDuration::MIN);
+        let e = match t {
+            Transport::Blocking => blocking(&emu, &setup).call(&set),
+            Transport::Async => runtime().block_on(asynchronous(&emu, &setup).call(&set)),
+        }
+        .expect_err("no write scope");
+        let Error::Call(CallError::Api(ApiError {
+            code,
+            needed,
+            provided,
+            ..
+        })) = e
+        else {
+            panic!("{t:?}: {e}")
+        };
+        assert_eq!(code, ErrorCode::MissingScope);
+        assert_eq!(needed.as_deref(), Some("admin.users:write"));
+        assert!(provided.is_some_and(|p| p.contains("admin.users:read")));
+    }
 }

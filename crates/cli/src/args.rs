@@ -266,6 +266,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// The token: who it is, and what it may do.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
     /// Serve the emulator in the foreground; print base URL and tokens.
     #[command(help_template = EMULATOR_HELP, after_help = FAULTS_HELP)]
     Emulator {
@@ -287,6 +292,11 @@ pub(crate) enum Command {
         /// The private key of --tls-cert (PEM).
         #[arg(long, value_name = "PEM", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Play an Enterprise organisation reached with an org-level token
+        /// (xoxp-emulator-org): two workspaces, lookups refused to that token, user
+        /// groups wanting a team_id from it.
+        #[arg(long)]
+        enterprise: bool,
     },
     /// Start an in-process emulator and walk through set → get → clear for about 2,500
     /// users, with a progress bar and a summary; no token needed.
@@ -352,6 +362,15 @@ pub(crate) enum SessionsCommand {
         #[arg(long, value_name = "USER")]
         user: String,
     },
+}
+
+/// `auth …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Who the token is (organisation or workspace, org-level or not, user) and its
+    /// scopes, with what each missing scope blocks: exit 0 when everything this tool
+    /// does is allowed, 1 otherwise.
+    Status,
 }
 
 /// `users …`.

@@ -171,6 +171,8 @@ pub(crate) enum Cmd {
     },
     /// `apply POLICY` or `apply --plan PLAN`.
     Apply(ApplyArgs),
+    /// `auth status`.
+    AuthStatus,
     /// `users resolve`.
     Resolve {
         users: UsersSource,
@@ -184,6 +186,7 @@ pub(crate) enum Cmd {
         faults: Option<String>,
         users: Option<u32>,
         tls: Option<(PathBuf, PathBuf)>,
+        enterprise: bool,
     },
     /// `demo`.
     Demo,
@@ -286,6 +289,9 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
                 force,
             },
         }),
+        Command::Auth {
+            command: args::AuthCommand::Status,
+        } => Cmd::AuthStatus,
         Command::Users {
             command: UsersCommand::Resolve { users, csv, out },
         } => Cmd::Resolve {
@@ -344,12 +350,14 @@ pub(crate) fn resolve(cli: Cli) -> Result<Invocation, Fail> {
             users,
             tls_cert,
             tls_key,
+            enterprise,
         } => Cmd::Emulator {
             port,
             rate_limit,
             faults,
             users,
             tls: tls_cert.zip(tls_key),
+            enterprise,
         },
         Command::Demo => Cmd::Demo,
         Command::Completions { shell } => Cmd::Completions { shell },

@@ -8,6 +8,8 @@
 //! [[rule]]                     # in order: the first that selects a user wins
 //! name = "contractors"
 //! usergroup = "S0604QSJC"      # or a list; also emails_file, emails, users_file,
+//! workspace = "T0123ABCD"      # limits the rule to a workspace (a user group needs it
+//!                              # with an org-level token)
 //! except_file = "vips.txt"     # users, guests, admins, owners, all_users, except
 //! duration = "12h"             # 8h to 10y: seconds, or with s, m, h, d, w, y
 //! quit_on_close = true         # or: clear = true (and nothing else)
@@ -92,6 +94,9 @@ struct RuleToml {
     #[serde(default)]
     all_users: bool,
     usergroup: Option<Spanned<OneOrMany>>,
+    /// The workspace (`T…`) the rule's people are in: its listings are limited to it,
+    /// and a user group needs it with an org-level token.
+    workspace: Option<Spanned<String>>,
     except_file: Option<Spanned<String>>,
     #[serde(default)]
     except: Vec<Spanned<String>>,
@@ -289,6 +294,16 @@ fn selection(
             let id = UsergroupId::new(id).map_err(|why| at(g.span(), why.to_string()))?;
             people.usergroups.push(id);
         }
+    }
+    if let Some(w) = &r.workspace {
+        let t = w.get_ref();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(at(
+                w.span(),
+                format!("workspace {t:?}: a workspace ID is letters and digits, e.g. T0123ABCD"),
+            ));
+        }
+        people.workspace = Some(t.clone());
     }
     // The files a rule names are part of the policy: a line that is not an email or an
     // ID refuses it, as a typo in the policy itself would.

@@ -11,6 +11,9 @@ use crate::exit::{Exit, Signal};
 use crate::output::clean;
 use crate::users::{echo, Input};
 
+/// resetBulk's name, for what its summary may claim.
+const RESET_BULK: &str = "admin.users.session.resetBulk";
+
 /// The version of the `--json` report's shape; it changes only when a field changes
 /// meaning or goes away.
 pub(crate) const SCHEMA_VERSION: u32 = 2;
@@ -129,12 +132,19 @@ impl Outcome {
         let r = &self.report;
         let mut s = String::new();
         let short = self.method.rsplit('.').next().unwrap_or(self.method);
+        // resetBulk only enqueues a job, and the users its `failed_for_some_users` does
+        // not name are taken as accepted: without --verify, nobody is known signed out.
+        let done = if self.method == RESET_BULK && self.verified.is_none() {
+            "accepted (not confirmed: resetBulk only enqueues the sign-out; --verify confirms it)"
+        } else {
+            "succeeded"
+        };
         match &self.resumed {
             // Counted over the whole journal: users skipped never count as succeeded.
             Some(p) => {
                 let _ = writeln!(
                     s,
-                    "{short}: {} of {} users succeeded ({} of them by the earlier run)",
+                    "{short}: {} of {} users {done} ({} of them by the earlier run)",
                     r.applied.len() + p.already_applied,
                     self.requested() + p.already_applied + p.skipped_failed,
                     p.already_applied
@@ -143,7 +153,7 @@ impl Outcome {
             None => {
                 let _ = writeln!(
                     s,
-                    "{short}: {} of {} users succeeded",
+                    "{short}: {} of {} users {done}",
                     r.applied.len(),
                     self.requested()
                 );
@@ -460,6 +470,10 @@ impl serde::Serialize for JsonReport<'_> {
                 .collect();
         m.serialize_entry("invalid", &invalid)?;
         m.serialize_entry("not_attempted", &r.not_attempted)?;
+        if o.method == RESET_BULK && o.verified.is_none() {
+            // `applied` are the users Slack accepted a sign-out for: not confirmed.
+            m.serialize_entry("accepted_not_confirmed", &true)?;
+        }
         m.serialize_entry("not_returned", &r.not_returned)?;
         m.serialize_entry("requests", &r.requests)?;
         m.serialize_entry("retries", &r.retries)?;

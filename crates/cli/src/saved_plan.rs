@@ -226,6 +226,7 @@ impl Serialize for PlanJson<'_> {
             .map(|(u, code)| serde_json::json!({"user_id": u, "error": code}))
             .collect();
         m.serialize_entry("refused", &refused)?;
+        m.serialize_entry("warnings", &r.warnings)?;
         m.end()
     }
 }

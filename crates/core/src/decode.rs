@@ -31,8 +31,12 @@ pub(crate) const EXCERPT_CHARS: usize = 200;
 pub struct Reply<T> {
     /// The typed payload.
     pub output: T,
-    /// `warning` (split at commas) then `response_metadata.warnings`.
+    /// `warning` (split at commas), then `response_metadata.warnings`, then
+    /// `response_metadata.messages` (which a success may carry too).
     pub warnings: Vec<String>,
+    /// The token's scopes, as the answer's `x-oauth-scopes` header lists them (every
+    /// Web API answer carries it); `None` when it is absent.
+    pub scopes: Option<Vec<String>>,
     /// `response_metadata.next_cursor` of a paginated method (`list`), when the answer
     /// has a next page; `None` on the last page (an empty cursor reads as none).
     pub next_cursor: Option<String>,
@@ -48,6 +52,7 @@ impl<T: Default> Reply<T> {
         Reply {
             output: T::default(),
             warnings,
+            scopes: None,
             next_cursor: None,
             by_earlier_attempt: false,
         }
@@ -103,13 +108,16 @@ pub fn decode_parts<O: Output>(
     // The common answer of the methods that return nothing, read without a parser: no
     // field, no warning, so the output is the default one.
     if body == br#"{"ok":true}"# {
-        return Ok(Reply::empty(Vec::new()));
+        let mut reply = Reply::empty(Vec::new());
+        reply.scopes = scopes(headers);
+        return Ok(reply);
     }
     let decode_error = |reason: String| {
         CallError::Decode(DecodeError {
             status,
             reason,
             excerpt: excerpt(body, EXCERPT_CHARS),
+            user: None,
         })
     };
     // The field being read when the answer turned out unreadable, to name it.
@@ -136,12 +144,17 @@ pub fn decode_parts<O: Output>(
     }
     extend_capped(&mut warnings, env.meta.warnings);
     match env.ok {
-        Some(true) => Ok(Reply {
-            output: env.output,
-            warnings,
-            next_cursor: env.meta.next_cursor.filter(|c| !c.is_empty()),
-            by_earlier_attempt: false,
-        }),
+        Some(true) => {
+            // What a success says besides its payload is a warning too: kept, not lost.
+            extend_capped(&mut warnings, env.meta.messages);
+            Ok(Reply {
+                output: env.output,
+                warnings,
+                scopes: scopes(headers),
+                next_cursor: env.meta.next_cursor.filter(|c| !c.is_empty()),
+                by_earlier_attempt: false,
+            })
+        }
         Some(false) => Err(CallError::Api(ApiError {
             // A missing or empty code reads as `unknown_error`.
             code: ErrorCode::from_wire(env.error.as_deref().unwrap_or("")),
@@ -152,6 +165,22 @@ pub fn decode_parts<O: Output>(
         })),
         None => Err(decode_error("the answer has no \"ok\" field".into())),
     }
+}
+
+/// The most scopes read from `x-oauth-scopes` (a token holds a few dozen at most).
+const MAX_SCOPES: usize = 256;
+
+/// The scopes an answer's `x-oauth-scopes` header lists (comma-separated), each bounded.
+fn scopes(headers: &HeaderMap) -> Option<Vec<String>> {
+    let v = headers.get("x-oauth-scopes")?.to_str().ok()?;
+    Some(
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .take(MAX_SCOPES)
+            .map(|s| cap(s, MAX_CODE_BYTES))
+            .collect(),
+    )
 }
 
 /// Reads `Retry-After` as whole seconds, capped at [`MAX_RETRY_AFTER`]; `None` if absent or garbled.

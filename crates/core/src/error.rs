@@ -132,6 +132,9 @@ pub struct DecodeError {
     pub reason: String,
     /// A short, lossy, bounded excerpt of the body.
     pub excerpt: String,
+    /// The user whose entry alone could not be read, when the rest of the answer was:
+    /// that user fails, and another try would read the same (not retried).
+    pub user: Option<crate::user::UserId>,
 }
 
 impl DecodeError {

@@ -103,7 +103,10 @@ pub use methods::admin::users::session::{
     ListSessionsOutput, MalformedEntry, ResetScope, ResetSessions, ResetSessionsBulk, SessionInfo,
     SessionOwner, SessionSettings, SetSettings, UserSessionSettings,
 };
-pub use methods::admin::users::{DirectoryUser, ListUsers, ListUsersOutput};
+pub use methods::admin::users::{
+    DirectoryEntry, DirectoryUser, ListUsers, ListUsersOutput, UnreadableUser,
+};
+pub use methods::auth::{AuthTest, AuthTestOutput};
 pub use methods::usergroups::users::{
     InvalidUsergroupId, ListUsergroupUsers, ListUsergroupUsersOutput, UsergroupId,
 };
@@ -112,7 +115,7 @@ pub use network::{NoProxy, ProxyUrl, Roots};
 pub use pacer::Rate;
 pub use resolve::{
     Guests, Kind, Resolution, ResolveProgress, ResolveStop, ResolvedUser, Selection, Unmatched,
-    UnmatchedReason,
+    UnmatchedReason, SLACKBOT,
 };
 pub use restore::{RestoreGroup, RestorePlan, RestoreRefusal};
 pub use retry::RetryPolicy;
@@ -134,7 +137,7 @@ pub mod limits {
     pub use crate::endpoint::DEFAULT_BASE_URL;
     pub use crate::methods::admin::users::list::MAX_LIMIT as MAX_USERS_LIST_LIMIT;
     pub use crate::methods::admin::users::session::list::MAX_LIMIT as MAX_LIST_LIMIT;
-    pub use crate::pages::MAX_EMPTY_PAGES;
+    pub use crate::pages::{MAX_EMPTY_PAGES, MAX_LISTING_WARNINGS};
     pub use crate::resolve::LOOKUP_LIMIT;
     pub use crate::user::MAX_USERS_PER_CALL;
     pub use crate::verify::VERIFY_INTERVAL;

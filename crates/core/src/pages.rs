@@ -104,7 +104,13 @@ pub struct PagesDone {
     /// used, the listing's `cursor(c)` goes on from there without losing or repeating
     /// any. `None` before the first page, and after the last.
     pub cursor: Option<String>,
+    /// What Slack said besides the entries (`warning`, `response_metadata.warnings` and
+    /// `messages`), each once, at most [`MAX_LISTING_WARNINGS`].
+    pub warnings: Vec<String>,
 }
+
+/// The most distinct warnings a listing keeps.
+pub const MAX_LISTING_WARNINGS: usize = 32;
 
 /// A listing that stopped on an error, with what it had done: resume with the listing's
 /// `cursor(cursor)` (`None`: from the first page).
@@ -239,6 +245,13 @@ impl<M: Paged> Pages<M> {
             })),
             Action::Done(Ok(reply), _) => {
                 self.progress.pages += 1;
+                for w in &reply.warnings {
+                    if self.progress.warnings.len() < MAX_LISTING_WARNINGS
+                        && !self.progress.warnings.contains(w)
+                    {
+                        self.progress.warnings.push(w.clone());
+                    }
+                }
                 let items = M::items(reply.output);
                 self.progress.items += items.len() as u64;
                 self.progress.cursor.clone_from(&reply.next_cursor);

@@ -220,6 +220,7 @@ mod tests {
                 status: StatusCode::OK,
                 reason: "eof".into(),
                 excerpt: String::new(),
+                user: None,
             })),
         ] {
             assert!(retries(&p, &e, true), "{e:?}");

@@ -77,6 +77,9 @@ pub fn verdict(error: &Error, idempotent: bool) -> Verdict {
             Verdict::StopRun
         }
         Error::Call(CallError::Decode(d)) if d.is_web_page() => Verdict::StopRun,
+        // One entry of an answer otherwise read: its user fails, and another try would
+        // read the same.
+        Error::Call(CallError::Decode(d)) if d.user.is_some() => Verdict::Fail,
         Error::Call(CallError::EndlessListing(_)) => Verdict::StopRun,
         Error::Call(CallError::Http {
             status,
@@ -174,12 +177,14 @@ mod tests {
             status: StatusCode::OK,
             reason: "eof".into(),
             excerpt: String::new(),
+            user: None,
         }));
         let limited = Error::Call(CallError::RateLimited { retry_after: d(7) });
         let html_at_200 = Error::Call(CallError::Decode(DecodeError {
             status: StatusCode::OK,
             reason: "expected value".into(),
             excerpt: "<!DOCTYPE html><html>".into(),
+            user: None,
         }));
         // (error, verdict when idempotent, verdict when not)
         let table: Vec<(Error, Verdict, Verdict)> = vec![
@@ -274,6 +279,7 @@ mod tests {
                 status: StatusCode::OK,
                 reason: "eof".into(),
                 excerpt: String::new(),
+                user: None,
             })),
         ];
         let known = [

@@ -2,9 +2,10 @@
 //! file in the core), and nothing in either adapter.
 
 use slack_sessions_core::{
-    BulkRun, ClearSettings, Empty, Error, GetSettings, GetSettingsOutput, InvalidateSession,
-    ListUsergroupUsers, ListUsergroupUsersOutput, LookupByEmail, LookupByEmailOutput, Progress,
-    Reply, ResetScope, ResetSessions, ResetSessionsBulk, SessionSettings, SetSettings,
+    AuthTest, AuthTestOutput, BulkRun, ClearSettings, Empty, Error, GetSettings, GetSettingsOutput,
+    InvalidateSession, ListUsergroupUsers, ListUsergroupUsersOutput, LookupByEmail,
+    LookupByEmailOutput, Progress, Reply, ResetScope, ResetSessions, ResetSessionsBulk,
+    SessionSettings, SetSettings,
 };
 
 use crate::blocking::{BlockingClient, BulkResult};
@@ -106,6 +107,8 @@ calls! {
     lookup_by_email(LookupByEmail) -> LookupByEmailOutput;
     /// `usergroups.users.list`: the members of a user group.
     list_usergroup_users(ListUsergroupUsers) -> ListUsergroupUsersOutput;
+    /// `auth.test`: who the token is (with [`Reply::scopes`], what it may do).
+    auth_test(AuthTest) -> AuthTestOutput;
 }
 
 bulk_runs! {

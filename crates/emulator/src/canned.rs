@@ -61,9 +61,7 @@ impl Canned {
                         return;
                     }
                     if let Ok(conn) = conn {
-                        if answer_one(conn, &answer).is_ok() {
-                            h.fetch_add(1, Ordering::SeqCst);
-                        }
+                        let _ = answer_one(conn, &answer, &h);
                     }
                 }
             })?;
@@ -93,7 +91,9 @@ impl Canned {
 
 /// Reads one request (its head, and a body of its `content-length`, at most 1 MiB) and
 /// writes the answer.
-fn answer_one(conn: TcpStream, answer: &[u8]) -> std::io::Result<()> {
+/// Reads one request and answers it, counting it in `hits` once it is read whole and
+/// before the answer goes out (a client that has its answer sees it counted).
+fn answer_one(conn: TcpStream, answer: &[u8], hits: &AtomicUsize) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn);
     let mut len = 0usize;
     let mut line = String::new();
@@ -114,6 +114,7 @@ fn answer_one(conn: TcpStream, answer: &[u8]) -> std::io::Result<()> {
     }
     let mut body = vec![0; len.min(crate::MAX_REQUEST_BODY)];
     reader.read_exact(&mut body)?;
+    hits.fetch_add(1, Ordering::SeqCst);
     reader.get_mut().write_all(answer)
 }
 

@@ -171,6 +171,16 @@ pub const BY_METHOD: &[(&str, &[&str])] = &[
         "usergroups.users.list",
         &["invalid_cursor", "no_such_subteam", "plan_upgrade_required"],
     ),
+    (
+        "auth.test",
+        &[
+            "account_inactive",
+            "invalid_auth",
+            "not_authed",
+            "token_expired",
+            "token_revoked",
+        ],
+    ),
 ];
 
 /// `code` as a static string, when some method documents it.

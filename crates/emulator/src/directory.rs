@@ -12,6 +12,17 @@ pub const BOT_TOKEN: &str = "xoxb-emulator-bot";
 pub const REVOKED_TOKEN: &str = "xoxp-emulator-revoked";
 /// A workspace without Enterprise: `feature_not_enabled`.
 pub const FREE_TOKEN: &str = "xoxp-emulator-free";
+/// In the org-level mode ([`EmulatorBuilder::enterprise`](crate::EmulatorBuilder::enterprise)):
+/// an org-level admin token, for the whole organisation. `users.lookupByEmail` answers it
+/// `enterprise_is_restricted`, and `usergroups.users.list` wants a `team_id` from it.
+pub const ORG_TOKEN: &str = "xoxp-emulator-org";
+/// The organisation's second workspace in the org-level mode (the first is
+/// [`WORKSPACE`](crate::WORKSPACE)): users whose number is a multiple of 3 belong to both.
+pub const SECOND_WORKSPACE: &str = "T00000002";
+
+/// The scopes each kind of token holds, as `x-oauth-scopes` lists them.
+const ADMIN_SCOPES: &str = "admin.users:read,admin.users:write,users:read.email,usergroups:read";
+const READONLY_SCOPES: &str = "admin.users:read,users:read.email,usergroups:read";
 
 /// Every fixed token with what it stands for, for printing.
 pub const TOKENS: &[(&str, &str)] = &[
@@ -30,6 +41,10 @@ pub const TOKENS: &[(&str, &str)] = &[
         FREE_TOKEN,
         "workspace without Enterprise: feature_not_enabled",
     ),
+    (
+        ORG_TOKEN,
+        "org-level admin (with --enterprise): every scope; lookups refused (enterprise_is_restricted)",
+    ),
 ];
 
 /// What a token may do.
@@ -37,10 +52,40 @@ pub const TOKENS: &[(&str, &str)] = &[
 pub(crate) enum Grant {
     /// Read and write.
     Admin,
+    /// Read and write, for the whole organisation (the org-level mode's token).
+    Org,
     /// Read only.
     ReadOnly,
     /// Refused with this code.
     Refused(&'static str),
+}
+
+impl Grant {
+    /// The scopes the token holds, for `x-oauth-scopes`; `None` for a token Slack does
+    /// not know (no answer of Slack's carries scopes then).
+    pub(crate) fn scopes(self) -> Option<&'static str> {
+        match self {
+            Grant::Admin | Grant::Org => Some(ADMIN_SCOPES),
+            Grant::ReadOnly => Some(READONLY_SCOPES),
+            Grant::Refused("not_an_admin" | "feature_not_enabled") => Some("users:read"),
+            Grant::Refused("not_allowed_token_type") => Some("chat:write"),
+            Grant::Refused(_) => None,
+        }
+    }
+
+    /// Whether the token holds `scope`.
+    pub(crate) fn holds(self, scope: &str) -> bool {
+        self.scopes()
+            .is_some_and(|s| s.split(',').any(|have| have == scope))
+    }
+}
+
+/// What `token` may do; the org-level token only in the org-level mode.
+pub(crate) fn grant_in(token: Option<&str>, enterprise: bool) -> Grant {
+    match token {
+        Some(ORG_TOKEN) if enterprise => Grant::Org,
+        other => grant(other),
+    }
 }
 
 pub(crate) fn grant(token: Option<&str>) -> Grant {

@@ -38,9 +38,18 @@ impl Slack {
             Err(code) => return (200, slack::error(code).body),
         };
         let granted = grant(parsed.token.as_deref());
+        if method == "auth.test" {
+            return (200, slack::auth_test(granted).body);
+        }
         if slack::is_people_method(method) {
-            let a = slack::refusal(granted, writes).unwrap_or_else(|| {
-                crate::people::answer(method, &parsed.args, parsed.json, self.users)
+            let a = slack::refusal(granted, method, writes).unwrap_or_else(|| {
+                crate::people::answer(
+                    method,
+                    &parsed.args,
+                    parsed.json,
+                    self.users,
+                    Default::default(),
+                )
             });
             return (200, a.body);
         }

@@ -50,7 +50,8 @@ use tokio::sync::oneshot;
 
 pub use directory::{
     user_kind, user_kind_in, UserKind, ADMIN_TOKEN, BOT_TOKEN, DEFAULT_USERS, FREE_TOKEN,
-    MAX_USERS_IN_DIRECTORY, MEMBER_TOKEN, READONLY_TOKEN, REVOKED_TOKEN, TOKENS,
+    MAX_USERS_IN_DIRECTORY, MEMBER_TOKEN, ORG_TOKEN, READONLY_TOKEN, REVOKED_TOKEN,
+    SECOND_WORKSPACE, TOKENS,
 };
 pub use faults::{Fault, FaultPlan, FaultSpecError};
 pub use log::{
@@ -77,6 +78,7 @@ pub struct EmulatorBuilder {
     users: u32,
     tls: Option<TlsIdentity>,
     sticky: std::collections::HashSet<String>,
+    enterprise: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -91,6 +93,7 @@ impl Default for EmulatorBuilder {
             users: DEFAULT_USERS,
             tls: None,
             sticky: std::collections::HashSet::new(),
+            enterprise: false,
         }
     }
 }
@@ -149,6 +152,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The org-level mode: an Enterprise organisation (`E00000001`) of two workspaces
+    /// ([`WORKSPACE`] and [`SECOND_WORKSPACE`]), reached with the org-level token
+    /// [`ORG_TOKEN`], which `auth.test` answers as an org-level install, which
+    /// `users.lookupByEmail` refuses (`enterprise_is_restricted`), and from which
+    /// `usergroups.users.list` wants a `team_id`.
+    pub fn enterprise(mut self, on: bool) -> Self {
+        self.enterprise = on;
+        self
+    }
+
     /// Serves https with `identity` instead of plain http; [`Emulator::base_url`] then
     /// starts with `https://127.0.0.1`. Make the certificate valid for `127.0.0.1` (and
     /// `localhost`, for [`Emulator::base_url_for`]).
@@ -175,6 +188,7 @@ impl EmulatorBuilder {
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
             arrivals: Default::default(),
+            enterprise: self.enterprise,
         });
         let tls = self.tls;
         let scheme = if tls.is_some() { "https" } else { "http" };

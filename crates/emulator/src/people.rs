@@ -4,9 +4,10 @@
 //! - every person has an email, `u00000042@example.com` for `U00000042` (`w…` for `W…`
 //!   users); even-numbered bots have one too (`bot-90000000@example.com`);
 //! - `U…` users whose number is 7 modulo 20 are multi-channel guests, 13 modulo 20
-//!   single-channel guests (both with `is_restricted`, as Slack sets it, the latter also
-//!   `is_ultra_restricted`); a guest whose number is below 20 modulo 40 has an
-//!   `expiration_ts`;
+//!   single-channel guests (both with `is_restricted`, the latter also
+//!   `is_ultra_restricted`; Slack's own admin example has a single-channel guest with
+//!   `is_restricted: false`, which a client must read the same); a guest whose number
+//!   is below 20 modulo 40 has an `expiration_ts`;
 //! - 1 modulo 500 are admins; 2 modulo 5,000 owners (and admins); `W00000000` is the
 //!   primary owner;
 //! - 49 modulo 50 are deactivated;
@@ -31,7 +32,7 @@
 
 use serde_json::{json, Value};
 
-use crate::directory::{user_kind_in, UserKind, MAX_USERS_IN_DIRECTORY};
+use crate::directory::{user_kind_in, UserKind, MAX_USERS_IN_DIRECTORY, SECOND_WORKSPACE};
 use crate::slack::{error, invalid_arguments, Answer};
 use crate::wire::{self, Args};
 
@@ -89,7 +90,7 @@ impl Person {
         self.is_multi_channel_guest || self.is_single_channel_guest
     }
 
-    fn json(&self) -> Value {
+    fn json(&self, enterprise: bool) -> Value {
         let mut v = json!({
             "id": self.id,
             "email": self.email.clone().unwrap_or_default(),
@@ -104,7 +105,11 @@ impl Person {
             "full_name": format!("User {}", self.id),
             "date_created": 1_600_000_000u64,
             "expiration_ts": self.expiration_ts.unwrap_or(0),
-            "workspaces": [WORKSPACE],
+            "workspaces": if enterprise && in_second_workspace(&self.id) {
+                json!([WORKSPACE, SECOND_WORKSPACE])
+            } else {
+                json!([WORKSPACE])
+            },
         });
         if !self.is_active {
             v["deactivated_ts"] = json!(1_700_000_000u64);
@@ -254,16 +259,42 @@ fn flag(args: &Args, name: &str) -> Result<bool, Answer> {
     }
 }
 
+/// Who asks, as far as the people methods care: the org-level mode, and whether the
+/// token is its org-level one.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Asker {
+    /// The org-level mode: a second workspace exists.
+    pub(crate) enterprise: bool,
+    /// The org-level token.
+    pub(crate) org_token: bool,
+}
+
 /// Answers one of the three methods; `json` says the body was JSON.
-pub(crate) fn answer(method: &str, args: &Args, json: bool, users: u32) -> Answer {
+pub(crate) fn answer(method: &str, args: &Args, json: bool, users: u32, asker: Asker) -> Answer {
     let result = match method {
-        "admin.users.list" => list(args, users),
+        "admin.users.list" => list(args, users, asker),
         "users.lookupByEmail" if json => Err(no_json()),
+        // The reference documents `enterprise_is_restricted` ("called with an
+        // inappropriate enterprise-level token") without saying which tokens get it:
+        // the emulator answers it to the org-level token, always.
+        "users.lookupByEmail" if asker.org_token => Err(error("enterprise_is_restricted")),
         "users.lookupByEmail" => lookup(args, users),
         "usergroups.users.list" if json => Err(no_json()),
+        // `team_id` is "Required if org token is used"; the code for its absence is not
+        // documented: the emulator answers `invalid_arguments`, with a message.
+        "usergroups.users.list" if asker.org_token && args.get("team_id").is_none() => Err(
+            invalid_arguments("[ERROR] team_id is required when an org-level token is used".into()),
+        ),
         _ => usergroup(args, users),
     };
     result.unwrap_or_else(|a| a)
+}
+
+/// Whether `id` belongs to the second workspace (the org-level mode): a multiple of 3.
+fn in_second_workspace(id: &str) -> bool {
+    id.get(1..)
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_some_and(|n| n % 3 == 0)
 }
 
 fn no_json() -> Answer {
@@ -277,7 +308,7 @@ fn ok(body: Value) -> Answer {
     }
 }
 
-fn list(args: &Args, users: u32) -> Result<Answer, Answer> {
+fn list(args: &Args, users: u32, asker: Asker) -> Result<Answer, Answer> {
     let limit = match args.get("limit") {
         None => MAX_PAGE,
         Some(v) => match wire::integer(v) {
@@ -290,9 +321,11 @@ fn list(args: &Args, users: u32) -> Result<Answer, Answer> {
         },
     };
     let team = args.get("team_id").and_then(Value::as_str);
-    if team.is_some_and(|t| t != WORKSPACE) {
+    if team.is_some_and(|t| t != WORKSPACE && !(asker.enterprise && t == SECOND_WORKSPACE)) {
         return Err(error("team_not_found"));
     }
+    let second = team == Some(SECOND_WORKSPACE);
+    let in_team = |p: &Person| !second || in_second_workspace(&p.id);
     if flag(args, "include_deactivated_user_workspaces")? && team.is_some() {
         return Err(error("include_deactivated_user_workspaces_invalid"));
     }
@@ -320,13 +353,13 @@ fn list(args: &Args, users: u32) -> Result<Answer, Answer> {
     let mut index = start;
     let end = total(users);
     while index < end && (page.len() as u64) < limit {
-        if let Some(p) = at(index, users).filter(|p| filter.admits(p)) {
-            page.push(p.json());
+        if let Some(p) = at(index, users).filter(|p| filter.admits(p) && in_team(p)) {
+            page.push(p.json(asker.enterprise));
         }
         index += 1;
     }
     // The next cursor only when another user of this listing follows.
-    let more = (index..end).any(|i| at(i, users).is_some_and(|p| filter.admits(&p)));
+    let more = (index..end).any(|i| at(i, users).is_some_and(|p| filter.admits(&p) && in_team(&p)));
     let next = if more {
         format!("dXNlcj{:x}.{index:x}", filter.bits())
     } else {
@@ -414,7 +447,7 @@ mod tests {
 
     fn call(args: Value) -> Value {
         let Value::Object(args) = args else { panic!() };
-        answer("admin.users.list", &args, false, 1_000).body
+        answer("admin.users.list", &args, false, 1_000, Asker::default()).body
     }
 
     #[test]

@@ -16,7 +16,6 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::directory::grant;
 use crate::faults::{Fault, FaultPlan};
 use crate::log::{Log, LogEntry, TokenSource};
 use crate::ratelimit::RateLimiter;
@@ -55,6 +54,8 @@ pub(crate) struct Shared {
     pub max_in_flight: AtomicU64,
     /// Woken at each call's arrival, for [`Emulator::wait_for_calls`](crate::Emulator::wait_for_calls).
     pub arrivals: (std::sync::Mutex<()>, std::sync::Condvar),
+    /// The org-level mode.
+    pub enterprise: bool,
 }
 
 /// One call being handled: counted in [`Shared::in_flight`] until it is dropped.
@@ -244,7 +245,23 @@ fn head_len(req: &Request<Incoming>) -> usize {
         + 2
 }
 
+/// One request: its answer, with the token's scopes in `x-oauth-scopes` as Slack sends
+/// them on every Web API answer (when the token is one Slack would know).
 async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dropped> {
+    let mut scopes = None;
+    let mut resp = serve_request(shared, req, &mut scopes).await?;
+    if let Some(s) = scopes {
+        resp.headers_mut()
+            .insert("x-oauth-scopes", HeaderValue::from_static(s));
+    }
+    Ok(resp)
+}
+
+async fn serve_request(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    scopes: &mut Option<&'static str>,
+) -> Result<Resp, Dropped> {
     // The head limit is enforced here, on every request of every connection.
     if head_len(&req) > MAX_HEAD {
         shared.log.count_only("request_header_fields_too_large");
@@ -291,18 +308,27 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
             &slack::error("unknown_method").body,
         ));
     };
-    rec.call = {
-        let _held = shared.arrivals.0.lock().unwrap_or_else(|p| p.into_inner());
-        let n = shared.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        shared.arrivals.1.notify_all();
-        n
-    };
+    // `auth.test`, a run's preflight, is answered outside the fault plan's numbering
+    // (and `calls`), so that a preflight does not move which call a fault hits.
+    let preflight = method == "auth.test";
+    if !preflight {
+        rec.call = {
+            let _held = shared.arrivals.0.lock().unwrap_or_else(|p| p.into_inner());
+            let n = shared.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            shared.arrivals.1.notify_all();
+            n
+        };
+    }
     let _in_flight = InFlight::begin(&shared);
-    let fault = shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .fault_for(rec.call);
+    let fault = if preflight {
+        None
+    } else {
+        shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .fault_for(rec.call)
+    };
     let too_large = || {
         json_response(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -398,9 +424,19 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
         rec.args = Value::Object(parsed.args.clone());
     }
     let token = parsed.token.as_deref();
-    let granted = grant(token);
-    if let (Some(t), crate::directory::Grant::Admin | crate::directory::Grant::ReadOnly) =
-        (token, granted)
+    let granted = crate::directory::grant_in(token, shared.enterprise);
+    *scopes = granted.scopes();
+    if preflight {
+        let answer = crate::slack::auth_test(granted);
+        rec.finish(&shared, 200, &answer.outcome);
+        return Ok(json_response(StatusCode::OK, &answer.body));
+    }
+    if let (
+        Some(t),
+        crate::directory::Grant::Admin
+        | crate::directory::Grant::ReadOnly
+        | crate::directory::Grant::Org,
+    ) = (token, granted)
     {
         if let Some(secs) = shared.limiter.check(t, method, tier, Instant::now()) {
             rec.finish(&shared, 429, "ratelimited");
@@ -408,12 +444,16 @@ async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Drop
         }
     }
     let family = if slack::is_session_family(method) {
-        Some(slack::refusal(granted, writes).unwrap_or_else(|| {
+        Some(slack::refusal(granted, method, writes).unwrap_or_else(|| {
             crate::sessions::answer(method, &parsed.args, &shared.ended, shared.users)
         }))
     } else if slack::is_people_method(method) {
-        Some(slack::refusal(granted, writes).unwrap_or_else(|| {
-            crate::people::answer(method, &parsed.args, parsed.json, shared.users)
+        Some(slack::refusal(granted, method, writes).unwrap_or_else(|| {
+            let asker = crate::people::Asker {
+                enterprise: shared.enterprise,
+                org_token: granted == crate::directory::Grant::Org,
+            };
+            crate::people::answer(method, &parsed.args, parsed.json, shared.users, asker)
         }))
     } else {
         None

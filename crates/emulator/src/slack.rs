@@ -30,6 +30,7 @@ pub(crate) const METHODS: &[(&str, bool, u32)] = &[
     ("admin.users.list", false, 100),
     ("users.lookupByEmail", false, 50),
     ("usergroups.users.list", false, 20),
+    ("auth.test", false, 100),
 ];
 
 /// The methods [`crate::people`] answers.
@@ -124,16 +125,57 @@ pub(crate) enum Work {
     Clear(Vec<String>),
 }
 
-/// The answer for a token that may not make this call, if it may not.
-pub(crate) fn refusal(grant: Grant, writes: bool) -> Option<Answer> {
+/// `auth.test` for a token: who it is. A token Slack knows answers (an admin's, a
+/// member's, the org-level one, …); an unknown, revoked or missing one is refused.
+pub(crate) fn auth_test(grant: Grant) -> Answer {
+    let (team, team_id, user_id) = match grant {
+        Grant::Org => ("Emulated Organisation", crate::sessions::TEAM, "W00000002"),
+        Grant::Admin | Grant::ReadOnly => ("Emulated", crate::WORKSPACE, "W00000002"),
+        Grant::Refused("not_an_admin" | "feature_not_enabled" | "not_allowed_token_type") => {
+            ("Emulated", crate::WORKSPACE, "U00000003")
+        }
+        Grant::Refused(code) => return error(code),
+    };
+    let mut body = json!({
+        "ok": true,
+        "url": "https://emulated.slack.test/",
+        "team": team,
+        "team_id": team_id,
+        "user": "emulated-admin",
+        "user_id": user_id,
+        "is_enterprise_install": grant == Grant::Org,
+    });
+    if grant == Grant::Org {
+        body["enterprise_id"] = json!(crate::sessions::TEAM);
+    }
+    Answer {
+        body,
+        outcome: "ok".into(),
+    }
+}
+
+/// The scope `method` needs: `admin.users:write` to write, else its read scope.
+pub(crate) fn scope_of(method: &str, writes: bool) -> &'static str {
+    match method {
+        _ if writes => "admin.users:write",
+        "users.lookupByEmail" => "users:read.email",
+        "usergroups.users.list" => "usergroups:read",
+        _ => "admin.users:read",
+    }
+}
+
+/// The answer for a token that may not make this call, if it may not: its own refusal,
+/// or `missing_scope` with what is `needed` and what the token has (`provided`).
+pub(crate) fn refusal(grant: Grant, method: &str, writes: bool) -> Option<Answer> {
+    let needed = scope_of(method, writes);
     match grant {
         Grant::Refused(code) => Some(error(code)),
-        Grant::ReadOnly if writes => Some(Answer {
+        g if !g.holds(needed) => Some(Answer {
             body: json!({
                 "ok": false,
                 "error": "missing_scope",
-                "needed": "admin.users:write",
-                "provided": "admin.users:read",
+                "needed": needed,
+                "provided": g.scopes().unwrap_or_default(),
             }),
             outcome: "missing_scope".into(),
         }),
@@ -149,7 +191,7 @@ pub(crate) fn check(
     args: &Args,
     directory: u32,
 ) -> Result<Checked, Answer> {
-    if let Some(refused) = refusal(grant, writes) {
+    if let Some(refused) = refusal(grant, method, writes) {
         return Err(refused);
     }
     let users = match args.get("user_ids") {

@@ -15,8 +15,11 @@ pub(super) fn serve(
     faults: Option<&str>,
     users: Option<u32>,
     tls: Option<(&Path, &Path)>,
+    enterprise: bool,
 ) -> Result<Exit, Fail> {
-    let mut b = Emulator::builder().rate_limit((rate_limit > 0).then_some(rate_limit));
+    let mut b = Emulator::builder()
+        .rate_limit((rate_limit > 0).then_some(rate_limit))
+        .enterprise(enterprise);
     if let Some(n) = users {
         b = b.users(n);
     }

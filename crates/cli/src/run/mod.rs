@@ -2,6 +2,7 @@
 //! One file a command: [`settings`] (set, get, clear), [`dry_run`], [`demo`] and
 //! [`emulator`]; [`clients`] drives either transport.
 
+mod auth;
 mod clients;
 mod demo;
 mod dry_run;
@@ -47,6 +48,11 @@ enum Op {
 }
 
 impl Op {
+    /// Whether it changes anything (and so makes a preflight first).
+    fn writes(self) -> bool {
+        !matches!(self, Op::Get)
+    }
+
     /// The Slack method.
     fn method(self) -> &'static str {
         match self {
@@ -100,9 +106,17 @@ pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {
             faults,
             users,
             tls,
+            enterprise,
         } => {
             let tls = tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
-            emulator::serve(*port, *rate_limit, faults.as_deref(), *users, tls)
+            emulator::serve(
+                *port,
+                *rate_limit,
+                faults.as_deref(),
+                *users,
+                tls,
+                *enterprise,
+            )
         }
         Cmd::Demo => demo::run(g),
         Cmd::Completions { shell } => help::completions(*shell),
@@ -124,6 +138,7 @@ pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {
         } => settings::run_with_verify(g, Op::Reset(*scope), users, Some(record), verify.as_ref()),
         Cmd::Invalidate { session_id, user } => sessions::invalidate(g, *session_id, user),
         Cmd::Resolve { users, csv, out } => resolve::users_command(g, users, *csv, out.as_deref()),
+        Cmd::AuthStatus => auth::status(g),
         Cmd::Plan {
             policy,
             explain,

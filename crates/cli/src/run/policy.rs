@@ -161,6 +161,9 @@ pub(super) fn print_plan(policy: &Path, r: &PolicyReading) -> Result<(), Fail> {
     for (u, code) in &r.refused {
         say!("  {u}: Slack refused to read their settings ({code}): left out of the plan");
     }
+    for w in &r.warnings {
+        say!("  slack warning ({})", clean(w));
+    }
     say!(
         "{} to change, {} not returned (sent anyway: Slack does not say what they hold), {} already right",
         plan.changes(),
@@ -676,6 +679,18 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
         _ => (None, None),
     };
     let c = Connection::open(g)?;
+    if !g.dry_run {
+        let rules = file.policy.rules();
+        let groups = rules.iter().any(|r| r.selection.has_usergroups());
+        let mut needs = vec!["admin.users:read", "admin.users:write"];
+        if groups {
+            needs.push("usergroups:read");
+        }
+        let without_workspace = rules
+            .iter()
+            .any(|r| r.selection.has_usergroups() && r.selection.workspace_id().is_none());
+        super::auth::preflight(g, &c, &needs, without_workspace)?;
+    }
     let reading = plan_on(g, &c.session, &c.interrupts, &file.policy)?;
     let flagged = check_inputs(g, &reading)?;
     let mut to = match (&saved, &a.plan) {

@@ -71,6 +71,15 @@ pub(super) fn resolve(
         }
     };
     if !g.quiet {
+        if let Some(code) = &r.lookups_refused {
+            eprintln!(
+                "users.lookupByEmail was refused ({}: this token may not look emails up one by one): the emails were matched against the directory instead",
+                clean(code.as_str())
+            );
+        }
+        for (method, w) in &r.warnings {
+            eprintln!("slack warning ({method}): {}", clean(w));
+        }
         let plural =
             |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         eprintln!(
@@ -117,10 +126,10 @@ pub(super) fn for_run(
         .map(|u| Skipped {
             input: u.input.clone(),
             reason: u.reason.code(),
-            detail: if u.exception {
-                format!("{} (an exception: nobody was left out by it)", u.reason)
-            } else {
-                u.reason.to_string()
+            detail: match (u.exception, &u.detail) {
+                (true, _) => format!("{} (an exception: nobody was left out by it)", u.reason),
+                (false, Some(d)) => format!("{}: {}", u.reason, clean(d)),
+                (false, None) => u.reason.to_string(),
             },
         })
         .collect();
@@ -204,10 +213,13 @@ pub(super) fn users_command(
     }
     for u in &r.unmatched {
         eprintln!(
-            "matched nobody: {} ({}{})",
+            "matched nobody: {} ({}{}{})",
             crate::users::echo(&u.input),
             u.reason,
-            if u.exception { ", an exception" } else { "" }
+            if u.exception { ", an exception" } else { "" },
+            u.detail
+                .as_deref()
+                .map_or(String::new(), |d| format!(": {}", clean(d)))
         );
     }
     for (i, why) in &prepared.bad {

@@ -72,6 +72,7 @@ pub(super) fn run(g: &Settings, path: &Path) -> Result<Exit, Fail> {
         });
     }
     let c = Connection::open(g)?;
+    super::auth::preflight(g, &c, &["admin.users:write"], false)?;
     let done = steps::run(
         g,
         &c.session,

@@ -217,7 +217,16 @@ pub(super) fn list(g: &Settings, l: &Listing) -> Result<Exit, Fail> {
             }
             let fail = failed(&e, method, shown, "admin.users:read");
             eprintln!("error: {}", fail.message);
-            go_on("stopped");
+            if e.is_refusal() {
+                // Slack refused the listing itself (a bot, an unknown user): the same
+                // listing again would be refused again.
+                eprintln!(
+                    "stopped after {} sessions: running the same listing again would be refused again",
+                    st.written
+                );
+            } else {
+                go_on("stopped");
+            }
             Err(Fail {
                 exit: fail.exit,
                 message: String::new(),

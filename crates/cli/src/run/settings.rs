@@ -207,9 +207,22 @@ pub(super) fn run_with_verify(
         return dry_run::run(g, op, &prepared.texts);
     }
     let c = Connection::open(g)?;
+    if op.writes() && !g.dry_run {
+        let mut needs = vec!["admin.users:write"];
+        if record.snapshot.is_some() || prepared.people.is_some() || verify.is_some() {
+            needs.push("admin.users:read");
+        }
+        if !users.people.usergroups.is_empty() {
+            needs.push("usergroups:read");
+        }
+        let without_workspace =
+            !users.people.usergroups.is_empty() && users.people.workspace.is_none();
+        super::auth::preflight(g, &c, &needs, without_workspace)?;
+    }
     let (session, interrupts, shown_url) = (&c.session, &c.interrupts, &c.shown_url);
     let mut hooks = c.hooks();
     let mut skipped = Vec::new();
+    let mut resolution_warnings: Vec<String> = Vec::new();
     let mut resolved_count = None;
     if prepared.people.is_some() {
         let found = super::resolve::resolve(g, session, prepared.take_selection(), interrupts)?;
@@ -231,6 +244,11 @@ pub(super) fn run_with_verify(
         resolved_count = Some(r.texts.len() as u64);
         prepared.resolved(r.texts);
         skipped = r.skipped;
+        resolution_warnings = found
+            .warnings
+            .iter()
+            .map(|(m, w)| format!("{m}: {w}"))
+            .collect();
         if g.dry_run {
             if !g.quiet {
                 eprintln!("{} users to act on", resolved_count.unwrap_or(0));
@@ -270,6 +288,12 @@ pub(super) fn run_with_verify(
     let mut outcome = session.run(g, op, &prepared.texts, &hooks)?;
     outcome.unreadable = prepared.unreadable();
     outcome.skipped = skipped;
+    // What Slack said while the people were resolved is said with the run's own.
+    for w in resolution_warnings {
+        if !outcome.report.warnings.contains(&w) {
+            outcome.report.warnings.push(w);
+        }
+    }
     outcome.resumed = resumed;
     outcome.interrupted = interrupts.exit_code();
     outcome.journal_error = hooks.journal_error();

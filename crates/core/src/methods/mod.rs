@@ -1,6 +1,7 @@
 //! One module per Slack method, its path following the dotted name.
 
 pub mod admin;
+pub mod auth;
 pub mod usergroups;
 pub mod users;
 
@@ -34,4 +35,5 @@ all_methods!(
     admin::users::ListUsers,
     users::LookupByEmail,
     usergroups::users::ListUsergroupUsers,
+    auth::AuthTest,
 );

@@ -62,6 +62,9 @@ pub struct PolicyReading {
     /// Users whose settings Slack refused to read (an ID no user has, a bot): left out
     /// of the plan, never sent, each with Slack's code.
     pub refused: Vec<(UserId, String)>,
+    /// What Slack said besides its answers, each once, as `method: warning`: the
+    /// resolutions' and the read's.
+    pub warnings: Vec<String>,
 }
 
 impl PolicyReading {
@@ -72,6 +75,7 @@ impl PolicyReading {
             plan,
             resolutions,
             refused: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -141,10 +145,26 @@ impl PolicyReading {
         let plan = PolicyPlan::new(policy, &matched, &everyone, |u| {
             held.get(u).copied().unwrap_or(Held::NotReturned)
         })?;
+        let mut warnings: Vec<String> = Vec::new();
+        let said = resolutions
+            .iter()
+            .flat_map(|r| r.warnings.iter().map(|(m, w)| format!("{m}: {w}")))
+            .chain(read.warnings.iter().map(|w| {
+                format!(
+                    "{}: {w}",
+                    <crate::GetSettings as crate::method::Method>::NAME
+                )
+            }));
+        for w in said {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
         Ok(PolicyReading {
             plan,
             resolutions,
             refused,
+            warnings,
         })
     }
 }

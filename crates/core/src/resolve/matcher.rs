@@ -282,6 +282,27 @@ impl Matcher {
         }
     }
 
+    /// An entry of a listing that could not be read: never selected (by its ID, when it
+    /// has one, whatever else names it), and named with why.
+    pub(super) fn unreadable(&mut self, entry: crate::methods::admin::users::UnreadableUser) {
+        self.directory_users += 1;
+        let id = entry.id.as_deref().and_then(|s| UserId::new(s).ok());
+        if let Some(id) = &id {
+            if !self.distrusted.insert(id.clone()) {
+                return;
+            }
+        }
+        self.unmatched.push(Unmatched {
+            input: entry
+                .id
+                .clone()
+                .unwrap_or_else(|| "(an entry without an ID)".into()),
+            reason: UnmatchedReason::Unreadable,
+            exception: false,
+            detail: Some(entry.reason),
+        });
+    }
+
     /// Whether `u` is outside the selection's workspace. A listing asked with the
     /// workspace may leave the user's workspaces out (`listing`: Slack filtered it); a
     /// lookup is not filtered, so its answer must name the workspace.
@@ -300,6 +321,7 @@ impl Matcher {
                 input: id.to_string(),
                 reason,
                 exception: false,
+                detail: None,
             });
         }
     }
@@ -359,6 +381,7 @@ impl Matcher {
             input: input.to_owned(),
             reason,
             exception: false,
+            detail: None,
         });
     }
 
@@ -408,6 +431,7 @@ impl Matcher {
                 input: entry.email.as_str().to_owned(),
                 reason,
                 exception: entry.except && !entry.include,
+                detail: None,
             });
         }
         let before = self.users.len();
@@ -423,6 +447,8 @@ impl Matcher {
             bots_left_out: self.bots_left_out,
             calls: self.calls,
             directory_users: self.directory_users,
+            lookups_refused: None,
+            warnings: Vec::new(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod selection;
 
 pub use outcome::{
     Kind, Resolution, ResolveProgress, ResolveStop, ResolvedUser, Unmatched, UnmatchedReason,
+    SLACKBOT,
 };
 pub use plan::{PlannedStep, ResolvePlan};
 pub use resolver::{ResolveStep, Resolver};

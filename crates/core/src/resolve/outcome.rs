@@ -32,11 +32,15 @@ pub enum Kind {
     Unknown,
 }
 
+/// Slackbot's user ID: listed as a person (`is_bot: false`), never one.
+pub const SLACKBOT: &str = "USLACKBOT";
+
 impl Kind {
     /// The kind of a directory entry. A user whose `is_active` Slack left out counts as
-    /// active.
+    /// active. Slackbot (`USLACKBOT`), which users listings show with `is_bot: false`,
+    /// is a bot (the Python SDK's own tests filter it by ID).
     pub fn of(u: &DirectoryUser) -> Kind {
-        if u.is_bot {
+        if u.is_bot || u.id.as_str() == SLACKBOT {
             Kind::Bot
         } else if u.is_active == Some(false) {
             Kind::Deactivated
@@ -124,13 +128,15 @@ pub enum UnmatchedReason {
     /// A directory entry contradicts the listing it came in (an active user in the
     /// listing of deactivated users, or the reverse): not trusted, never selected.
     Contradictory,
+    /// A directory entry could not be read (a `null` flag, a `B…` ID): never selected.
+    Unreadable,
 }
 
 impl UnmatchedReason {
     /// The reason's short code, as the CLI's JSON report gives it: `email_not_found`,
     /// `email_not_found_or_deactivated`, `deactivated`, `bot`, `ambiguous_email`,
     /// `usergroup_not_found`, `usergroup_empty`, `lookup_mismatch`, `outside_workspace`,
-    /// `contradictory_entry`.
+    /// `contradictory_entry`, `unreadable_entry`.
     pub fn code(self) -> &'static str {
         match self {
             UnmatchedReason::EmailNotFound => "email_not_found",
@@ -143,6 +149,7 @@ impl UnmatchedReason {
             UnmatchedReason::LookupMismatch => "lookup_mismatch",
             UnmatchedReason::OutsideWorkspace => "outside_workspace",
             UnmatchedReason::Contradictory => "contradictory_entry",
+            UnmatchedReason::Unreadable => "unreadable_entry",
         }
     }
 
@@ -167,6 +174,7 @@ impl UnmatchedReason {
             UnmatchedReason::Contradictory => {
                 "the directory's entry contradicts its own listing: not trusted, not selected"
             }
+            UnmatchedReason::Unreadable => "the directory's entry could not be read: not selected",
         }
     }
 }
@@ -188,6 +196,8 @@ pub struct Unmatched {
     /// Whether it was an exception (an address to leave out): then nobody was left out
     /// by it.
     pub exception: bool,
+    /// More on why, when there is more to say (what made an entry unreadable).
+    pub detail: Option<String>,
 }
 
 /// The users a [`Selection`](crate::Selection) named, and what matched nobody.
@@ -209,6 +219,11 @@ pub struct Resolution {
     pub calls: u64,
     /// Directory entries read.
     pub directory_users: u64,
+    /// When lookups were refused for the token's kind, the code: the emails were then
+    /// matched against the directory instead.
+    pub lookups_refused: Option<crate::error_code::ErrorCode>,
+    /// What Slack said besides its answers, each once with the method that said it.
+    pub warnings: Vec<(&'static str, String)>,
 }
 
 /// How far a resolution got.

@@ -12,6 +12,7 @@ use super::selection::Selection;
 use crate::decode::Reply;
 use crate::error::{CallError, Error, InvalidInput};
 use crate::error_code::ErrorCode;
+use crate::method::Method;
 use crate::methods::admin::users::{DirectoryUser, ListUsers};
 use crate::methods::usergroups::users::{ListUsergroupUsers, ListUsergroupUsersOutput};
 use crate::methods::users::{LookupByEmail, LookupByEmailOutput};
@@ -85,6 +86,15 @@ pub struct Resolver {
     stop: Option<ResolveStop>,
     /// The last step answered, for a stop between steps.
     last: Option<String>,
+    /// The listing of every active user (and its workspace), to match the emails a
+    /// lookup was refused for against.
+    directory: ListUsers,
+    /// Whether the active directory was (or is being) listed whole.
+    listed_whole: bool,
+    /// The code lookups were refused with, once they were.
+    lookups_refused: Option<ErrorCode>,
+    /// Slack's warnings so far, each once with its method.
+    warnings: Vec<(&'static str, String)>,
 }
 
 impl Resolver {
@@ -132,6 +142,13 @@ impl Resolver {
             matcher: Matcher::new(selection),
             stop: None,
             last: None,
+            directory: match &team {
+                Some(t) => ListUsers::new().team(t.clone()),
+                None => ListUsers::new(),
+            },
+            listed_whole: false,
+            lookups_refused: None,
+            warnings: Vec::new(),
         })
     }
 
@@ -168,6 +185,7 @@ impl Resolver {
                     return ResolveStep::Usergroup(call);
                 }
                 Work::List(listing, purpose) => {
+                    self.listed_whole |= listing.is_every_active_user();
                     self.current = Some(Current::Listing {
                         listing: listing.clone(),
                         what: purpose,
@@ -240,6 +258,20 @@ impl Resolver {
         }
     }
 
+    /// One entry of the listing handed out: a user, or one that could not be read
+    /// (never selected, and named with why).
+    pub fn entry(&mut self, entry: crate::methods::admin::users::DirectoryEntry) {
+        use crate::methods::admin::users::DirectoryEntry;
+        match entry {
+            DirectoryEntry::User(u) => self.user(u),
+            DirectoryEntry::Unreadable(u) => {
+                if matches!(self.current, Some(Current::Listing { .. })) {
+                    self.matcher.unreadable(u);
+                }
+            }
+        }
+    }
+
     /// The listing handed out is over: `pages` received, and `Ok` when it reached its
     /// last page. An error stops the resolution.
     pub fn listed(&mut self, pages: u32, outcome: Result<(), Error>) {
@@ -263,12 +295,66 @@ impl Resolver {
         self.last = Some("users.lookupByEmail".into());
         self.matcher.calls += 1;
         match outcome {
-            Ok(reply) => self.matcher.looked_up(i, reply.output.user),
+            Ok(reply) => {
+                self.warned(LookupByEmail::NAME, reply.warnings);
+                self.matcher.looked_up(i, reply.output.user)
+            }
             Err(e) if code(&e) == Some(&ErrorCode::UsersNotFound) => {
                 self.matcher.looked_up(i, None)
             }
+            Err(e) if refused_for_the_token(&e) => self.lookups_refused(&e),
             Err(e) => self.stopped(e, "users.lookupByEmail".into()),
         }
+    }
+
+    /// Lookups were refused for the token's kind: the emails not matched yet are matched
+    /// against the directory instead (the same users, at a listing's cost), once. If the
+    /// directory was listed already, the emails left stay unmatched (which refuses a
+    /// run for an exception).
+    fn lookups_refused(&mut self, e: &Error) {
+        self.lookups_refused = code(e).cloned();
+        self.work
+            .retain(|w| !matches!(w, Work::Lookup(_) | Work::Lookups | Work::ExceptionLookups));
+        if !self.listed_whole && self.matcher.pending() {
+            let n = self
+                .matcher
+                .emails
+                .iter()
+                .filter(|e| e.is_pending())
+                .count();
+            let deactivated = match self.directory.team_id() {
+                Some(t) => ListUsers::new().deactivated().team(t.to_owned()),
+                None => ListUsers::new().deactivated(),
+            };
+            self.work.push_front(Work::DeactivatedIfNeeded(deactivated));
+            self.work.push_front(Work::List(
+                self.directory.clone(),
+                format!("{n} emails, as lookups were refused"),
+            ));
+        }
+    }
+
+    /// What Slack said besides the entries of the listing handed out (its pages'
+    /// warnings), for the outcome: each kept once.
+    pub fn listing_warnings(&mut self, warnings: impl IntoIterator<Item = String>) {
+        self.warned(ListUsers::NAME, warnings);
+    }
+
+    fn warned(&mut self, method: &'static str, warnings: impl IntoIterator<Item = String>) {
+        for w in warnings {
+            if self.warnings.len() < crate::pages::MAX_LISTING_WARNINGS
+                && !self.warnings.iter().any(|(m, x)| *m == method && *x == w)
+            {
+                self.warnings.push((method, w));
+            }
+        }
+    }
+
+    /// The code lookups were refused with, when the resolution matched the emails against
+    /// the directory instead (`enterprise_is_restricted` to an org-level token, or
+    /// `missing_scope` without `users:read.email`).
+    pub fn lookups_refused_with(&self) -> Option<&ErrorCode> {
+        self.lookups_refused.as_ref()
     }
 
     /// The answer to the user group listing handed out. `no_such_subteam` matches
@@ -281,7 +367,10 @@ impl Resolver {
         self.last = Some(format!("usergroups.users.list ({g})"));
         self.matcher.calls += 1;
         match outcome {
-            Ok(reply) => self.matcher.usergroup(&g, Some(reply.output.users)),
+            Ok(reply) => {
+                self.warned(ListUsergroupUsers::NAME, reply.warnings);
+                self.matcher.usergroup(&g, Some(reply.output.users))
+            }
             Err(e) if code(&e) == Some(&ErrorCode::NoSuchSubteam) => {
                 self.matcher.usergroup(&g, None)
             }
@@ -325,8 +414,29 @@ impl Resolver {
     pub fn finish(self) -> Result<Resolution, ResolveStop> {
         match self.stop {
             Some(stop) => Err(stop),
-            None => Ok(self.matcher.finish()),
+            None => {
+                let mut r = self.matcher.finish();
+                r.lookups_refused = self.lookups_refused;
+                r.warnings = self.warnings;
+                Ok(r)
+            }
         }
+    }
+}
+
+/// Whether a lookup was refused for what the token is, not for the address: an
+/// org-level token (`enterprise_is_restricted`), or one without `users:read.email`.
+fn refused_for_the_token(e: &Error) -> bool {
+    match e {
+        Error::Call(CallError::Api(api)) => {
+            api.code == ErrorCode::EnterpriseIsRestricted
+                || (api.code == ErrorCode::MissingScope
+                    && api
+                        .needed
+                        .as_deref()
+                        .is_none_or(|n| n.contains("users:read.email")))
+        }
+        _ => false,
     }
 }
 

@@ -176,6 +176,17 @@ impl Selection {
             && self.usergroups.is_empty()
     }
 
+    /// Whether it names a user group (whose listing needs a workspace with an org-level
+    /// token).
+    pub fn has_usergroups(&self) -> bool {
+        !self.usergroups.is_empty()
+    }
+
+    /// The workspace it is limited to, if any.
+    pub fn workspace_id(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+
     /// The exceptions: by ID, and by email.
     pub fn exceptions(&self) -> (&[UserId], &[Email]) {
         (&self.except_ids, &self.except_emails)

@@ -126,7 +126,7 @@ impl Slack {
                             }
                             PagesAction::WaitUntil(p, _) => p,
                             PagesAction::Page(p, users) => {
-                                users.into_iter().for_each(|u| r.user(u));
+                                users.into_iter().for_each(|u| r.entry(u));
                                 p
                             }
                             PagesAction::Done(end) => {
@@ -792,4 +792,119 @@ fn an_exception_the_listing_missed_is_looked_up() {
     );
     assert!(asked.is_empty());
     assert!(found.unmatched[0].exception, "{:?}", found.unmatched);
+}
+
+/// Lookups refused for the token's kind (`enterprise_is_restricted`, or `missing_scope`
+/// for `users:read.email`): the emails left are matched against the directory, the same
+/// users are found, and the resolution says why.
+#[test]
+fn lookups_refused_for_the_token_fall_back_to_the_directory() {
+    for refusal in [
+        r#"{"ok":false,"error":"enterprise_is_restricted"}"#,
+        r#"{"ok":false,"error":"missing_scope","needed":"users:read.email","provided":"admin.users:read"}"#,
+    ] {
+        let s = Selection::new()
+            .emails([
+                "u1@example.com".parse().unwrap(),
+                "u2@example.com".parse().unwrap(),
+            ])
+            .except_emails(["u3@example.com".parse().unwrap()])
+            .workspace("T00000001");
+        let mut r = Resolver::new(s).unwrap();
+        let mut listings = Vec::new();
+        let mut lookups = 0;
+        loop {
+            match r.next_step() {
+                ResolveStep::Lookup(_) => {
+                    lookups += 1;
+                    let reply = crate::sansio::decode::<crate::LookupByEmail, _>(Response::new(
+                        refusal.as_bytes().to_vec(),
+                    ))
+                    .map_err(Error::Call);
+                    r.looked_up(reply);
+                }
+                ResolveStep::List(l) => {
+                    listings.push((l.is_deactivated(), l.team_id().map(str::to_owned)));
+                    if !l.is_deactivated() {
+                        for (id, email) in [
+                            ("U1", "u1@example.com"),
+                            ("U2", "U2@example.com"),
+                            ("U3", "u3@example.com"),
+                            ("U4", "u4@example.com"),
+                        ] {
+                            r.user(entry(member(id, Some(email), true)));
+                        }
+                    }
+                    r.listed(1, Ok(()));
+                }
+                ResolveStep::Done => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(lookups, 1, "no lookup after the refusal");
+        assert_eq!(
+            listings,
+            [(false, Some("T00000001".to_owned()))],
+            "one listing, in the workspace"
+        );
+        assert!(r.lookups_refused_with().is_some());
+        let found = r.finish().unwrap();
+        let ids: Vec<&str> = found.users.iter().map(|u| u.user_id.as_str()).collect();
+        assert_eq!(ids, ["U1", "U2"]);
+        assert!(found.unmatched.is_empty(), "{:?}", found.unmatched);
+        assert!(found.lookups_refused.is_some());
+    }
+}
+
+/// One unreadable entry of a listing is named with why, and never selected; the page's
+/// other users are; Slackbot is never selected by everyone.
+#[test]
+fn an_unreadable_entry_is_named_and_slackbot_is_no_person() {
+    let body = serde_json::json!({"ok": true, "users": [
+        member("U1", None, true),
+        {"id": "U2", "is_admin": null, "is_owner": false, "is_primary_owner": false,
+         "is_restricted": false, "is_ultra_restricted": false, "is_bot": false},
+        {"id": "B3", "is_admin": false, "is_owner": false, "is_primary_owner": false,
+         "is_restricted": false, "is_ultra_restricted": false, "is_bot": "false"},
+        member("USLACKBOT", None, true),
+    ]});
+    let out = crate::sansio::decode::<ListUsers, _>(Response::new(body.to_string().into_bytes()))
+        .unwrap()
+        .output;
+    assert_eq!(out.users.len(), 2);
+    assert_eq!(out.unreadable.len(), 2);
+    let mut r = Resolver::new(
+        Selection::new()
+            .everyone()
+            .ids([UserId::new("U2").unwrap()]),
+    )
+    .unwrap();
+    let ResolveStep::List(_) = r.next_step() else {
+        panic!()
+    };
+    for e in <ListUsers as crate::sansio::Paged>::items(out) {
+        r.entry(e);
+    }
+    r.listed(1, Ok(()));
+    assert!(matches!(r.next_step(), ResolveStep::Done));
+    let found = r.finish().unwrap();
+    let ids: Vec<&str> = found.users.iter().map(|u| u.user_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["U1"],
+        "U2 named by ID, but its entry could not be read"
+    );
+    let named: Vec<(&str, UnmatchedReason, bool)> = found
+        .unmatched
+        .iter()
+        .map(|u| (u.input.as_str(), u.reason, u.detail.is_some()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("U2", UnmatchedReason::Unreadable, true),
+            ("B3", UnmatchedReason::Unreadable, true)
+        ]
+    );
+    assert_eq!(found.bots_left_out, 1, "Slackbot");
 }

@@ -27,14 +27,19 @@ impl<T: BlockingTransport> BlockingClient<T> {
             match resolver.next_step() {
                 ResolveStep::List(listing) => {
                     let pages = Cell::new(0u32);
+                    let warnings = std::cell::RefCell::new(Vec::new());
                     let mut told = 0;
-                    let end = match self.list_users_with(listing, |d| pages.set(d.pages)) {
+                    let on_page = |d: &slack_sessions_core::sansio::PagesDone| {
+                        pages.set(d.pages);
+                        warnings.replace(d.warnings.clone());
+                    };
+                    let end = match self.list_users_with(listing, on_page) {
                         Err(e) => Err(e),
                         Ok(users) => {
                             let mut end = Ok(());
                             for user in users {
                                 match user {
-                                    Ok(u) => resolver.user(u),
+                                    Ok(u) => resolver.entry(u),
                                     Err(e) => {
                                         end = Err(e);
                                         break;
@@ -51,6 +56,7 @@ impl<T: BlockingTransport> BlockingClient<T> {
                             end
                         }
                     };
+                    resolver.listing_warnings(warnings.take());
                     resolver.listed(pages.get(), end);
                 }
                 ResolveStep::Lookup(call) => resolver.looked_up(self.call(&call)),

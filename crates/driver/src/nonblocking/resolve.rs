@@ -27,8 +27,13 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 ResolveStep::List(listing) => {
                     let pages = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
                     let seen = pages.clone();
+                    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+                    let said = warnings.clone();
                     let count = move |d: &slack_sessions_core::sansio::PagesDone| {
-                        seen.store(d.pages, std::sync::atomic::Ordering::Relaxed)
+                        seen.store(d.pages, std::sync::atomic::Ordering::Relaxed);
+                        if let Ok(mut w) = said.lock() {
+                            w.clone_from(&d.warnings);
+                        }
                     };
                     let read = || pages.load(std::sync::atomic::Ordering::Relaxed);
                     let mut told = 0;
@@ -38,7 +43,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                             let mut end = Ok(());
                             while let Some(user) = users.next().await {
                                 match user {
-                                    Ok(u) => resolver.user(u),
+                                    Ok(u) => resolver.entry(u),
                                     Err(e) => {
                                         end = Err(e);
                                         break;
@@ -55,6 +60,11 @@ impl<T: AsyncTransport> AsyncClient<T> {
                             end
                         }
                     };
+                    let said = warnings
+                        .lock()
+                        .map(|mut w| std::mem::take(&mut *w))
+                        .unwrap_or_default();
+                    resolver.listing_warnings(said);
                     resolver.listed(read(), end);
                 }
                 ResolveStep::Lookup(call) => resolver.looked_up(self.call(&call).await),

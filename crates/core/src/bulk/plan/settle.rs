@@ -100,6 +100,7 @@ impl<M: UsersMethod> BulkPlan<'_, M> {
                 status: http::StatusCode::OK,
                 reason: format!("the entry for {user_id}: {reason}"),
                 excerpt: String::new(),
+                user: Some(user_id.clone()),
             }));
             self.report.failed.push(Failed {
                 user_id,

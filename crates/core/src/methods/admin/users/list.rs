@@ -59,6 +59,11 @@ impl ListUsers {
         self
     }
 
+    /// The workspace it lists, if it names one.
+    pub fn team_id(&self) -> Option<&str> {
+        self.team.as_deref()
+    }
+
     /// Only deactivated users (`is_active=false`), instead of active ones.
     pub fn deactivated(mut self) -> Self {
         self.deactivated = true;
@@ -133,7 +138,7 @@ impl ListUsers {
 }
 
 impl crate::pages::Paged for ListUsers {
-    type Item = DirectoryUser;
+    type Item = DirectoryEntry;
 
     fn start_cursor(&self) -> Option<String> {
         self.cursor.clone()
@@ -146,8 +151,17 @@ impl crate::pages::Paged for ListUsers {
         }
     }
 
-    fn items(output: ListUsersOutput) -> Vec<DirectoryUser> {
-        output.users
+    fn items(output: ListUsersOutput) -> Vec<DirectoryEntry> {
+        let unreadable = output
+            .unreadable
+            .into_iter()
+            .map(DirectoryEntry::Unreadable);
+        output
+            .users
+            .into_iter()
+            .map(DirectoryEntry::User)
+            .chain(unreadable)
+            .collect()
     }
 }
 
@@ -167,9 +181,13 @@ pub struct DirectoryUser {
     pub is_owner: bool,
     /// The primary owner: Slack will not reset or invalidate their sessions.
     pub is_primary_owner: bool,
-    /// A multi-channel guest.
+    /// A guest. Slack sets it for multi-channel guests, and not always for
+    /// single-channel ones: the admin family's own example has a single-channel guest
+    /// with `is_restricted: false` and `is_ultra_restricted: true`. Read it with
+    /// `is_ultra_restricted` ([`is_guest`](Self::is_guest)): a multi-channel guest is
+    /// restricted and not ultra-restricted.
     pub is_restricted: bool,
-    /// A single-channel guest.
+    /// A single-channel guest, whatever `is_restricted` says.
     pub is_ultra_restricted: bool,
     /// A bot user.
     pub is_bot: bool,
@@ -220,12 +238,43 @@ fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 }
 
 /// One page of the directory.
+///
+/// Each entry is read on its own: the reference's schema requires the role flags, but
+/// the Node SDK's types make every field optional, and one odd entry (a `null` flag, a
+/// `"false"` string, a `B…` ID) must not make the page, and so the whole resolution,
+/// unreadable. Such an entry is kept apart, with its ID when it has one and why, and is
+/// never taken for a user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ListUsersOutput {
     /// The users of the page, in Slack's order.
     pub users: Vec<DirectoryUser>,
+    /// The entries that could not be read.
+    pub unreadable: Vec<UnreadableUser>,
 }
+
+/// A directory entry that could not be read as a user: never selected, always named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct UnreadableUser {
+    /// Its `id` as Slack sent it (at most 64 characters), if it had a string one.
+    pub id: Option<String>,
+    /// Why it could not be read.
+    pub reason: String,
+}
+
+/// One entry of a directory listing: a user, or an entry that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DirectoryEntry {
+    /// A user.
+    User(DirectoryUser),
+    /// An entry that could not be read.
+    Unreadable(UnreadableUser),
+}
+
+/// The longest ID text kept of an unreadable entry.
+const MAX_UNREADABLE_ID: usize = 64;
 
 impl crate::method::sealed::Fields for ListUsersOutput {
     fn visit_field<'de, A: MapAccess<'de>>(
@@ -233,7 +282,29 @@ impl crate::method::sealed::Fields for ListUsersOutput {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
-        crate::method::sealed::one_list(key, "users", map, &mut self.users)
+        if key != "users" {
+            return Ok(false);
+        }
+        let entries: Option<Vec<serde_json::Value>> = map.next_value()?;
+        for v in entries.unwrap_or_default() {
+            match DirectoryUser::deserialize(&v) {
+                Ok(u) => self.users.push(u),
+                Err(e) => {
+                    let id = v
+                        .get("id")
+                        .and_then(serde_json::Value::as_str)
+                        .map(|s| s.chars().take(MAX_UNREADABLE_ID).collect::<String>());
+                    let mut reason = e.to_string();
+                    let mut cut = reason.len().min(crate::capped::MAX_TEXT_BYTES);
+                    while !reason.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    reason.truncate(cut);
+                    self.unreadable.push(UnreadableUser { id, reason });
+                }
+            }
+        }
+        Ok(true)
     }
 }
 

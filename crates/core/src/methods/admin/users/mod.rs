@@ -3,4 +3,4 @@
 pub mod list;
 pub mod session;
 
-pub use list::{DirectoryUser, ListUsers, ListUsersOutput};
+pub use list::{DirectoryEntry, DirectoryUser, ListUsers, ListUsersOutput, UnreadableUser};

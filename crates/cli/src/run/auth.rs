@@ -1,0 +1,167 @@
+//! `auth status`, and the preflight a changing run makes first: who the token is
+//! (`auth.test`) and whether it holds the scopes the run needs (the answer's
+//! `x-oauth-scopes`), said before anything is changed, as `gh auth status` does.
+
+use serde_json::json;
+use slack_sessions_core::{AuthTest, AuthTestOutput, Error, Reply};
+
+use super::settings::{Connection, Transport};
+use super::{usage, Fail};
+use crate::exit::Exit;
+use crate::invocation::Settings;
+use crate::output::{self, clean, say};
+
+/// The scopes this tool uses, and what each one's absence costs.
+pub(super) const SCOPES: [(&str, &str); 4] = [
+    (
+        "admin.users:write",
+        "set, clear, apply, restore, sessions reset and sessions invalidate",
+    ),
+    (
+        "admin.users:read",
+        "get, plan, apply, sessions list, users resolve, people flags, --snapshot and --verify",
+    ),
+    (
+        "users:read.email",
+        "looking up emails one by one (without it they are matched against the directory: slower, never wrong)",
+    ),
+    (
+        "usergroups:read",
+        "--usergroup, and a policy's usergroup rules",
+    ),
+];
+
+/// Who the token is, and the scopes it holds (`None` when the answer did not say).
+pub(super) struct Who {
+    pub(super) output: AuthTestOutput,
+    pub(super) scopes: Option<Vec<String>>,
+}
+
+impl Who {
+    /// The scopes of `needs` the token lacks; none when its scopes are not known.
+    fn missing<'a>(&self, needs: &[&'a str]) -> Vec<&'a str> {
+        match &self.scopes {
+            None => Vec::new(),
+            Some(have) => needs
+                .iter()
+                .filter(|n| !have.iter().any(|h| h == *n))
+                .copied()
+                .collect(),
+        }
+    }
+}
+
+/// Asks `auth.test` over either client.
+pub(super) fn ask(session: &Transport) -> Result<Who, Error> {
+    let reply: Reply<AuthTestOutput> = match session {
+        Transport::Blocking(c) => c.auth_test(&AuthTest::new()),
+        Transport::Async(on) => on.runtime.block_on(on.client.auth_test(&AuthTest::new())),
+    }?;
+    Ok(Who {
+        output: reply.output,
+        scopes: reply.scopes,
+    })
+}
+
+/// `auth status`: who the token is and what it may do; exit 1 when a scope this tool
+/// uses is missing.
+pub(super) fn status(g: &Settings) -> Result<Exit, Fail> {
+    let c = Connection::open(g)?;
+    let who = ask(&c.session).map_err(|e| Fail {
+        exit: Exit::for_error(&e),
+        message: format!("auth.test: {}", clean(&e.to_string())),
+    })?;
+    let all: Vec<&str> = SCOPES.iter().map(|(s, _)| *s).collect();
+    let missing = who.missing(&all);
+    let o = &who.output;
+    if g.json {
+        output::json_line(&json!({
+            "team": o.team,
+            "team_id": o.team_id,
+            "url": o.url,
+            "user": o.user,
+            "user_id": o.user_id,
+            "enterprise_id": o.enterprise_id,
+            "org_level": o.is_org_level(),
+            "scopes": who.scopes,
+            "missing": missing.iter().map(|m| json!({
+                "scope": m,
+                "blocks": SCOPES.iter().find(|(s, _)| s == m).map(|(_, b)| *b),
+            })).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        say!(
+            "{} ({}){}",
+            clean(&o.team),
+            clean(&o.team_id),
+            if o.is_org_level() {
+                ": an org-level token, for the whole organisation"
+            } else {
+                ": a workspace token"
+            }
+        );
+        say!("  user: {} ({})", clean(&o.user), clean(&o.user_id));
+        match &who.scopes {
+            None => say!("  scopes: not said (the answer had no x-oauth-scopes header)"),
+            Some(s) => say!("  scopes: {}", clean(&s.join(", "))),
+        }
+        for (scope, blocks) in SCOPES {
+            let mark = if missing.contains(&scope) {
+                "missing"
+            } else {
+                "ok"
+            };
+            say!("  {mark:<7} {scope}: {blocks}");
+        }
+    }
+    Ok(if missing.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Partial
+    })
+}
+
+/// The preflight of a changing run: one `auth.test`. A scope of `needs` the token lacks
+/// refuses the run before any write, naming it; so does a user group named without a
+/// workspace on an org-level token (Slack needs `team_id` then). Scopes an answer does
+/// not list are not held against the run.
+pub(super) fn preflight(
+    g: &Settings,
+    c: &Connection,
+    needs: &[&str],
+    usergroups_without_workspace: bool,
+) -> Result<(), Fail> {
+    let who = ask(&c.session).map_err(|e| Fail {
+        exit: Exit::for_error(&e),
+        message: format!(
+            "the token was refused (auth.test: {}); nothing was changed",
+            clean(&e.to_string())
+        ),
+    })?;
+    let missing = who.missing(needs);
+    if let Some(first) = missing.first() {
+        let blocks = SCOPES
+            .iter()
+            .find(|(s, _)| s == first)
+            .map_or("", |(_, b)| b);
+        return Err(Fail {
+            exit: Exit::Auth,
+            message: format!(
+                "the token lacks the {first} scope this run needs ({blocks}){}; nothing was changed: `slack-sessions auth status` lists what it holds",
+                match missing.len() {
+                    1 => String::new(),
+                    n => format!(", and {} more", n - 1),
+                }
+            ),
+        });
+    }
+    if usergroups_without_workspace && who.output.is_org_level() {
+        return Err(usage(
+            "a user group on an org-level token needs its workspace (Slack requires team_id then): pass --workspace T…, or give the rule a workspace key; nothing was changed",
+        ));
+    }
+    if g.verbose && who.scopes.is_none() {
+        eprintln!("note: the token's scopes were not said (no x-oauth-scopes): not checked");
+    }
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! `auth.*` methods.
+
+pub mod test;
+
+pub use test::{AuthTest, AuthTestOutput};
