@@ -356,7 +356,14 @@ fn a_missing_scope_refuses_the_run_before_any_write() {
 fn a_refused_listing_is_not_advised_again() {
     let emu = org(100);
     let mut c = cli(&emu, ADMIN_TOKEN);
-    c.args(["sessions", "list", "--user", "U90000001", "--team", "E00000001"]);
+    c.args([
+        "sessions",
+        "list",
+        "--user",
+        "U90000001",
+        "--team",
+        "E00000001",
+    ]);
     let r = run(c);
     assert_ne!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("bots_not_allowed"), "{}", r.stderr);

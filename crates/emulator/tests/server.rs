@@ -190,7 +190,10 @@ fn every_fixed_token() {
     let j = a.json();
     assert_eq!(j["error"], "missing_scope");
     assert_eq!(j["needed"], "admin.users:write");
-    assert_eq!(j["provided"], "admin.users:read");
+    assert_eq!(
+        j["provided"],
+        "admin.users:read,users:read.email,usergroups:read"
+    );
     assert!(call(
         &emu,
         GET,

@@ -51,12 +51,20 @@ impl Who {
     }
 }
 
-/// Asks `auth.test` over either client.
+/// Asks `auth.test` over either client, once: no retry and no pacing (a preflight that
+/// cannot be answered at once is not worth a wait), and not in the `-v` log of the run.
 pub(super) fn ask(session: &Transport) -> Result<Who, Error> {
-    let reply: Reply<AuthTestOutput> = match session {
-        Transport::Blocking(c) => c.auth_test(&AuthTest::new()),
-        Transport::Async(on) => on.runtime.block_on(on.client.auth_test(&AuthTest::new())),
+    let request = match session {
+        Transport::Blocking(c) => c.endpoint().encode(&AuthTest::new()),
+        Transport::Async(on) => on.client.endpoint().encode(&AuthTest::new()),
     }?;
+    let response = match session {
+        Transport::Blocking(c) => c.send(request),
+        Transport::Async(on) => on.runtime.block_on(on.client.send(request)),
+    }
+    .map_err(Error::Transport)?;
+    let reply: Reply<AuthTestOutput> =
+        slack_sessions_core::sansio::decode::<AuthTest, _>(response).map_err(Error::Call)?;
     Ok(Who {
         output: reply.output,
         scopes: reply.scopes,
@@ -123,21 +131,28 @@ pub(super) fn status(g: &Settings) -> Result<Exit, Fail> {
 
 /// The preflight of a changing run: one `auth.test`. A scope of `needs` the token lacks
 /// refuses the run before any write, naming it; so does a user group named without a
-/// workspace on an org-level token (Slack needs `team_id` then). Scopes an answer does
-/// not list are not held against the run.
+/// workspace on an org-level token (Slack needs `team_id` then). It refuses only on what
+/// it learns: scopes an answer does not list are not held against the run, and an
+/// `auth.test` that fails (a refused token, a server that cannot be reached) leaves the
+/// run to meet the same failure its own way, with its own report and advice.
 pub(super) fn preflight(
     g: &Settings,
     c: &Connection,
     needs: &[&str],
     usergroups_without_workspace: bool,
 ) -> Result<(), Fail> {
-    let who = ask(&c.session).map_err(|e| Fail {
-        exit: Exit::for_error(&e),
-        message: format!(
-            "the token was refused (auth.test: {}); nothing was changed",
-            clean(&e.to_string())
-        ),
-    })?;
+    let who = match ask(&c.session) {
+        Ok(who) => who,
+        Err(e) => {
+            if g.verbose {
+                eprintln!(
+                    "note: the preflight (auth.test) failed ({}): the run goes on unchecked",
+                    clean(&e.short_code())
+                );
+            }
+            return Ok(());
+        }
+    };
     let missing = who.missing(needs);
     if let Some(first) = missing.first() {
         let blocks = SCOPES
