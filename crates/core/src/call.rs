@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use http::{Request, Response};
 
 use crate::attempt::{Attempt, Next};
-use crate::bulk::{Disposition, RequestEvent};
+use crate::bulk::events::{Disposition, RequestEvent};
 use crate::decode::{decode_parts, Reply};
 use crate::endpoint::{Encoded, Endpoint};
 use crate::error::{CallError, Error, TransportFailure};

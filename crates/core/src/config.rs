@@ -84,16 +84,16 @@ pub struct ClientConfig<A = ()> {
 /// own [`BulkRun::on_request`](crate::BulkRun::on_request), and this one when they have
 /// none): single calls, each page of a listing, a resolution, a plan's reads.
 #[derive(Clone, Default)]
-pub struct RequestLog(Option<crate::bulk::RequestObserver>);
+pub struct RequestLog(Option<crate::bulk::events::RequestObserver>);
 
 impl RequestLog {
     /// The observer, if one is set.
-    pub fn observer(&self) -> Option<&crate::bulk::RequestObserver> {
+    pub fn observer(&self) -> Option<&crate::bulk::events::RequestObserver> {
         self.0.as_ref()
     }
 
     /// Tells the observer, if any, of `event`.
-    pub fn hear(&self, event: &crate::bulk::RequestEvent) {
+    pub fn hear(&self, event: &crate::bulk::events::RequestEvent) {
         if let Some(f) = &self.0 {
             f(event);
         }
@@ -306,7 +306,7 @@ impl<A> ClientConfig<A> {
     /// page of a listing, and each request of a bulk run that has no observer of its own
     /// (a verbose log, a metrics counter). Off by default: events cost an allocation
     /// each.
-    pub fn on_request(mut self, observer: crate::bulk::RequestObserver) -> Self {
+    pub fn on_request(mut self, observer: crate::bulk::events::RequestObserver) -> Self {
         self.on_request = RequestLog(Some(observer));
         self
     }

@@ -85,7 +85,7 @@ pub struct Pages<M: Paged = ListSessions> {
     /// Whether each page's answers are kept as events ([`Pages::with_events`]).
     record_events: bool,
     /// The event of the answer handled last, until it is taken.
-    event: Option<crate::bulk::RequestEvent>,
+    event: Option<crate::bulk::events::RequestEvent>,
 }
 
 /// After this many pages in a row with no entry but a next cursor, a listing stops:
@@ -201,7 +201,7 @@ impl<M: Paged> Pages<M> {
     }
 
     /// The event of the answer handled last, once (with [`with_events`](Self::with_events)).
-    pub fn take_event(&mut self) -> Option<crate::bulk::RequestEvent> {
+    pub fn take_event(&mut self) -> Option<crate::bulk::events::RequestEvent> {
         self.event.take()
     }
 

@@ -52,6 +52,7 @@
 
 pub mod blocking;
 mod methods;
+mod outcome;
 pub mod nonblocking;
 mod transport;
 

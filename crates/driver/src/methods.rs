@@ -8,7 +8,8 @@ use slack_sessions_core::{
     SessionSettings, SetSettings,
 };
 
-use crate::blocking::{BlockingClient, BulkResult};
+use crate::blocking::BlockingClient;
+use crate::outcome::BulkResult;
 use crate::nonblocking::AsyncClient;
 use crate::transport::{AsyncTransport, BlockingTransport};
 

@@ -20,6 +20,10 @@ pub const ORG_TOKEN: &str = "xoxp-emulator-org";
 /// [`WORKSPACE`](crate::WORKSPACE)): users whose number is a multiple of 3 belong to both.
 pub const SECOND_WORKSPACE: &str = "T00000002";
 
+/// The organisation's `E…` ID: every listed session's `team_id`, and the org-level
+/// token's `team_id` in `auth.test`.
+pub(crate) const ORGANISATION: &str = "E00000001";
+
 /// The scopes each kind of token holds, as `x-oauth-scopes` lists them.
 const ADMIN_SCOPES: &str = "admin.users:read,admin.users:write,users:read.email,usergroups:read";
 const READONLY_SCOPES: &str = "admin.users:read,users:read.email,usergroups:read";

@@ -37,7 +37,7 @@ use crate::wire::{self, Args};
 
 /// The organisation every emulated session belongs to: its `E…` ID is the `team_id` of
 /// every listed session, and the `team_id` a one-user listing takes.
-pub const TEAM: &str = "E00000001";
+pub const TEAM: &str = crate::directory::ORGANISATION;
 /// The primary owner, whose sessions cannot be reset.
 pub const PRIMARY_OWNER: &str = "W00000000";
 /// A user whose sessions may not be reset.

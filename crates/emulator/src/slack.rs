@@ -129,7 +129,7 @@ pub(crate) enum Work {
 /// member's, the org-level one, …); an unknown, revoked or missing one is refused.
 pub(crate) fn auth_test(grant: Grant) -> Answer {
     let (team, team_id, user_id) = match grant {
-        Grant::Org => ("Emulated Organisation", crate::sessions::TEAM, "W00000002"),
+        Grant::Org => ("Emulated Organisation", crate::directory::ORGANISATION, "W00000002"),
         Grant::Admin | Grant::ReadOnly => ("Emulated", crate::WORKSPACE, "W00000002"),
         Grant::Refused("not_an_admin" | "feature_not_enabled" | "not_allowed_token_type") => {
             ("Emulated", crate::WORKSPACE, "U00000003")
@@ -146,7 +146,7 @@ pub(crate) fn auth_test(grant: Grant) -> Answer {
         "is_enterprise_install": grant == Grant::Org,
     });
     if grant == Grant::Org {
-        body["enterprise_id"] = json!(crate::sessions::TEAM);
+        body["enterprise_id"] = json!(crate::directory::ORGANISATION);
     }
     Answer {
         body,

@@ -8,7 +8,7 @@
 
 mod cancel;
 mod dedupe;
-mod events;
+pub(crate) mod events;
 mod partial;
 mod plan;
 mod report;

@@ -6,14 +6,13 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Wake, Waker};
 
 use slack_sessions_core::sansio::{BulkAction, BulkPlan};
-use slack_sessions_core::{BulkError, BulkReport, BulkRun, Progress, UsersMethod};
+use slack_sessions_core::{BulkReport, BulkRun, Progress, UsersMethod};
+
+use crate::outcome::BulkResult;
 
 use super::BlockingClient;
 use crate::transport::BlockingTransport;
 
-/// The result of a bulk call: the report, or the report inside the error that says why
-/// the run stopped early.
-pub type BulkResult<O> = Result<BulkReport<O>, BulkError<O>>;
 
 /// Wakes a parked thread: how a cancel reaches the watcher of a threaded run.
 struct Unpark(std::thread::Thread);

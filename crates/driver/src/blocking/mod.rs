@@ -14,7 +14,7 @@ use slack_sessions_core::{Error, Method, Reply, RetryPolicy, TransportFailure};
 
 use crate::transport::BlockingTransport;
 
-pub use bulk::BulkResult;
+pub use crate::outcome::BulkResult;
 pub use listing::{Listing, Sessions, Users};
 
 /// A blocking client over transport `T`: every method, the listing and bulk runs, with

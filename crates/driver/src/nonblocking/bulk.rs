@@ -9,7 +9,7 @@ use slack_sessions_core::sansio::{BulkAction, BulkPlan};
 use slack_sessions_core::{BulkRun, Progress, UsersMethod};
 
 use super::AsyncClient;
-use crate::blocking::BulkResult;
+use crate::outcome::BulkResult;
 use crate::transport::AsyncTransport;
 
 impl<T: AsyncTransport> AsyncClient<T> {
