@@ -3,8 +3,6 @@
 
 use slack_sessions_core::Error;
 
-use crate::report::Outcome;
-
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
@@ -93,43 +91,6 @@ impl Exit {
         } else {
             Exit::Partial
         }
-    }
-
-    /// How a bulk run's outcome ends.
-    pub(crate) fn for_outcome(o: &Outcome) -> Exit {
-        if let Some(signal) = o.interrupted {
-            return Exit::Interrupted(signal);
-        }
-        if o.journal_error.is_some() {
-            return Exit::Unreachable;
-        }
-        let r = &o.report;
-        if let Some(e) = &r.stopped_by {
-            return if e.is_auth() {
-                Exit::Auth
-            } else {
-                Exit::Unreachable
-            };
-        }
-        if r.failed.iter().any(|f| crate::report::gave_up(&f.error)) {
-            return Exit::Unreachable;
-        }
-        let unconfirmed = o
-            .verified
-            .iter()
-            .flatten()
-            .any(|(_, v)| *v != slack_sessions_core::Verified::SignedOut);
-        if !r.failed.is_empty()
-            || !r.invalid.is_empty()
-            || !r.not_attempted.is_empty()
-            || !o.unreadable.is_empty()
-            || !o.skipped.is_empty()
-            || o.resumed.is_some_and(|p| p.skipped_failed > 0)
-            || unconfirmed
-        {
-            return Exit::Partial;
-        }
-        Exit::Ok
     }
 }
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 use slack_sessions_core::{Encoding, Rate, ResetScope, SessionSettings};
 
 use crate::args::{self, Cli, Command, EncodingArg, SessionsCommand, TransportArg, UsersCommand};
+use crate::fail::{usage, Fail};
 use crate::people::People;
-use crate::run::{usage, Fail};
 
 /// What to run, and how.
 #[derive(Debug)]

@@ -10,6 +10,7 @@ mod bounded;
 mod digest;
 mod escape;
 mod exit;
+mod fail;
 #[cfg(test)]
 mod fuzz_seeds;
 mod invocation;

@@ -6,7 +6,7 @@ use std::io::Write;
 
 pub(crate) use crate::escape::clean;
 use crate::exit::Exit;
-use crate::run::Fail;
+use crate::fail::Fail;
 
 /// The failure a closed standard output turns into: the conventional exit of a process
 /// that a `SIGPIPE` would have ended (128 + 13), with nothing printed.
@@ -39,21 +39,6 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// Writes the one JSON report of `outcome` to standard output, as it is serialized, and
-/// a line break.
-pub(crate) fn json_report(
-    outcome: &crate::report::Outcome,
-    bad: &[(crate::users::Input, String)],
-) -> Result<(), Fail> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    outcome
-        .write_json(bad, &mut out)
-        .map_err(std::io::Error::from)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush())
-        .map_err(|e| write_failed(&e))
-}
-
 /// Writes `value` to standard output as one line of JSON, as it is serialized, with no
 /// terminal control in it.
 pub(crate) fn json_line<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), Fail> {
@@ -80,4 +65,9 @@ pub(crate) fn println(text: &str) -> Result<(), Fail> {
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
         .map_err(|e| write_failed(&e))
+}
+
+/// `n` and the noun, singular for one.
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

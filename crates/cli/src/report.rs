@@ -109,7 +109,52 @@ impl Outcome {
 
     /// How this outcome ends the process.
     pub(crate) fn exit_code(&self) -> Exit {
-        Exit::for_outcome(self)
+        let o = self;
+        if let Some(signal) = o.interrupted {
+            return Exit::Interrupted(signal);
+        }
+        if o.journal_error.is_some() {
+            return Exit::Unreachable;
+        }
+        let r = &o.report;
+        if let Some(e) = &r.stopped_by {
+            return if e.is_auth() {
+                Exit::Auth
+            } else {
+                Exit::Unreachable
+            };
+        }
+        if r.failed.iter().any(|f| gave_up(&f.error)) {
+            return Exit::Unreachable;
+        }
+        let unconfirmed = o
+            .verified
+            .iter()
+            .flatten()
+            .any(|(_, v)| *v != slack_sessions_core::Verified::SignedOut);
+        if !r.failed.is_empty()
+            || !r.invalid.is_empty()
+            || !r.not_attempted.is_empty()
+            || !o.unreadable.is_empty()
+            || !o.skipped.is_empty()
+            || o.resumed.is_some_and(|p| p.skipped_failed > 0)
+            || unconfirmed
+        {
+            return Exit::Partial;
+        }
+        Exit::Ok
+    }
+
+    /// Writes the one JSON report to standard output, as it is serialized, and
+    /// a line break.
+    pub(crate) fn print_json(&self, bad: &[(Input, String)]) -> Result<(), crate::fail::Fail> {
+        use std::io::Write as _;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        self.write_json(bad, &mut out)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+            .map_err(|e| crate::output::write_failed(&e))
     }
 
     /// The one JSON report, as a value (for a report that holds others: `restore`).

@@ -194,6 +194,60 @@ pub(crate) fn refuse_existing(path: &Path) -> String {
     )
 }
 
+/// Refuses, before anything is read or sent, a snapshot that would overwrite a file or
+/// the journal.
+pub(crate) fn check_paths(record: &crate::invocation::Record) -> Result<(), crate::fail::Fail> {
+    let Some(snapshot) = &record.snapshot else {
+        return Ok(());
+    };
+    if let Some(journal) = record.journal.as_ref().or(record.resume.as_ref()) {
+        if same_file(snapshot, journal) {
+            return Err(crate::fail::usage(format!(
+                "--snapshot and --journal name one file ({}): each needs its own",
+                snapshot.display()
+            )));
+        }
+    }
+    if !record.replace_snapshot && std::fs::symlink_metadata(snapshot).is_ok() {
+        return Err(crate::fail::usage(refuse_existing(snapshot)));
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file: the same file if both exist, else the same name in
+/// the same directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    let full = |p: &Path| {
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        p.file_name().map(|n| dir.join(n))
+    };
+    full(a).is_some() && full(a) == full(b)
+}
+
+/// Why a snapshot of `held` could not be written back, if it could not.
+pub(crate) fn unrestorable(held: slack_sessions_core::policy::Held) -> Option<String> {
+    let slack_sessions_core::policy::Held::Settings {
+        duration: Some(d), ..
+    } = held
+    else {
+        return None;
+    };
+    slack_sessions_core::SessionDuration::try_from(d).err().map(|e| {
+        format!("holds a {e}: Slack reports it but will not take it back, so no snapshot could undo a change; --force changes them anyway")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

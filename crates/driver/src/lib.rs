@@ -52,8 +52,8 @@
 
 pub mod blocking;
 mod methods;
-mod outcome;
 pub mod nonblocking;
+mod outcome;
 mod transport;
 
 pub use blocking::{BlockingClient, BulkResult};

@@ -9,8 +9,8 @@ use slack_sessions_core::{
 };
 
 use crate::blocking::BlockingClient;
-use crate::outcome::BulkResult;
 use crate::nonblocking::AsyncClient;
+use crate::outcome::BulkResult;
 use crate::transport::{AsyncTransport, BlockingTransport};
 
 /// One call of a method, by name, on both clients.

@@ -129,7 +129,11 @@ pub(crate) enum Work {
 /// member's, the org-level one, …); an unknown, revoked or missing one is refused.
 pub(crate) fn auth_test(grant: Grant) -> Answer {
     let (team, team_id, user_id) = match grant {
-        Grant::Org => ("Emulated Organisation", crate::directory::ORGANISATION, "W00000002"),
+        Grant::Org => (
+            "Emulated Organisation",
+            crate::directory::ORGANISATION,
+            "W00000002",
+        ),
         Grant::Admin | Grant::ReadOnly => ("Emulated", crate::WORKSPACE, "W00000002"),
         Grant::Refused("not_an_admin" | "feature_not_enabled" | "not_allowed_token_type") => {
             ("Emulated", crate::WORKSPACE, "U00000003")

@@ -5,9 +5,9 @@
 use serde_json::json;
 use slack_sessions_core::{AuthTest, AuthTestOutput, Error, Reply};
 
-use super::settings::{Connection, Transport};
-use super::{usage, Fail};
+use super::session::{Connection, Transport};
 use crate::exit::Exit;
+use crate::fail::{usage, Fail};
 use crate::invocation::Settings;
 use crate::output::{self, clean, say};
 

@@ -12,7 +12,7 @@ use slack_sessions_core::{
     RequestObserver, Roots, UsersMethod,
 };
 
-use super::{usage, Fail};
+use crate::fail::{usage, Fail};
 use crate::invocation::Settings;
 use crate::output::clean;
 use crate::users::Texts;

@@ -10,8 +10,10 @@ use slack_sessions_core::{
 };
 use slack_sessions_emulator::{Emulator, TEAM};
 
-use super::settings::{run_op, Hooks, Prepared, Transport};
-use super::{usage, Fail, Op};
+use super::op::Op;
+use super::prepare::Prepared;
+use super::session::{run_op, Hooks, Transport};
+use crate::fail::{usage, Fail};
 use crate::invocation::Settings;
 use crate::users::{Input, Texts};
 

@@ -11,7 +11,8 @@ use slack_sessions_core::{
     ClearSettings, GetSettings, ResetSessionsBulk, SetSettings, Token, UsersMethod,
 };
 
-use super::{usage, Fail, Op};
+use super::op::Op;
+use crate::fail::{usage, Fail};
 use crate::invocation::Settings;
 use crate::report::SCHEMA_VERSION;
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use slack_sessions_emulator::{Emulator, FaultPlan, TlsIdentity};
 
-use super::{usage, Fail};
+use crate::fail::{usage, Fail};
 
 /// Serves until Ctrl-C; https with `tls` (certificate chain, key), else plain http.
 pub(super) fn serve(

@@ -3,7 +3,7 @@
 
 use crate::args::command;
 use crate::exit::Exit;
-use crate::run::Fail;
+use crate::fail::Fail;
 
 /// `slack-sessions completions SHELL`.
 pub(crate) fn completions(shell: clap_complete::Shell) -> Result<Exit, Fail> {

@@ -8,93 +8,21 @@ mod demo;
 mod dry_run;
 mod emulator;
 mod help;
+mod op;
 mod policy;
+mod prepare;
 mod resolve;
 mod restore;
+mod session;
 mod sessions;
 mod settings;
 mod steps;
 mod verify;
 
-use slack_sessions_core::{
-    ClearSettings, GetSettings, Method, ResetScope, ResetSessionsBulk, SessionSettings, SetSettings,
-};
-
 use crate::exit::Exit;
+use crate::fail::Fail;
 use crate::invocation::{Cmd, Invocation};
-
-/// A run that ends this way and, unless empty, with this one-line message on stderr.
-#[derive(Debug)]
-pub(crate) struct Fail {
-    pub(crate) exit: Exit,
-    pub(crate) message: String,
-}
-
-/// A usage or validation error: exit 2, nothing sent.
-pub(crate) fn usage(message: impl Into<String>) -> Fail {
-    Fail {
-        exit: Exit::Usage,
-        message: message.into(),
-    }
-}
-
-/// What a set/get/clear run does.
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Set(SessionSettings),
-    Get,
-    Clear,
-    Reset(ResetScope),
-}
-
-impl Op {
-    /// Whether it changes anything (and so makes a preflight first).
-    fn writes(self) -> bool {
-        !matches!(self, Op::Get)
-    }
-
-    /// The Slack method.
-    fn method(self) -> &'static str {
-        match self {
-            Op::Set(_) => SetSettings::NAME,
-            Op::Get => GetSettings::NAME,
-            Op::Clear => ClearSettings::NAME,
-            Op::Reset(_) => ResetSessionsBulk::NAME,
-        }
-    }
-
-    /// The settings, as a journal header holds them.
-    fn settings_line(self) -> Option<crate::journal::SettingsLine> {
-        match self {
-            Op::Set(s) => Some(crate::journal::SettingsLine {
-                duration: s.duration.map(|d| d.as_secs()),
-                desktop_app_browser_quit: s.desktop_app_browser_quit,
-            }),
-            Op::Get | Op::Clear | Op::Reset(_) => None,
-        }
-    }
-
-    /// The reset scope, as a journal header holds it.
-    fn scope_line(self) -> Option<crate::journal::ScopeLine> {
-        match self {
-            Op::Reset(s) => Some(crate::journal::ScopeLine {
-                mobile_only: s.mobile_only,
-                web_only: s.web_only,
-            }),
-            Op::Set(_) | Op::Get | Op::Clear => None,
-        }
-    }
-
-    /// The scope the method needs.
-    fn scope(self) -> &'static str {
-        match self {
-            Op::Set(_) => SetSettings::SCOPE,
-            Op::Get => GetSettings::SCOPE,
-            Op::Clear => ClearSettings::SCOPE,
-            Op::Reset(_) => ResetSessionsBulk::SCOPE,
-        }
-    }
-}
+use op::Op;
 
 /// Runs what the command line asked.
 pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {

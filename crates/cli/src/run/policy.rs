@@ -11,16 +11,17 @@ use serde::Serialize;
 use slack_sessions_core::policy::{
     explain, Held, Policy, PolicyEvent, PolicyReading, PolicyRunError, Step as PlanStep, Target,
 };
-use slack_sessions_core::{HeldDuration, SessionDuration, UserId};
+use slack_sessions_core::{HeldDuration, UserId};
 
 use super::clients::progress_bar;
-use super::settings::{Connection, Transport};
+use super::op::Op;
+use super::session::{Connection, Transport};
 use super::steps::{self, LeftOut, Step};
-use super::{usage, Fail, Op};
 use crate::exit::{Exit, Signal};
+use crate::fail::{usage, Fail};
 use crate::invocation::{ApplyArgs, Settings};
 use crate::journal::{Header, Journal, JOURNAL_VERSION};
-use crate::output::{self, clean, say};
+use crate::output::{self, clean, plural, say};
 use crate::policy_file::PolicyFile;
 use crate::saved_plan::{PlanJson, SavedPlan};
 use crate::signals::Interrupts;
@@ -372,7 +373,7 @@ impl ToApply {
                 let why = UserId::new(u)
                     .ok()
                     .and_then(|id| held.get(&id).copied())
-                    .and_then(unrestorable);
+                    .and_then(crate::snapshot::unrestorable);
                 match why {
                     Some(detail) => {
                         left_out.push(LeftOut {
@@ -389,19 +390,6 @@ impl ToApply {
         self.steps.retain(|s| !s.users.is_empty());
         self.left_out.extend(left_out);
     }
-}
-
-/// Why a snapshot of `held` could not be written back, if it could not.
-pub(super) fn unrestorable(held: Held) -> Option<String> {
-    let Held::Settings {
-        duration: Some(d), ..
-    } = held
-    else {
-        return None;
-    };
-    SessionDuration::try_from(d).err().map(|e| {
-        format!("holds a {e}: Slack reports it but will not take it back, so no snapshot could undo a change; --force changes them anyway")
-    })
 }
 
 /// The steps of a fresh plan.
@@ -644,7 +632,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
     };
     let mut paths = record.clone();
     paths.snapshot = Some(snapshot.clone());
-    super::settings::check_paths(&paths)?;
+    crate::snapshot::check_paths(&paths)?;
     let saved = match &a.plan {
         Some(p) => Some(crate::saved_plan::read(p).map_err(usage)?),
         None => None,
@@ -717,7 +705,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
         if to.outside_plan > 0 {
             eprintln!(
                 "note: {} outside the saved plan now differ from the policy, and are left alone: run `slack-sessions plan {}` again",
-                super::settings::plural(to.outside_plan as u64, "user", "users"),
+                plural(to.outside_plan as u64, "user", "users"),
                 policy_path.display()
             );
         }
@@ -739,7 +727,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
     }
     let counts = format!(
         "{} ({} that differ, {} not returned: sent anyway)",
-        super::settings::plural(sending as u64, "user", "users"),
+        plural(sending as u64, "user", "users"),
         to.changes.min(sending),
         sending.saturating_sub(to.changes.min(sending)),
     );
@@ -756,8 +744,8 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
         }
         say!(
             "{} for {}; nothing sent",
-            super::settings::plural(to.steps.len() as u64, "step", "steps"),
-            super::settings::plural(sending as u64, "user", "users")
+            plural(to.steps.len() as u64, "step", "steps"),
+            plural(sending as u64, "user", "users")
         );
         return Ok(end(Exit::Ok));
     }
@@ -765,7 +753,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
         a.yes,
         &format!(
             "{counts} to change in {}",
-            super::settings::plural(to.steps.len() as u64, "step", "steps")
+            plural(to.steps.len() as u64, "step", "steps")
         ),
     )?;
     let held: Vec<(UserId, Held)> = to
@@ -782,7 +770,7 @@ pub(super) fn apply(g: &Settings, a: &ApplyArgs) -> Result<Exit, Fail> {
     if !g.quiet {
         eprintln!(
             "snapshot of {} written to {} (restore puts back what they held; users Slack did not return are left alone by it)",
-            super::settings::plural(held.len() as u64, "user", "users"),
+            plural(held.len() as u64, "user", "users"),
             snapshot.display()
         );
     }

@@ -8,9 +8,10 @@ use std::path::Path;
 use slack_sessions_core::sansio::Resolver;
 use slack_sessions_core::{Kind, Resolution, ResolveProgress, Selection};
 
-use super::settings::{prepare, Connection, Transport};
-use super::{usage, Fail};
+use super::prepare::prepare;
+use super::session::{Connection, Transport};
 use crate::exit::{Exit, Signal};
+use crate::fail::{usage, Fail};
 use crate::invocation::{Settings, UsersSource};
 use crate::output::{self, clean, say};
 use crate::report::Skipped;
@@ -107,7 +108,7 @@ pub(super) fn check_exceptions(g: &Settings, r: &Resolution) -> Result<(), Fail>
     if missed.peek().is_none() {
         return Ok(());
     }
-    Err(usage(super::settings::refuse_exceptions(
+    Err(usage(super::prepare::refuse_exceptions(
         missed.map(|u| format!("{} ({})", crate::users::echo(&u.input), u.reason)),
         "matched nobody",
     )))

@@ -6,10 +6,11 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::settings::Connection;
+use super::op::Op;
+use super::session::Connection;
 use super::steps::{self, label, settings_json, LeftOut, Step};
-use super::{usage, Fail, Op};
 use crate::exit::Exit;
+use crate::fail::{usage, Fail};
 use crate::invocation::Settings;
 use crate::output::say;
 use crate::report::SCHEMA_VERSION;

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use slack_sessions_core::limits::DEFAULT_BASE_URL;
 use slack_sessions_core::{ActiveSession, Error, InvalidateSession, ListSessions, UserId};
 
-use super::settings::{connect, Connection, Transport};
-use super::{usage, Fail};
+use super::session::{connect, Connection, Transport};
 use crate::exit::{Exit, Signal};
+use crate::fail::{usage, Fail};
 use crate::invocation::{Listing, Settings};
 use crate::output::{self, clean};
 use crate::report::stop_line;

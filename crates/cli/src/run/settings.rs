@@ -1,173 +1,27 @@
-//! `set`, `get` and `clear`: read and check the users, then a dry run or a bulk run over
-//! the chosen transport, then the report and the exit code.
+//! `set`, `get`, `clear` and `sessions reset`: the users read and checked
+//! ([`prepare`](super::prepare)), people resolved, the journal and the snapshot, then a
+//! dry run or a bulk run over the [`session`](super::session), then the report and the
+//! exit code.
 
 use std::path::Path;
-use std::time::Instant;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use slack_sessions_core::limits::DEFAULT_BASE_URL;
-use slack_sessions_core::{
-    BulkRun, CancelToken, ClearSettings, Error, GetSettings, Kind, Progress, ResetSessionsBulk,
-    Selection, SetSettings, Settled, SettledObserver, Token, UserId,
-};
-use slack_sessions_emulator::Emulator;
+use slack_sessions_core::{Kind, UserId};
 
-use super::clients::{build, configure, progress_bar, BulkClient, OnRuntime};
-use super::{dry_run, usage, Fail, Op};
+use super::dry_run;
+use super::op::Op;
+use super::prepare::{prepare, Prepared};
+use super::session::{Connection, Hooks, Transport};
 use crate::exit::Exit;
-use crate::invocation::{Record, Settings, TransportKind, UsersSource};
+use crate::fail::{usage, Fail};
+use crate::invocation::{Record, Settings, UsersSource};
 use crate::journal::{self, Header, Journal, ScopeLine, SettingsLine, JOURNAL_VERSION};
 use crate::output;
-use crate::report::{stop_line, Outcome, Resumed, Skipped};
+use crate::report::{stop_line, Resumed, Skipped};
 use crate::signals::Interrupts;
-use crate::users::{self, Input, Texts};
-
-/// Validated inputs of a set/get/clear run: the texts to send, packed, and the inputs
-/// that are not user IDs, with where they came from.
-pub(super) struct Prepared {
-    /// Every input with a text, valid or not (the plan reports the invalid ones).
-    pub(super) texts: Texts,
-    /// The inputs that are not user IDs or emails (and CSV rows without their column),
-    /// with why.
-    pub(super) bad: Vec<(Input, String)>,
-    /// Inputs that hold a valid user ID.
-    pub(super) valid: usize,
-    /// The people the flags name, to resolve before the run (the user IDs join them
-    /// then); `None` when only user IDs are given, or a resume has the resolved set.
-    pub(super) people: Option<Selection>,
-}
-
-impl Prepared {
-    /// Everyone named: the valid user IDs and the people, taken (a resolution holds
-    /// them from here on; a file of two million addresses is held once).
-    pub(super) fn take_selection(&mut self) -> Selection {
-        let ids = self.texts.iter().filter_map(|t| UserId::new(t).ok());
-        self.people.take().unwrap_or_default().ids(ids)
-    }
-
-    /// Takes the users a resolution found in place of the inputs: those users, then
-    /// the inputs that are not user IDs (so that the report still counts them).
-    fn resolved(&mut self, found: Texts) {
-        let mut texts = found;
-        for t in self.texts.iter().filter(|t| UserId::new(t).is_err()) {
-            texts.push(t);
-        }
-        self.valid = texts.len() - (self.texts.len() - self.valid);
-        self.texts = texts;
-        self.people = None;
-    }
-
-    /// The inputs that hold no user ID at all (CSV rows without the user column).
-    fn unreadable(&self) -> Vec<Input> {
-        self.bad
-            .iter()
-            .filter(|(i, _)| i.problem.is_some())
-            .map(|(i, _)| i.clone())
-            .collect()
-    }
-}
-
-/// Reads the users and refuses, before anything is sent, what cannot be run: with
-/// `--strict` any input not understood, and always an exception that cannot be read
-/// (unless `--allow-unmatched-exceptions`).
-pub(super) fn prepare(g: &Settings, users: &UsersSource) -> Result<Prepared, Fail> {
-    let collected = users::collect(&users.ids, users.file.as_deref()).map_err(usage)?;
-    let people = match users.people.any() {
-        true => Some(crate::people::read(&users.people).map_err(usage)?),
-        false => None,
-    };
-    if collected.count == 0 && !users.people.names_people() {
-        return Err(usage(
-            "no users given: pass user IDs, --users-file PATH, or people (--emails-file, --email, --guests, --admins, --owners, --usergroup, --all-users)",
-        ));
-    }
-    let id_errors = collected.bad.len();
-    let mut bad = collected.bad;
-    let people = match people {
-        None => None,
-        Some(p) => {
-            if !p.bad_exceptions.is_empty() && !g.allow_unmatched_exceptions {
-                return Err(usage(refuse_exceptions(
-                    p.bad_exceptions
-                        .iter()
-                        .map(|(i, why)| format!("{} ({}): {why}", users::echo(&i.text), i.origin)),
-                    "cannot be read",
-                )));
-            }
-            if p.duplicates > 0 && !g.quiet {
-                eprintln!(
-                    "{} repeated an earlier one (each person is kept once)",
-                    plural(p.duplicates, "line", "lines")
-                );
-            }
-            bad.extend(p.bad);
-            bad.extend(p.bad_exceptions);
-            Some(p.selection)
-        }
-    };
-    if !bad.is_empty() {
-        if g.strict {
-            let (i, why) = &bad[0];
-            return Err(usage(format!(
-                "{}{}; nothing was sent",
-                describe_bad(i, why),
-                if bad.len() > 1 {
-                    format!(" (and {} more)", bad.len() - 1)
-                } else {
-                    String::new()
-                }
-            )));
-        }
-        if !g.quiet {
-            for (i, why) in &bad {
-                eprintln!("skipping {}", describe_bad(i, why));
-            }
-        }
-    }
-    let valid = collected.count - id_errors;
-    if valid == 0 && !users.people.names_people() {
-        return Err(usage("no valid user IDs among the inputs"));
-    }
-    Ok(Prepared {
-        texts: collected.texts,
-        bad,
-        valid,
-        people,
-    })
-}
-
-/// One input not understood, for a message: `invalid user id "x" (argument 1): why`
-/// for a user ID, `"x" (line 3 of f): not an email: why` for the rest.
-fn describe_bad(i: &Input, why: &str) -> String {
-    match i.problem {
-        Some(_) => format!("{:?} ({}): {why}", users::echo(&i.text), i.origin),
-        None => format!(
-            "invalid user id {:?} ({}): {why}",
-            users::echo(&i.text),
-            i.origin
-        ),
-    }
-}
-
-/// `n` and the noun, singular for one.
-pub(super) fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// The one-line refusal of a run whose exceptions `what` (`cannot be read`, `matched
-/// nobody`): the first few named, and the way out.
-pub(super) fn refuse_exceptions(named: impl Iterator<Item = String>, what: &str) -> String {
-    let named: Vec<String> = named.collect();
-    let shown = named.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
-    let more = match named.len() {
-        n if n > 3 => format!(" (and {} more)", n - 3),
-        _ => String::new(),
-    };
-    format!(
-        "an exception {what}, so nobody it names could be left out: {shown}{more}; nothing was sent: fix it, or pass --allow-unmatched-exceptions to go on without it"
-    )
-}
+use crate::snapshot::check_paths;
+use crate::users::{self, Texts};
 
 /// `set`, `get`, `clear` or `sessions reset`, with what the changing ones keep on disk.
 pub(super) fn run(
@@ -318,7 +172,7 @@ pub(super) fn run_with_verify(
         }
     }
     if g.json {
-        output::json_report(&outcome, &prepared.bad)?;
+        outcome.print_json(&prepared.bad)?;
     } else if !g.quiet || outcome.exit_code() != Exit::Ok {
         output::print(&outcome.summary())?;
     }
@@ -336,100 +190,6 @@ fn journal_line(error: &str, record: &Record) -> String {
         )
     });
     format!("{}; the run stopped{resume}", output::clean(error))
-}
-
-/// Refuses, before anything is read or sent, a snapshot that would overwrite a file or
-/// the journal.
-pub(super) fn check_paths(record: &Record) -> Result<(), Fail> {
-    let Some(snapshot) = &record.snapshot else {
-        return Ok(());
-    };
-    if let Some(journal) = record.journal.as_ref().or(record.resume.as_ref()) {
-        if same_file(snapshot, journal) {
-            return Err(usage(format!(
-                "--snapshot and --journal name one file ({}): each needs its own",
-                snapshot.display()
-            )));
-        }
-    }
-    if !record.replace_snapshot && std::fs::symlink_metadata(snapshot).is_ok() {
-        return Err(usage(crate::snapshot::refuse_existing(snapshot)));
-    }
-    Ok(())
-}
-
-/// Whether two paths name one file: the same file if both exist, else the same name in
-/// the same directory.
-fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return x.dev() == y.dev() && x.ino() == y.ino();
-        }
-    }
-    let full = |p: &Path| {
-        let dir = p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
-        p.file_name().map(|n| dir.join(n))
-    };
-    full(a).is_some() && full(a) == full(b)
-}
-
-/// A connection for a run: the client of the transport asked for, the interrupts it
-/// heeds, and the server's name for messages (with the in-process emulator of
-/// `--emulator` kept alive as long as the connection).
-pub(super) struct Connection {
-    pub(super) session: Transport,
-    pub(super) interrupts: Interrupts,
-    pub(super) shown_url: String,
-    _emulator: Option<Emulator>,
-}
-
-impl Connection {
-    /// Connects as the command line says, and handles SIGINT and SIGTERM from now on.
-    pub(super) fn open(g: &Settings) -> Result<Connection, Fail> {
-        let (token, base_url, emulator) = connect(g)?;
-        let shown_url = base_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-        let interrupts = Interrupts::install().map_err(usage)?;
-        let session = Transport::new(g, token, base_url)?;
-        Ok(Connection {
-            session,
-            interrupts,
-            shown_url,
-            _emulator: emulator,
-        })
-    }
-
-    /// Hooks that an interrupt cancels, and no journal yet.
-    pub(super) fn hooks(&self) -> Hooks {
-        Hooks {
-            cancel: self.interrupts.token.clone(),
-            ..Hooks::default()
-        }
-    }
-}
-
-/// The token and base URL of a run: an in-process emulator's with `--emulator` (kept
-/// alive by the returned handle), else the user's.
-pub(super) fn connect(g: &Settings) -> Result<(Token, Option<String>, Option<Emulator>), Fail> {
-    if g.emulator {
-        let emu = Emulator::builder()
-            .start()
-            .map_err(|e| usage(format!("cannot start the emulator: {e}")))?;
-        let token = Token::new(emu.admin_token()).map_err(|e| usage(e.to_string()))?;
-        return Ok((token, Some(emu.base_url()), Some(emu)));
-    }
-    Ok((
-        read_token(g.token_file.as_deref())?,
-        g.base_url.clone(),
-        None,
-    ))
 }
 
 /// The journal header of this run.
@@ -633,7 +393,7 @@ fn take_snapshot(
                     duration: u.duration,
                     quit_on_close: u.desktop_app_browser_quit,
                 };
-                super::policy::unrestorable(held).map(|detail| Skipped {
+                crate::snapshot::unrestorable(held).map(|detail| Skipped {
                     input: u.user_id.to_string(),
                     reason: "not_restorable",
                     detail,
@@ -662,185 +422,4 @@ fn take_snapshot(
         );
     }
     Ok(Ok(unrestorable))
-}
-
-/// The longest token file read: Slack tokens are under 300 bytes.
-const MAX_TOKEN_FILE: usize = 64 << 10;
-
-pub(super) fn read_token(file: Option<&Path>) -> Result<Token, Fail> {
-    let raw = match file {
-        Some(p) => {
-            let bytes =
-                crate::bounded::read_small(p, MAX_TOKEN_FILE, "token file").map_err(usage)?;
-            String::from_utf8(bytes).map_err(|_| {
-                usage(format!(
-                    "token file {} is not text: a token is ASCII",
-                    p.display()
-                ))
-            })?
-        }
-        None => std::env::var("SLACK_TOKEN").map_err(|_| {
-            usage("no token: set SLACK_TOKEN or pass --token-file PATH (or use --emulator)")
-        })?,
-    };
-    Token::new(raw).map_err(|e| usage(format!("invalid token: {e}")))
-}
-
-/// Runs `op` over `client` and keeps what the report needs.
-fn run_with(
-    client: &impl BulkClient,
-    op: Op,
-    texts: &Texts,
-    run: BulkRun,
-    progress: &mut (dyn FnMut(Progress) + Send),
-    started: Instant,
-) -> Result<Outcome, Error> {
-    Ok(match op {
-        Op::Set(s) => {
-            let r = client.apply::<SetSettings>(s, texts, run, progress)?;
-            Outcome::new(op.method(), r, None, started.elapsed())
-        }
-        Op::Clear => {
-            let r = client.apply::<ClearSettings>((), texts, run, progress)?;
-            Outcome::new(op.method(), r, None, started.elapsed())
-        }
-        Op::Reset(scope) => {
-            let r = client.apply::<ResetSessionsBulk>(scope, texts, run, progress)?;
-            Outcome::new(op.method(), r, None, started.elapsed())
-        }
-        Op::Get => {
-            let mut settings = None;
-            let r = client
-                .apply::<GetSettings>((), texts, run, progress)?
-                .map_output(|o| settings = Some(o));
-            Outcome::new(op.method(), r, settings, started.elapsed())
-        }
-    })
-}
-
-/// What a run shares with the rest of the process: the cancel token the signal handler
-/// holds, the journal that records each settled request, and why the journal could not
-/// be written, if that stopped the run.
-#[derive(Default, Clone)]
-pub(super) struct Hooks {
-    pub(super) cancel: CancelToken,
-    pub(super) journal: Option<Arc<Journal>>,
-    pub(super) journal_error: Arc<Mutex<Option<String>>>,
-}
-
-impl Hooks {
-    /// Why the journal could not be written, once that stopped the run.
-    pub(super) fn journal_error(&self) -> Option<String> {
-        self.journal_error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-}
-
-/// A client of the transport the command line asks for, built once for one or more runs.
-pub(super) enum Transport {
-    Blocking(slack_sessions_ureq::Client),
-    Async(OnRuntime),
-}
-
-impl Transport {
-    /// Builds the client.
-    pub(super) fn new(g: &Settings, token: Token, base_url: Option<String>) -> Result<Self, Fail> {
-        Ok(match g.transport {
-            TransportKind::Blocking => Transport::Blocking(build(configure(
-                slack_sessions_ureq::Client::builder(token),
-                g,
-                base_url,
-            )?)?),
-            TransportKind::Async => {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
-                let client = {
-                    let _guard = runtime.enter();
-                    build(configure(
-                        slack_sessions_hyper::Client::builder(token),
-                        g,
-                        base_url,
-                    )?)?
-                };
-                Transport::Async(OnRuntime { client, runtime })
-            }
-        })
-    }
-
-    /// Runs `op` over `texts` with a progress bar, the `-v` log, the hooks' cancel token
-    /// and journal.
-    pub(super) fn run(
-        &self,
-        g: &Settings,
-        op: Op,
-        texts: &Texts,
-        hooks: &Hooks,
-    ) -> Result<Outcome, Fail> {
-        let valid = texts.len();
-        let pb = progress_bar(g, valid);
-        if let Some(pb) = &pb {
-            pb.set_message(op.method().rsplit('.').next().unwrap_or("").to_owned());
-        }
-        let mut on_progress = |p: Progress| {
-            if let Some(pb) = &pb {
-                // The plan's total counts the distinct valid users, not every text.
-                pb.set_length(p.total as u64);
-                pb.set_position(p.done as u64);
-            }
-        };
-        let run = BulkRun::default()
-            .with_cancel_token(hooks.cancel.clone())
-            .on_settled(hooks.journal.as_ref().map(|j| journal_observer(j, hooks)));
-        let started = Instant::now();
-        let outcome = match self {
-            Transport::Blocking(client) => {
-                run_with(client, op, texts, run, &mut on_progress, started)
-            }
-            Transport::Async(on) => {
-                let run = run.concurrency(g.concurrency);
-                run_with(on, op, texts, run, &mut on_progress, started)
-            }
-        };
-        if let Some(pb) = pb {
-            pb.finish_and_clear();
-        }
-        outcome.map_err(|e| usage(e.to_string()))
-    }
-}
-
-/// Writes each settled request to `journal` before its users count as done. A journal
-/// that cannot be written (a full disk) stops the run, so that no outcome goes
-/// unrecorded; the run then reports that, not an interrupt.
-fn journal_observer(journal: &Arc<Journal>, hooks: &Hooks) -> SettledObserver {
-    let (journal, cancel) = (Arc::clone(journal), hooks.cancel.clone());
-    let failed = Arc::clone(&hooks.journal_error);
-    Arc::new(move |s: &Settled| {
-        if let Err(e) = journal.record(s) {
-            let mut first = failed.lock().unwrap_or_else(|p| p.into_inner());
-            if first.is_none() {
-                *first = Some(e);
-            }
-            cancel.cancel();
-        }
-    })
-}
-
-/// Builds the client the command line asks for and runs `op` with it.
-pub(super) fn run_op(
-    g: &Settings,
-    op: Op,
-    prepared: &Prepared,
-    token: Token,
-    base_url: Option<String>,
-    hooks: &Hooks,
-) -> Result<Outcome, Fail> {
-    let session = Transport::new(g, token, base_url)?;
-    let mut outcome = session.run(g, op, &prepared.texts, hooks)?;
-    outcome.unreadable = prepared.unreadable();
-    Ok(outcome)
 }

@@ -5,9 +5,10 @@
 use serde_json::json;
 use slack_sessions_core::SessionSettings;
 
-use super::settings::{Hooks, Transport};
-use super::{Fail, Op};
+use super::op::Op;
+use super::session::{Hooks, Transport};
 use crate::exit::Exit;
+use crate::fail::Fail;
 use crate::invocation::Settings;
 use crate::output::say;
 use crate::report::{stop_line, Outcome, SCHEMA_VERSION};
@@ -138,8 +139,8 @@ pub(super) fn report(
         }
         say!(
             "{method}: {} for {}; {failed} failed, {} not attempted{}",
-            super::settings::plural(steps.len() as u64, "step", "steps"),
-            super::settings::plural(users as u64, "user", "users"),
+            crate::output::plural(steps.len() as u64, "step", "steps"),
+            crate::output::plural(users as u64, "user", "users"),
             done.skipped,
             match left_out.len() {
                 0 => String::new(),

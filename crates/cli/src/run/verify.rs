@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use slack_sessions_core::sansio::{Verification, VerifyStep};
 use slack_sessions_core::{Error, ListSessions, UserId, Verified};
 
-use super::settings::Transport;
-use super::{usage, Fail};
+use super::session::Transport;
 use crate::exit::Exit;
+use crate::fail::{usage, Fail};
 use crate::invocation::{Settings, Verify};
 use crate::signals::Interrupts;
 

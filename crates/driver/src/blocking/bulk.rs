@@ -13,7 +13,6 @@ use crate::outcome::BulkResult;
 use super::BlockingClient;
 use crate::transport::BlockingTransport;
 
-
 /// Wakes a parked thread: how a cancel reaches the watcher of a threaded run.
 struct Unpark(std::thread::Thread);
 
