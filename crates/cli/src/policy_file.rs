@@ -459,6 +459,9 @@ clear = true
             ("[default]\nduration = 99999999999\n", "p.toml:2:12: the default: duration of 99999999999 seconds is above"),
             ("[[rule]]\nname = \"a\"\nguests = tru\n", "p.toml:3:10:"),
             ("[[rule]]\nname = \"a\"\nemails = [\"not an email\"]\nclear = true\n", "p.toml:3:11: \"not an email\": email"),
+            ("[[rule]]\nname = \"Default\"\nguests = true\nclear = true\n", "p.toml:2:8: a rule cannot be named \"default\""),
+            ("[[rule]]\nname = \"a\"\nguests = true\nworkspace = \"T 1\"\nclear = true\n", "p.toml:4:13: workspace \"T 1\""),
+            ("[default]\nduration = \"1d\"\nexcept = [\"u1\"]\n", "p.toml:3:11: \"u1\": user id"),
         ];
         for (text, want) in cases {
             let e = policy(text).unwrap_err();

@@ -432,3 +432,37 @@ fn users_resolve_writes_inert_csv() {
     assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+/// A bot or an unknown ID in a rule does not refuse the whole policy: Slack's refusal
+/// to read that user names them, the exit is 1, and the rest is planned and applied.
+#[test]
+fn one_bot_in_a_rule_is_named_and_the_rest_planned() {
+    let dir = temp_dir("policy-bot");
+    let policy = write(
+        &dir,
+        "bot.toml",
+        "[[rule]]\nname = \"named\"\nusers = [\"U00000001\", \"U90000001\", \"U00000002\"]\nduration = \"1d\"\n",
+    );
+    for t in TRANSPORTS {
+        let emu = start(100);
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args(["plan", "--detailed-exitcode", "--transport", t, &policy]);
+        let r = run(c);
+        assert_eq!(r.code, 1, "{t}: {}", r.stderr);
+        assert!(
+            r.stdout
+                .contains("U90000001: Slack refused to read their settings (bots_not_allowed)"),
+            "{t}: {}",
+            r.stdout
+        );
+        let mut c = cli(&emu, ADMIN_TOKEN);
+        c.args(["apply", "--yes", "--transport", t, &policy])
+            .current_dir(&dir);
+        let r = run(c);
+        assert_eq!(r.code, 1, "{t}: {}", r.stderr);
+        let mut set: Vec<String> = emu.state().into_keys().collect();
+        set.sort();
+        assert_eq!(set, ["U00000001", "U00000002"], "{t}");
+    }
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
