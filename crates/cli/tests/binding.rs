@@ -27,14 +27,6 @@ duration = "7d"
 quit_on_close = true
 "#;
 
-fn start(users: u32) -> Emulator {
-    Emulator::builder()
-        .rate_limit(None)
-        .users(users)
-        .start()
-        .expect("emulator")
-}
-
 fn state(emu: &Emulator) -> BTreeMap<String, Settings> {
     emu.state().into_iter().collect()
 }
@@ -89,7 +81,7 @@ fn interrupted_apply(
 fn a_resume_of_a_changed_policy_is_refused() {
     let (dir, policy) = folder("bind-resume");
     let journal = dir.join("apply.jsonl");
-    let emu = start(3_000);
+    let emu = emulator_of(3_000);
     let plan_calls = planning_calls(&emu, &policy);
     interrupted_apply(
         &emu,
@@ -155,7 +147,7 @@ fn an_interrupted_saved_plan_resumes_to_the_end() {
     let (dir, policy) = folder("bind-plan-resume");
     let saved = dir.join("plan.json");
     let journal = dir.join("apply.jsonl");
-    let emu = start(3_000);
+    let emu = emulator_of(3_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["plan", "--out"]).arg(&saved).arg(&policy);
     assert_eq!(run(c).code, 0);
@@ -184,7 +176,7 @@ fn a_resume_refuses_users_its_run_did_not_resolve() {
     let dir = temp_dir("bind-people-resume");
     let journal = dir.join("set.jsonl");
     // 3,000 guests: three chunks of setSettings.
-    let emu = start(30_000);
+    let emu = emulator_of(30_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["users", "resolve", "--guests"]);
     assert_eq!(run(c).code, 0);
@@ -240,7 +232,7 @@ fn a_resume_refuses_users_its_run_did_not_resolve() {
 #[test]
 fn apply_keeps_its_journal_and_snapshot_apart() {
     let (dir, policy) = folder("bind-same-file");
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let x = dir.join("x.json");
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["apply", "--yes", "--journal"])
@@ -356,7 +348,7 @@ fn a_change_no_snapshot_could_undo_is_left_out_unless_forced() {
 fn a_forged_plan_is_refused() {
     let (dir, policy) = folder("bind-forged");
     let saved = dir.join("plan.json");
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["plan", "--out"]).arg(&saved).arg(&policy);
     assert_eq!(run(c).code, 0);

@@ -10,14 +10,6 @@ use slack_sessions_emulator::{people, usergroup_members, Emulator, ADMIN_TOKEN};
 mod common;
 use common::*;
 
-fn start(users: u32) -> Emulator {
-    Emulator::builder()
-        .rate_limit(None)
-        .users(users)
-        .start()
-        .expect("emulator")
-}
-
 /// Every active session, by ID, with its device.
 fn sessions(emu: &Emulator) -> BTreeMap<u64, (String, String)> {
     let mut c = cli(emu, ADMIN_TOKEN);
@@ -52,7 +44,7 @@ fn reset_scopes_end_only_their_sessions() {
     let users = users_file(&dir, 200);
     let named: BTreeSet<String> = (0..200).map(|i| format!("U{i:08}")).collect();
     for t in TRANSPORTS {
-        let emu = start(1_000);
+        let emu = emulator_of(1_000);
         let before = sessions(&emu);
         let kinds = |m: &BTreeMap<u64, (String, String)>, want: &dyn Fn(&str) -> bool| {
             m.iter()
@@ -123,7 +115,7 @@ fn the_async_transport_has_requests_in_flight_together() {
     let dir = temp_dir("claims-async");
     let users = users_file(&dir, 4_000);
     for (t, together) in [("blocking", 1), ("async", 4)] {
-        let emu = start(4_000);
+        let emu = emulator_of(4_000);
         // Each of the four chunks is held a moment, so that those sent together meet.
         emu.set_faults(
             "1=delay:300,2=delay:300,3=delay:300,4=delay:300"
@@ -145,7 +137,7 @@ fn the_async_transport_has_requests_in_flight_together() {
 #[test]
 fn the_people_flags_reach_whom_they_say() {
     for t in TRANSPORTS {
-        let emu = start(10_000);
+        let emu = emulator_of(10_000);
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args(["set", "--owners", "--duration", "1d", "--transport", t]);
         let r = run(c);
@@ -226,7 +218,7 @@ fn max_changes_at_the_exact_count_applies() {
         "[[rule]]\nname = \"a\"\nusers = [\"U00000001\", \"U00000002\", \"U00000003\"]\nduration = \"1d\"\n",
     )
     .expect("policy");
-    let emu = start(100);
+    let emu = emulator_of(100);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["apply", "--yes", "--max-changes", "2"])
         .arg(&policy)
@@ -250,7 +242,7 @@ fn max_changes_at_the_exact_count_applies() {
 fn clear_by_user_group_clears_its_members() {
     let members = usergroup_members("S00000003", 3_000).expect("security");
     for t in TRANSPORTS {
-        let emu = start(3_000);
+        let emu = emulator_of(3_000);
         // The members and one other user hold settings first.
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args(["set", "--duration", "1d", "U00000002"])
@@ -279,7 +271,7 @@ fn a_journal_that_fills_up_mid_run_stops_it_whole() {
     let dir = temp_dir("claims-journal-full");
     let users = users_file(&dir, 5_000);
     let journal = dir.join("run.jsonl");
-    let emu = start(5_000);
+    let emu = emulator_of(5_000);
     let bin = assert_cmd::cargo::cargo_bin("slack-sessions");
     // 16 KiB: the header and one chunk's line (about 12 KB) fit, the second does not.
     // SIGXFSZ is ignored, so that the write fails (EFBIG) instead of killing the run.

@@ -21,25 +21,6 @@ fn org(users: u32) -> Emulator {
         .expect("emulator")
 }
 
-fn calls_of(emu: &Emulator, method: &str) -> usize {
-    emu.log().iter().filter(|e| e.method == method).count()
-}
-
-/// `invalid` of a JSON report as (input, reason).
-fn invalid(v: &Value) -> Vec<(String, String)> {
-    v["invalid"]
-        .as_array()
-        .expect("invalid")
-        .iter()
-        .map(|i| {
-            (
-                i["input"].as_str().unwrap_or_default().to_owned(),
-                i["reason"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
 /// Item 1: lookups refused to an org-level token fall back to the directory: the same
 /// users, no stop, and the run says so.
 #[test]

@@ -5,19 +5,10 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-use slack_sessions_emulator::{people, Emulator, ADMIN_TOKEN};
+use slack_sessions_emulator::{people, ADMIN_TOKEN};
 
 mod common;
 use common::*;
-
-fn start(users: u32) -> Emulator {
-    Emulator::builder()
-        .rate_limit(None)
-        .users(users)
-        .start()
-        .expect("emulator")
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -30,21 +21,6 @@ fn guests(n: u32) -> Vec<String> {
     people(n)
         .filter(|p| p.is_active && !p.is_bot && p.is_guest())
         .map(|p| p.id)
-        .collect()
-}
-
-/// `invalid` of a JSON report as (input, reason).
-fn invalid(v: &Value) -> Vec<(String, String)> {
-    v["invalid"]
-        .as_array()
-        .expect("invalid")
-        .iter()
-        .map(|i| {
-            (
-                i["input"].as_str().unwrap_or_default().to_owned(),
-                i["reason"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
         .collect()
 }
 
@@ -61,7 +37,7 @@ fn an_exception_is_read_as_written_or_the_run_is_refused() {
     );
     let lower = write(&dir, "lower.txt", "U00000027\nu00000047\n");
     for t in TRANSPORTS {
-        let emu = start(200);
+        let emu = emulator_of(200);
         for (file, excepted) in [(&commented, "U00000027"), (&hr, "U00000067")] {
             emu.clear_state();
             let mut c = cli(&emu, ADMIN_TOKEN);
@@ -143,7 +119,7 @@ fn a_bad_emails_file_line_is_reported_and_exits_1() {
         "u00000001@example.com\nAda Lovelace <u00000002@example.com>\n",
     );
     for t in TRANSPORTS {
-        let emu = start(100);
+        let emu = emulator_of(100);
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args(["set", "--duration", "12h", "--emails-file", &file, "--json"])
             .args(["--transport", t]);
@@ -191,7 +167,7 @@ fn plan_and_apply_refuse_an_exception_that_matched_nobody() {
         "unmatched.toml",
         "[[rule]]\nname = \"named\"\nemails = [\"nobody@example.com\", \"u00000001@example.com\"]\nduration = \"12h\"\n",
     );
-    let emu = start(100);
+    let emu = emulator_of(100);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["plan", "--detailed-exitcode", &typo]);
     let r = run(c);
@@ -269,7 +245,7 @@ fn an_answer_to_another_question_selects_nobody() {
         }
     }
     // The emulator's own answers are in its one workspace: the user is selected.
-    let emu = start(100);
+    let emu = emulator_of(100);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args([
         "set",
@@ -323,7 +299,7 @@ fn an_exception_the_listing_cannot_match_is_looked_up_or_refuses() {
     let dir = temp_dir("except-all-users");
     let vips = write(&dir, "vips.txt", "u00000005@example.com\nU00000010\n");
     for t in TRANSPORTS {
-        let emu = start(100);
+        let emu = emulator_of(100);
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args([
             "set",
@@ -375,7 +351,7 @@ fn an_exception_the_listing_cannot_match_is_looked_up_or_refuses() {
 /// Item 8: the example policy leaves the primary owner alone, as its comment says.
 #[test]
 fn the_example_policy_leaves_the_primary_owner_alone() {
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policy.toml");
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.arg("plan").arg(&example).args(["--explain", "W00000000"]);
@@ -444,7 +420,7 @@ fn one_bot_in_a_rule_is_named_and_the_rest_planned() {
         "[[rule]]\nname = \"named\"\nusers = [\"U00000001\", \"U90000001\", \"U00000002\"]\nduration = \"1d\"\n",
     );
     for t in TRANSPORTS {
-        let emu = start(100);
+        let emu = emulator_of(100);
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args(["plan", "--detailed-exitcode", "--transport", t, &policy]);
         let r = run(c);

@@ -11,39 +11,11 @@ use slack_sessions_emulator::{people, usergroup_members, Emulator, ADMIN_TOKEN};
 mod common;
 use common::*;
 
-fn start(users: u32) -> Emulator {
-    Emulator::builder()
-        .rate_limit(None)
-        .users(users)
-        .start()
-        .expect("emulator")
-}
-
-/// How many calls of `method` the emulator answered.
-fn calls_of(emu: &Emulator, method: &str) -> usize {
-    emu.log().iter().filter(|e| e.method == method).count()
-}
-
 fn strings(v: &Value) -> BTreeSet<String> {
     v.as_array()
         .expect("an array")
         .iter()
         .filter_map(|s| s.as_str().map(str::to_owned))
-        .collect()
-}
-
-/// `invalid` of a JSON report as (input, reason).
-fn invalid(v: &Value) -> Vec<(String, String)> {
-    v["invalid"]
-        .as_array()
-        .expect("invalid")
-        .iter()
-        .map(|i| {
-            (
-                i["input"].as_str().unwrap_or_default().to_owned(),
-                i["reason"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
         .collect()
 }
 
@@ -57,7 +29,7 @@ fn five_thousand_emails_from_a_csv_cost_one_directory_pass() {
     }
     std::fs::write(&file, csv).expect("write");
     for t in TRANSPORTS {
-        let emu = start(5_000);
+        let emu = emulator_of(5_000);
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args(["set", "--duration", "12h", "--emails-file"])
             .arg(&file)
@@ -81,7 +53,7 @@ fn five_thousand_emails_from_a_csv_cost_one_directory_pass() {
 #[test]
 fn five_emails_are_looked_up_and_the_unmatched_named_with_reasons() {
     for t in TRANSPORTS {
-        let emu = start(1_000);
+        let emu = emulator_of(1_000);
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args(["get", "--json", "--transport", t, "--encoding", "json"]);
         for e in [
@@ -144,7 +116,7 @@ fn guests_are_exactly_the_emulators_guests() {
         .map(|p| p.id)
         .collect();
     for t in TRANSPORTS {
-        let emu = start(3_000);
+        let emu = emulator_of(3_000);
         let mut c = cli(&emu, ADMIN_TOKEN);
         c.args([
             "set",
@@ -181,7 +153,7 @@ fn a_user_group_resolves_to_its_members_and_exceptions_leave_people_out() {
         ),
     )
     .expect("write");
-    let emu = start(3_000);
+    let emu = emulator_of(3_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args([
         "users",
@@ -244,7 +216,7 @@ fn a_user_group_resolves_to_its_members_and_exceptions_leave_people_out() {
 fn a_resume_acts_on_the_journals_resolved_set() {
     let dir = temp_dir("resolved-resume");
     let journal = dir.join("run.jsonl");
-    let first = start(30_000);
+    let first = emulator_of(30_000);
     // 3,000 guests: 30 directory pages, then chunks of 1,000; the second chunk is
     // refused for the token, which stops the run.
     first.set_faults("32=error:invalid_auth".parse().expect("faults"));
@@ -264,7 +236,7 @@ fn a_resume_acts_on_the_journals_resolved_set() {
     assert_eq!(guests.len(), 3_000);
 
     // The directory is now another: four times the guests.
-    let second = start(40_000);
+    let second = emulator_of(40_000);
     let mut c = cli(&second, ADMIN_TOKEN);
     c.args(["set", "--duration", "8h", "--guests", "--resume"])
         .arg(&journal)
@@ -371,7 +343,7 @@ fn incident_sign_out_by_email_confirms_it_worked() {
 
 #[test]
 fn strict_refuses_an_unmatched_email_and_dry_run_shows_the_plan() {
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args([
         "--strict",
@@ -401,7 +373,7 @@ fn strict_refuses_an_unmatched_email_and_dry_run_shows_the_plan() {
 fn users_resolve_writes_a_users_file_set_reads_back() {
     let dir = temp_dir("resolve-out");
     let out = dir.join("guests.csv");
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["users", "resolve", "--guests", "--csv", "--out"])
         .arg(&out);

@@ -27,14 +27,6 @@ duration = "12h"
 quit_on_close = true
 "#;
 
-fn start(users: u32) -> Emulator {
-    Emulator::builder()
-        .rate_limit(None)
-        .users(users)
-        .start()
-        .expect("emulator")
-}
-
 fn policy_file(dir: &Path, text: &str) -> PathBuf {
     let p = dir.join("policy.toml");
     std::fs::write(&p, text).expect("policy");
@@ -72,7 +64,7 @@ fn a_plan_lists_exactly_the_changes_and_apply_converges() {
     let dir = temp_dir("policy-plan");
     let policy = policy_file(&dir, POLICY);
     for t in TRANSPORTS {
-        let emu = start(1_000);
+        let emu = emulator_of(1_000);
         // Already right: one guest; wrong: another guest and an admin.
         set(
             &emu,
@@ -148,7 +140,7 @@ fn a_saved_plan_refuses_users_who_drifted() {
     let dir = temp_dir("policy-drift");
     let policy = policy_file(&dir, POLICY);
     let saved = dir.join("plan.json");
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["plan", "--out"]).arg(&saved).arg(&policy);
     assert_eq!(run(c).code, 0);
@@ -188,7 +180,7 @@ fn a_saved_plan_refuses_users_who_drifted() {
 fn max_changes_and_a_missing_yes_refuse() {
     let dir = temp_dir("policy-max");
     let policy = policy_file(&dir, POLICY);
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["apply", "--yes", "--max-changes", "10"])
         .arg(&policy);
@@ -217,7 +209,7 @@ fn an_interrupted_apply_resumes_and_its_snapshot_restores() {
     let snapshot = dir.join("before.json");
 
     // The end state a whole apply reaches, on a twin.
-    let twin = start(3_000);
+    let twin = emulator_of(3_000);
     set(&twin, &["--duration", "8h", "U00000001", "U00000100"]);
     let mut c = cli(&twin, ADMIN_TOKEN);
     c.args(["apply", "--yes", "--snapshot"])
@@ -226,7 +218,7 @@ fn an_interrupted_apply_resumes_and_its_snapshot_restores() {
     assert_eq!(run(c).code, 0);
     let whole = state(&twin);
 
-    let emu = start(3_000);
+    let emu = emulator_of(3_000);
     set(&emu, &["--duration", "8h", "U00000001", "U00000100"]);
     let before = state(&emu);
     // The calls a plan makes; the apply's fourth setSettings after them is refused.
@@ -285,7 +277,7 @@ fn explain_names_the_deciding_rule_and_the_others() {
     let dir = temp_dir("policy-explain");
     let text = format!("{POLICY}\n[[rule]]\nname = \"everyone\"\nall_users = true\nclear = true\n");
     let policy = policy_file(&dir, &text);
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.args(["plan", "--explain", "U00000001", "--explain", "U00000003"])
         .arg(&policy);
@@ -311,7 +303,7 @@ fn a_bad_policy_is_one_line_with_its_line_and_column() {
         &dir,
         "[[rule]]\nname = \"a\"\nguests = true\nduration = \"2h\"\n",
     );
-    let emu = start(1_000);
+    let emu = emulator_of(1_000);
     let mut c = cli(&emu, ADMIN_TOKEN);
     c.arg("plan").arg(&policy);
     let r = run(c);

@@ -133,3 +133,32 @@ pub(crate) fn tls_emulator(name: &str) -> Tls {
     std::fs::write(&ca_file, ca).expect("write ca");
     Tls { emu, ca_file, dir }
 }
+
+/// An emulator of `users` ordinary users, rate limits off.
+pub(crate) fn emulator_of(users: u32) -> Emulator {
+    Emulator::builder()
+        .rate_limit(None)
+        .users(users)
+        .start()
+        .expect("emulator")
+}
+
+/// How many calls of `method` the emulator logged.
+pub(crate) fn calls_of(emu: &Emulator, method: &str) -> usize {
+    emu.log().iter().filter(|e| e.method == method).count()
+}
+
+/// `invalid` of a JSON report as (input, reason).
+pub(crate) fn invalid(v: &Value) -> Vec<(String, String)> {
+    v["invalid"]
+        .as_array()
+        .expect("invalid")
+        .iter()
+        .map(|i| {
+            (
+                i["input"].as_str().unwrap_or_default().to_owned(),
+                i["reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
