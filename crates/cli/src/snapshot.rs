@@ -248,6 +248,64 @@ pub(crate) fn unrestorable(held: slack_sessions_core::policy::Held) -> Option<St
     })
 }
 
+/// Writes what the users an apply changes hold, as a snapshot `restore` reads (the
+/// same shape as the getSettings report `set --snapshot` writes).
+pub(crate) fn write_held(
+    path: &Path,
+    replace: bool,
+    held: &[(
+        slack_sessions_core::UserId,
+        slack_sessions_core::policy::Held,
+    )],
+) -> Result<(), String> {
+    use serde::Serialize;
+    use slack_sessions_core::policy::Held;
+    use slack_sessions_core::HeldDuration;
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        user_id: &'a str,
+        duration: Option<i64>,
+        desktop_app_browser_quit: Option<bool>,
+    }
+    #[derive(Serialize)]
+    struct Shape<'a> {
+        schema_version: u32,
+        method: &'static str,
+        settings: Vec<Entry<'a>>,
+        no_settings_applied: Vec<&'a str>,
+        not_returned: Vec<&'a str>,
+    }
+    let mut s = Shape {
+        schema_version: crate::report::SCHEMA_VERSION,
+        method: "admin.users.session.getSettings",
+        settings: Vec::new(),
+        no_settings_applied: Vec::new(),
+        not_returned: Vec::new(),
+    };
+    for (id, h) in held {
+        match *h {
+            Held::NotReturned => s.not_returned.push(id.as_str()),
+            Held::Settings {
+                duration: None,
+                quit_on_close: None,
+            } => s.no_settings_applied.push(id.as_str()),
+            Held::Settings {
+                duration,
+                quit_on_close,
+            } => s.settings.push(Entry {
+                user_id: id.as_str(),
+                duration: duration.map(HeldDuration::as_secs),
+                desktop_app_browser_quit: quit_on_close,
+            }),
+            _ => s.not_returned.push(id.as_str()),
+        }
+    }
+    write_durably(path, replace, |w| {
+        serde_json::to_writer(&mut *w, &s).map_err(std::io::Error::from)?;
+        w.write_all(b"\n")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

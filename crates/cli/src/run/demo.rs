@@ -273,7 +273,7 @@ fn policy_step(g: &Settings, emu: &Emulator, token: &Token) -> Result<(), Fail> 
     let name = std::path::Path::new("demo policy");
     let first = super::policy::plan_on(&quiet, &session, &interrupts, &policy)?;
     super::policy::print_plan(name, &first)?;
-    let to = super::policy::from_plan(name, &first);
+    let to = super::to_apply::from_plan(name, &first);
     let done = super::steps::run(
         &quiet,
         &session,

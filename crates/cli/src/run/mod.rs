@@ -1,7 +1,12 @@
-//! Executing a command: validation first, then the emulator, a dry run or a real bulk run.
-//! One file a command: [`settings`] (set, get, clear), [`dry_run`], [`demo`] and
-//! [`emulator`]; [`clients`] drives either transport.
+//! Executing a command: one module a command — [`settings`] (set, get, clear, sessions
+//! reset), [`plan`], [`apply`], [`restore`], [`sessions`], [`resolve`] (users resolve),
+//! [`auth`] (auth status), [`dry_run`], [`demo`], [`emulator`], [`help`] — over what they
+//! share: [`session`] (the client, blocking or async, and a bulk run over it),
+//! [`prepare`] (the inputs checked before the network), [`policy`] (planning and the
+//! human plan), [`to_apply`], [`steps`], [`verify`], [`clients`] and [`op`]. Nothing here
+//! points back to this module: it only dispatches.
 
+mod apply;
 mod auth;
 mod clients;
 mod demo;
@@ -9,6 +14,7 @@ mod dry_run;
 mod emulator;
 mod help;
 mod op;
+mod plan;
 mod policy;
 mod prepare;
 mod resolve;
@@ -17,6 +23,7 @@ mod session;
 mod sessions;
 mod settings;
 mod steps;
+mod to_apply;
 mod verify;
 
 use crate::exit::Exit;
@@ -73,7 +80,7 @@ pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {
             out,
             detailed_exitcode,
         } => {
-            let result = policy::plan(g, policy, explain, out.as_deref());
+            let result = plan::run(g, policy, explain, out.as_deref());
             match (*detailed_exitcode, result) {
                 (true, Ok(exit)) => Ok(exit),
                 (true, Err(f)) => Err(Fail {
@@ -85,6 +92,6 @@ pub(crate) fn execute(inv: Invocation) -> Result<Exit, Fail> {
                 (false, other) => other,
             }
         }
-        Cmd::Apply(args) => policy::apply(g, args),
+        Cmd::Apply(args) => apply::run(g, args),
     }
 }
