@@ -3,7 +3,7 @@
 //! [`auth`] (auth status), [`dry_run`], [`demo`], [`emulator`], [`help`] — over what they
 //! share: [`session`] (the client, blocking or async, and a bulk run over it),
 //! [`prepare`] (the inputs checked before the network), [`policy`] (planning and the
-//! human plan), [`to_apply`], [`steps`], [`verify`], [`clients`] and [`op`]. Nothing here
+//! human plan), [`record`] (a run's journal header, resume and snapshot), [`to_apply`], [`steps`], [`verify`], [`clients`] and [`op`]. Nothing here
 //! points back to this module: it only dispatches.
 
 mod apply;
@@ -17,6 +17,7 @@ mod op;
 mod plan;
 mod policy;
 mod prepare;
+mod record;
 mod resolve;
 mod restore;
 mod session;
