@@ -5,14 +5,13 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use slack_sessions_core::{BulkReport, Error, GetSettingsOutput, TransportKind, Verified};
+use slack_sessions_core::{
+    BulkReport, Error, GetSettingsOutput, Method, ResetSessionsBulk, TransportKind, Verified,
+};
 
 use crate::exit::{Exit, Signal};
 use crate::output::clean;
 use crate::users::{echo, Input};
-
-/// resetBulk's name, for what its summary may claim.
-const RESET_BULK: &str = "admin.users.session.resetBulk";
 
 /// The version of the `--json` report's shape; it changes only when a field changes
 /// meaning or goes away.
@@ -179,7 +178,8 @@ impl Outcome {
         let short = self.method.rsplit('.').next().unwrap_or(self.method);
         // resetBulk only enqueues a job, and the users its `failed_for_some_users` does
         // not name are taken as accepted: without --verify, nobody is known signed out.
-        let done = if self.method == RESET_BULK && self.verified.is_none() {
+        let done = if self.method == <ResetSessionsBulk as Method>::NAME && self.verified.is_none()
+        {
             "accepted (not confirmed: resetBulk only enqueues the sign-out; --verify confirms it)"
         } else {
             "succeeded"
@@ -515,7 +515,7 @@ impl serde::Serialize for JsonReport<'_> {
                 .collect();
         m.serialize_entry("invalid", &invalid)?;
         m.serialize_entry("not_attempted", &r.not_attempted)?;
-        if o.method == RESET_BULK && o.verified.is_none() {
+        if o.method == <ResetSessionsBulk as Method>::NAME && o.verified.is_none() {
             // `applied` are the users Slack accepted a sign-out for: not confirmed.
             m.serialize_entry("accepted_not_confirmed", &true)?;
         }

@@ -382,7 +382,7 @@ fn the_example_policy_leaves_the_primary_owner_alone() {
 /// Item 15: what the server sends cannot drive a terminal or run in a spreadsheet.
 #[test]
 fn users_resolve_writes_inert_csv() {
-    let listing = "{\"ok\":true,\"users\":[{\"id\":\"U00000005\",\"email\":\"=HYPERLINK(\\\"http://x\\\")\\u001b]0;pwned\\u0007@example.com\",\"is_admin\":false,\"is_owner\":false,\"is_primary_owner\":false,\"is_restricted\":true,\"is_ultra_restricted\":false,\"is_bot\":false,\"is_active\":true}],\"response_metadata\":{\"next_cursor\":\"\"}}";
+    let listing = "{\"ok\":true,\"users\":[{\"id\":\"U00000005\",\"email\":\"=HYPERLINK(\\\"http://x\\\")\\u001b]0;pwned\\u0007\\u009b2J@example.com\",\"is_admin\":false,\"is_owner\":false,\"is_primary_owner\":false,\"is_restricted\":true,\"is_ultra_restricted\":false,\"is_bot\":false,\"is_active\":true}],\"response_metadata\":{\"next_cursor\":\"\"}}";
     let canned = Canned::start(200, &[], listing).expect("server");
     let dir = temp_dir("resolve-csv");
     let out = dir.join("guests.csv");
@@ -394,7 +394,7 @@ fn users_resolve_writes_inert_csv() {
     let written = std::fs::read_to_string(&out).expect("out");
     for text in [&r.stdout, &written] {
         assert!(
-            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{9b}'),
             "{text:?}"
         );
         let row = text.lines().nth(1).expect("a row");
@@ -405,7 +405,14 @@ fn users_resolve_writes_inert_csv() {
     let mut c = cli_at(&canned.base_url(), ADMIN_TOKEN);
     c.args(["users", "resolve", "--guests", "--json"]);
     let r = run(c);
-    assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // C1 controls too, which serde writes as they are: here as a JSON escape.
+    assert!(r.stdout.contains("\\u009b"), "{:?}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{9b}'),
+        "{:?}",
+        r.stdout
+    );
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
 

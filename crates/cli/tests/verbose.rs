@@ -42,6 +42,7 @@ fn every_request_is_told() {
             .iter()
             .filter(|e| e.method == "admin.users.list")
             .count();
+        assert!(listed >= 1, "{t}: the guests were listed");
         assert_eq!(
             lines(&r.stderr, "admin.users.list").len(),
             listed,

@@ -6,7 +6,7 @@ use slack_sessions_core::{
 };
 
 /// What a set/get/clear run does.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Op {
     Set(SessionSettings),
     Get,

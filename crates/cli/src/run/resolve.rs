@@ -81,16 +81,17 @@ pub(super) fn resolve(
         for (method, w) in &r.warnings {
             eprintln!("slack warning ({method}): {}", clean(w));
         }
-        let plural =
-            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         eprintln!(
             "resolved {} in {} ({} read){}",
-            plural(r.users.len() as u64, "user", "users"),
-            plural(r.calls, "call", "calls"),
-            plural(r.directory_users, "directory entry", "directory entries"),
+            crate::output::plural(r.users.len() as u64, "user", "users"),
+            crate::output::plural(r.calls, "call", "calls"),
+            crate::output::plural(r.directory_users, "directory entry", "directory entries"),
             match r.unmatched.len() {
                 0 => String::new(),
-                n => format!("; {} matched nobody", plural(n as u64, "input", "inputs")),
+                n => format!(
+                    "; {} matched nobody",
+                    crate::output::plural(n as u64, "input", "inputs")
+                ),
             }
         );
     }

@@ -36,7 +36,7 @@ impl ToApply {
     /// Groups `users` (each with its step's op) into one step per op, in first-seen
     /// order.
     fn push(&mut self, op: Op, user: String) {
-        match self.steps.iter_mut().find(|s| same_op(s.op, op)) {
+        match self.steps.iter_mut().find(|s| s.op == op) {
             Some(s) => s.users.push(user),
             None => self.steps.push(Step {
                 op,
@@ -167,7 +167,7 @@ pub(super) fn reconcile(
             )));
         };
         let wanted = plan.target(now.rule).copied().map(op_of);
-        if !wanted.is_some_and(|w| same_op(w, op)) {
+        if wanted != Some(op) {
             return Err(refuse(format!(
                 "it gives {id} {}, but the policy gives them {}",
                 target_of(op),
@@ -208,12 +208,4 @@ pub(super) fn reconcile(
         .filter(|u| u.step != PlanStep::Keep && !in_plan.contains(&u.user_id))
         .count();
     Ok(to)
-}
-
-fn same_op(a: Op, b: Op) -> bool {
-    match (a, b) {
-        (Op::Set(x), Op::Set(y)) => x == y,
-        (Op::Clear, Op::Clear) => true,
-        _ => false,
-    }
 }
