@@ -54,10 +54,17 @@ impl Who {
 /// Asks `auth.test` over either client, once: no retry and no pacing (a preflight that
 /// cannot be answered at once is not worth a wait), and not in the `-v` log of the run.
 pub(super) fn ask(session: &Transport) -> Result<Who, Error> {
-    let request = match session {
+    let mut request = match session {
         Transport::Blocking(c) => c.endpoint().encode(&AuthTest::new()),
         Transport::Async(on) => on.client.endpoint().encode(&AuthTest::new()),
     }?;
+    // Its connection is not kept for the run: a connection going back to the pool while
+    // the run's first request opens another leaves that one half made when the process
+    // ends, which the server sees as a failed handshake.
+    request.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
     let response = match session {
         Transport::Blocking(c) => c.send(request),
         Transport::Async(on) => on.runtime.block_on(on.client.send(request)),
